@@ -1,0 +1,49 @@
+# The front door. `make run` serves the app with demo data; `make test` runs every test.
+# Both set everything up from nothing: virtualenv, pinned packages, PostgreSQL, migrations.
+
+SHELL := /bin/bash
+BOOT_PYTHON := $(shell command -v python3.13 || command -v python3.12 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+INSTALLED := $(VENV)/.installed
+# Exports DATABASE_URL (found or started by bin/database.py) for the rest of a recipe line.
+WITH_DB = DATABASE_URL="$$($(PY) bin/database.py)" || exit 1; export DATABASE_URL;
+PORT ?= 8000
+
+.PHONY: run test lint format bench check-browser clean-venv
+
+$(PY):
+	@bin/check-python "$(BOOT_PYTHON)"
+	$(BOOT_PYTHON) -m venv $(VENV)
+
+$(INSTALLED): requirements.txt | $(PY)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+run: $(INSTALLED)
+	@$(WITH_DB) export DEBUG=true; \
+	$(PY) manage.py migrate --noinput && \
+	$(PY) manage.py load_demo && \
+	$(PY) manage.py dev_admin && \
+	echo "Serving the directory at http://127.0.0.1:$(PORT)/ (Ctrl-C stops it)" && \
+	exec $(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+test: $(INSTALLED) check-browser lint
+	@$(WITH_DB) $(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(INSTALLED)
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+format: $(INSTALLED)
+	$(PY) -m ruff format .
+	$(PY) -m ruff check --fix .
+
+check-browser:
+	@command -v chromium >/dev/null || { echo "The browser tests need Chromium: install it (for example 'apt-get install -y chromium') and run make test again." >&2; exit 1; }
+
+bench: $(INSTALLED)
+	@$(WITH_DB) $(PY) -m bench
+
+clean-venv:
+	rm -rf $(VENV)

@@ -1,0 +1,15 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from config.health import healthz
+
+admin.site.site_header = "Provider directory: curation"
+admin.site.site_title = "Provider directory curation"
+admin.site.index_title = "Curate the directory"
+
+urlpatterns = [
+    path("", include("lifecycle.urls")),
+    path("providers/", include("providers.urls")),
+    path("admin/", admin.site.urls),
+    path("healthz", healthz, name="healthz"),
+]

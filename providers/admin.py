@@ -1,0 +1,5 @@
+from django.contrib import admin
+
+from providers.models import Provider
+
+admin.site.register(Provider)

@@ -1,0 +1,113 @@
+"""The one place where a provider's derived columns are computed.
+
+Coverage (``phase_positions``), the facet columns (``type_ids``,
+``capability_ids``, ``modality_ids``, ``industry_ids``, ``certification_ids``,
+``countries``) and the full-text ``search_document`` are all recomputed here, in
+one set-based UPDATE, from the services, sites and links curators edit.
+``providers.signals`` calls it when a record changes; bulk loaders call it once
+for everything they wrote.
+"""
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+from django.db import connection
+
+ALL = "all"
+# While a bulk change runs inside deferred_refresh(), ids collect here instead.
+_pending: ContextVar[set | None] = ContextVar("pending_refresh", default=None)
+
+# Weights: the name matters most, then what the provider does, then its summary.
+REFRESH_SQL = """
+UPDATE providers_provider AS p SET
+    phase_positions = ARRAY(
+        SELECT DISTINCT g.position::smallint
+        FROM providers_service AS s,
+             generate_series(s.first_phase_id::int, s.last_phase_id::int) AS g(position)
+        WHERE s.provider_id = p.id
+        ORDER BY 1
+    ),
+    type_ids = ARRAY(
+        SELECT t.providertype_id FROM providers_provider_types AS t
+        WHERE t.provider_id = p.id ORDER BY 1
+    ),
+    capability_ids = ARRAY(
+        SELECT s.capability_id FROM providers_service AS s
+        WHERE s.provider_id = p.id ORDER BY 1
+    ),
+    modality_ids = ARRAY(
+        SELECT m.modality_id FROM providers_provider_modalities AS m
+        WHERE m.provider_id = p.id ORDER BY 1
+    ),
+    industry_ids = ARRAY(
+        SELECT i.industry_id FROM providers_provider_industries AS i
+        WHERE i.provider_id = p.id ORDER BY 1
+    ),
+    certification_ids = ARRAY(
+        SELECT DISTINCT sc.certification_id
+        FROM providers_site AS site
+        JOIN providers_site_certifications AS sc ON sc.site_id = site.id
+        WHERE site.provider_id = p.id ORDER BY 1
+    ),
+    countries = ARRAY(
+        SELECT code FROM (
+            SELECT p.hq_country AS code
+            UNION
+            SELECT site.country FROM providers_site AS site WHERE site.provider_id = p.id
+        ) AS c ORDER BY code
+    ),
+    search_document =
+        setweight(to_tsvector('english', p.name), 'A')
+        || setweight(to_tsvector('simple', p.name), 'A')
+        || setweight(to_tsvector('english', coalesce((
+            SELECT string_agg(pt.code || ' ' || pt.name, ' ')
+            FROM providers_provider_types AS t
+            JOIN providers_providertype AS pt ON pt.id = t.providertype_id
+            WHERE t.provider_id = p.id), '')), 'B')
+        || setweight(to_tsvector('english', coalesce((
+            SELECT string_agg(c.name, ' ')
+            FROM providers_service AS s JOIN providers_capability AS c ON c.id = s.capability_id
+            WHERE s.provider_id = p.id), '')), 'B')
+        || setweight(to_tsvector('english', coalesce((
+            SELECT string_agg(mo.name, ' ')
+            FROM providers_provider_modalities AS m
+            JOIN providers_modality AS mo ON mo.id = m.modality_id
+            WHERE m.provider_id = p.id), '')), 'B')
+        || setweight(to_tsvector('english', p.summary), 'C')
+"""
+
+
+def refresh_derived(provider_ids: Iterable[int] | None = None) -> int:
+    """Recompute derived columns for the given providers (all when None); return rows updated."""
+    pending = _pending.get()
+    if pending is not None:
+        if provider_ids is None:
+            pending.add(ALL)
+        else:
+            pending.update(int(pk) for pk in provider_ids if pk is not None)
+        return 0
+    with connection.cursor() as cursor:
+        if provider_ids is None:
+            cursor.execute(REFRESH_SQL)
+        else:
+            ids = sorted({int(pk) for pk in provider_ids if pk is not None})
+            if not ids:
+                return 0
+            cursor.execute(REFRESH_SQL + " WHERE p.id = ANY(%s)", [ids])
+        return cursor.rowcount
+
+
+@contextmanager
+def deferred_refresh() -> Iterator[set]:
+    """Collect refresh requests made inside the block and run them once at its end."""
+    pending: set = set()
+    token = _pending.set(pending)
+    try:
+        yield pending
+    finally:
+        _pending.reset(token)
+    if ALL in pending:
+        refresh_derived()
+    elif pending:
+        refresh_derived(pending)

@@ -1,0 +1,383 @@
+"""Contract service providers and what they do at which phase of the lifecycle.
+
+Every ``derived`` column on Provider is written only by
+``providers.derived.refresh_derived`` (called from ``providers.signals`` when a
+curator changes a record, and once at the end of bulk loads). Nothing else
+writes them, so the directory's filters and counts cannot disagree with the
+services, sites and links they summarise.
+"""
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex, OpClass
+from django.contrib.postgres.search import SearchVectorField
+from django.db import models
+from django.db.models.functions import Cast, Lower
+from django.db.models.lookups import Regex
+from django.urls import reverse
+from django_countries.fields import CountryField
+from simple_history.models import HistoricalRecords
+
+from lifecycle.models import Phase, Stage
+
+SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+COUNTRY_PATTERN = r"^[A-Z]{2}$"
+NOT_BLANK = r"\S"
+
+
+class ReferenceQuerySet(models.QuerySet):
+    def get_by_natural_key(self, slug: str):
+        return self.get(slug=slug)
+
+
+class ProviderType(models.Model):
+    """CRO, CDMO, CMO: a provider may be of several."""
+
+    slug = models.SlugField(max_length=20, unique=True)
+    code = models.CharField(max_length=10, unique=True, help_text="Abbreviation, e.g. CDMO.")
+    name = models.CharField(max_length=80, unique=True)
+    position = models.PositiveSmallIntegerField(default=0)
+    description = models.TextField()
+    typical_stages = models.ManyToManyField(
+        Stage, related_name="typical_types", help_text="Stages this type usually serves."
+    )
+
+    class Meta:
+        ordering = ["position", "code"]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class CapabilityCategory(models.Model):
+    slug = models.SlugField(max_length=40, unique=True)
+    name = models.CharField(max_length=80, unique=True)
+    position = models.PositiveSmallIntegerField(default=0)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["position", "name"]
+        verbose_name_plural = "capability categories"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Capability(models.Model):
+    """One entry of the curated service catalogue, applicable over a range of phases."""
+
+    category = models.ForeignKey(
+        CapabilityCategory, on_delete=models.PROTECT, related_name="capabilities"
+    )
+    slug = models.SlugField(max_length=60, unique=True)
+    name = models.CharField(max_length=100)
+    description = models.TextField(blank=True)
+    first_phase = models.ForeignKey(
+        Phase,
+        to_field="position",
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Earliest phase where this capability applies.",
+    )
+    last_phase = models.ForeignKey(
+        Phase,
+        to_field="position",
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Latest phase where this capability applies.",
+    )
+
+    class Meta:
+        ordering = ["category__position", "name"]
+        verbose_name_plural = "capabilities"
+        constraints = [
+            models.UniqueConstraint(Lower("name"), name="capability_name_unique_ci"),
+            models.CheckConstraint(
+                condition=models.Q(first_phase__lte=models.F("last_phase")),
+                name="capability_phase_range_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def allows(self, first_position: int, last_position: int) -> bool:
+        return self.first_phase_id <= first_position <= last_position <= self.last_phase_id
+
+
+class Modality(models.Model):
+    slug = models.SlugField(max_length=40, unique=True)
+    name = models.CharField(max_length=80, unique=True)
+    position = models.PositiveSmallIntegerField(default=0)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["position", "name"]
+        verbose_name_plural = "modalities"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Industry(models.Model):
+    slug = models.SlugField(max_length=40, unique=True)
+    name = models.CharField(max_length=80, unique=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "name"]
+        verbose_name_plural = "industries"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Certification(models.Model):
+    """A certification, accreditation or inspection a site can hold."""
+
+    class Kind(models.TextChoices):
+        INSPECTION = "inspection", "Regulatory GMP inspection"
+        COMPLIANCE = "compliance", "Good practice compliance"
+        STANDARD = "standard", "Management-system standard"
+        ACCREDITATION = "accreditation", "Accreditation"
+
+    slug = models.SlugField(max_length=40, unique=True)
+    name = models.CharField(max_length=80, unique=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    position = models.PositiveSmallIntegerField(default=0)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["position", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(
+                    kind__in=["inspection", "compliance", "standard", "accreditation"]
+                ),
+                name="certification_kind_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ProviderQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(status=Provider.Status.PUBLISHED)
+
+
+class Provider(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=200, unique=True)
+    types = models.ManyToManyField(ProviderType, related_name="providers")
+    summary = models.TextField(blank=True, max_length=2000)
+    website = models.URLField(max_length=300, blank=True)
+    hq_country = CountryField("headquarters country")
+    industries = models.ManyToManyField(Industry, related_name="providers", blank=True)
+    modalities = models.ManyToManyField(Modality, related_name="providers", blank=True)
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.DRAFT, db_default=Status.DRAFT
+    )
+    last_verified_on = models.DateField(null=True, blank=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    source = models.CharField(
+        max_length=500, blank=True, help_text="Where the record was verified: a URL or a note."
+    )
+    is_synthetic = models.BooleanField(
+        default=False, db_default=False, help_text="Generated for testing or benchmarks."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    # Derived columns (see the module docstring): written only by refresh_derived().
+    phase_positions = ArrayField(
+        models.PositiveSmallIntegerField(),
+        default=list,
+        blank=True,
+        editable=False,
+        help_text="Phases served by at least one service (coverage).",
+    )
+    type_ids = ArrayField(models.BigIntegerField(), default=list, blank=True, editable=False)
+    capability_ids = ArrayField(models.BigIntegerField(), default=list, blank=True, editable=False)
+    modality_ids = ArrayField(models.BigIntegerField(), default=list, blank=True, editable=False)
+    industry_ids = ArrayField(models.BigIntegerField(), default=list, blank=True, editable=False)
+    certification_ids = ArrayField(
+        models.BigIntegerField(), default=list, blank=True, editable=False
+    )
+    countries = ArrayField(
+        models.CharField(max_length=2),
+        default=list,
+        blank=True,
+        editable=False,
+        help_text="Headquarters and site countries.",
+    )
+    search_document = SearchVectorField(null=True, editable=False)
+
+    objects = ProviderQuerySet.as_manager()
+    history = HistoricalRecords(
+        m2m_fields=[types, industries, modalities],
+        excluded_fields=[
+            "phase_positions",
+            "type_ids",
+            "capability_ids",
+            "modality_ids",
+            "industry_ids",
+            "certification_ids",
+            "countries",
+            "search_document",
+            "updated_at",
+        ],
+    )
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=["draft", "published", "withdrawn"]),
+                name="provider_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(slug__regex=SLUG_PATTERN), name="provider_slug_format"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(name__regex=NOT_BLANK), name="provider_name_not_blank"
+            ),
+            models.CheckConstraint(
+                condition=Regex(Cast("hq_country", models.TextField()), COUNTRY_PATTERN),
+                name="provider_hq_country_iso",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(last_verified_on__isnull=True)
+                | models.Q(source__regex=NOT_BLANK),
+                name="provider_verified_needs_source",
+            ),
+            models.UniqueConstraint(
+                Lower("website"), condition=~models.Q(website=""), name="provider_website_unique_ci"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "name"], name="provider_status_name"),
+            models.Index(fields=["status", "-last_verified_on"], name="provider_status_verified"),
+            GinIndex(fields=["phase_positions"], name="provider_phases_gin"),
+            GinIndex(fields=["type_ids"], name="provider_types_gin"),
+            GinIndex(fields=["capability_ids"], name="provider_capabilities_gin"),
+            GinIndex(fields=["modality_ids"], name="provider_modalities_gin"),
+            GinIndex(fields=["industry_ids"], name="provider_industries_gin"),
+            GinIndex(fields=["certification_ids"], name="provider_certifications_gin"),
+            GinIndex(fields=["countries"], name="provider_countries_gin"),
+            GinIndex(fields=["search_document"], name="provider_search_gin"),
+            GinIndex(OpClass(Lower("name"), name="gin_trgm_ops"), name="provider_name_trgm"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("providers:detail", kwargs={"slug": self.slug})
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == self.Status.PUBLISHED
+
+    def served_stages(self) -> list[Stage]:
+        """Stages in which the provider serves at least one phase (from its services)."""
+        return [stage for stage in Stage.objects.all() if self.serves_stage(stage)]
+
+    def serves_stage(self, stage: Stage) -> bool:
+        positions = set(self.phase_positions)
+        return any(phase.position in positions for phase in stage.phases.all())
+
+
+class Service(models.Model):
+    """A provider offering one catalogue capability over a range of phases."""
+
+    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="services")
+    capability = models.ForeignKey(Capability, on_delete=models.PROTECT, related_name="services")
+    first_phase = models.ForeignKey(
+        Phase, to_field="position", on_delete=models.PROTECT, related_name="+"
+    )
+    last_phase = models.ForeignKey(
+        Phase, to_field="position", on_delete=models.PROTECT, related_name="+"
+    )
+    note = models.CharField(max_length=300, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["first_phase", "capability__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "capability"], name="service_one_per_capability"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(first_phase__lte=models.F("last_phase")),
+                name="service_phase_range_ordered",
+            ),
+        ]
+        indexes = [models.Index(fields=["capability", "provider"], name="service_capability")]
+
+    def __str__(self) -> str:
+        return f"{self.capability} ({self.phase_range_label})"
+
+    @property
+    def phase_range_label(self) -> str:
+        if self.first_phase_id == self.last_phase_id:
+            return self.first_phase.name
+        return f"{self.first_phase.name} to {self.last_phase.name}"
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if not (self.capability_id and self.first_phase_id and self.last_phase_id):
+            return
+        if self.first_phase_id > self.last_phase_id:
+            raise ValidationError({"last_phase": "The last phase cannot come before the first."})
+        if not self.capability.allows(self.first_phase_id, self.last_phase_id):
+            raise ValidationError(
+                {
+                    "first_phase": (
+                        f"{self.capability.name} applies from {self.capability.first_phase} "
+                        f"to {self.capability.last_phase}."
+                    )
+                }
+            )
+
+
+class Site(models.Model):
+    """A facility of a provider, with the certifications and inspections it holds."""
+
+    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="sites")
+    name = models.CharField(max_length=200)
+    city = models.CharField(max_length=100, blank=True)
+    country = CountryField()
+    certifications = models.ManyToManyField(Certification, related_name="sites", blank=True)
+    history = HistoricalRecords(m2m_fields=[certifications])
+
+    class Meta:
+        ordering = ["country", "city", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                "provider", Lower("name"), name="site_name_unique_per_provider"
+            ),
+            models.CheckConstraint(
+                condition=Regex(Cast("country", models.TextField()), COUNTRY_PATTERN),
+                name="site_country_iso",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(name__regex=NOT_BLANK), name="site_name_not_blank"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.city}, {self.country.code})" if self.city else self.name

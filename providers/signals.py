@@ -1,0 +1,64 @@
+"""Keep derived provider columns fresh whenever a curator changes what they summarise."""
+
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.dispatch import receiver
+
+from providers.derived import refresh_derived
+from providers.models import Capability, Modality, Provider, ProviderType, Service, Site
+
+
+@receiver(post_save, sender=Provider)
+def provider_saved(sender, instance: Provider, raw: bool = False, **kwargs) -> None:
+    if not raw:
+        refresh_derived([instance.pk])
+
+
+@receiver(post_save, sender=Service)
+@receiver(post_delete, sender=Service)
+@receiver(post_save, sender=Site)
+@receiver(post_delete, sender=Site)
+def part_changed(sender, instance, raw: bool = False, **kwargs) -> None:
+    if raw:
+        return
+    # After a cascade delete the provider is already gone; refreshing it is a no-op.
+    refresh_derived([instance.provider_id])
+
+
+@receiver(m2m_changed, sender=Provider.types.through)
+@receiver(m2m_changed, sender=Provider.modalities.through)
+@receiver(m2m_changed, sender=Provider.industries.through)
+def provider_links_changed(sender, instance, action: str, reverse: bool, pk_set, **kwargs) -> None:
+    if not action.startswith("post_"):
+        return
+    if reverse:
+        # Changed from the other side (e.g. modality.providers.add(...)): refresh those providers.
+        refresh_derived(pk_set if pk_set else None)
+    else:
+        refresh_derived([instance.pk])
+
+
+@receiver(m2m_changed, sender=Site.certifications.through)
+def site_certifications_changed(sender, instance, action: str, reverse: bool, pk_set, **kwargs):
+    if not action.startswith("post_"):
+        return
+    if reverse:
+        provider_ids = Site.objects.filter(pk__in=pk_set or []).values_list(
+            "provider_id", flat=True
+        )
+        refresh_derived(provider_ids if pk_set else None)
+    else:
+        refresh_derived([instance.provider_id])
+
+
+@receiver(post_save, sender=Capability)
+@receiver(post_save, sender=Modality)
+@receiver(post_save, sender=ProviderType)
+def catalogue_name_changed(sender, instance, created: bool, raw: bool = False, **kwargs) -> None:
+    """Catalogue names are part of the search text of every provider that uses them."""
+    if created or raw:
+        return
+    if sender is Capability:
+        ids = Service.objects.filter(capability=instance).values_list("provider_id", flat=True)
+    else:
+        ids = instance.providers.values_list("pk", flat=True)
+    refresh_derived(ids)

@@ -1,0 +1,396 @@
+"""Synthetic providers with a realistic spread, for tests and benchmarks.
+
+Deterministic: the same count and seed always give the same records. Rows are
+written with PostgreSQL COPY and the derived columns are computed once at the
+end, so 100,000 providers take well under three minutes.
+"""
+
+import datetime
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.db import connection, transaction
+
+from providers.derived import refresh_derived
+from providers.models import (
+    Capability,
+    Certification,
+    Industry,
+    Modality,
+    Provider,
+    ProviderType,
+)
+
+SOURCE = "Synthetic record generated for testing (seed {seed}); not a real company."
+TODAY = datetime.date(2026, 11, 1)
+
+NAME_STEMS = [
+    "Alder",
+    "Aster",
+    "Beacon",
+    "Birch",
+    "Cobalt",
+    "Corvid",
+    "Delta",
+    "Ember",
+    "Fenwick",
+    "Galena",
+    "Harbour",
+    "Helix",
+    "Iona",
+    "Juniper",
+    "Kestrel",
+    "Larch",
+    "Meridian",
+    "Nordic",
+    "Oakridge",
+    "Orion",
+    "Pallas",
+    "Quarry",
+    "Rowan",
+    "Saltmarsh",
+    "Sequoia",
+    "Tamar",
+    "Tern",
+    "Umber",
+    "Vantage",
+    "Wren",
+    "Yarrow",
+    "Zenith",
+    "Argent",
+    "Bellwether",
+    "Cedar",
+    "Dunmore",
+    "Estuary",
+    "Fulcrum",
+    "Granite",
+    "Heron",
+    "Ivory",
+    "Kinsale",
+    "Lumen",
+    "Moorland",
+    "Northgate",
+    "Osprey",
+]
+NAME_SUFFIXES = {
+    "cro": ["Research", "Clinical", "Discovery", "Preclinical", "Life Sciences", "Biosciences"],
+    "cdmo": ["Pharma Services", "BioManufacturing", "Pharma Solutions", "Biologics", "Chemistry"],
+    "cmo": ["Manufacturing", "Pharma Production", "Contract Manufacturing", "Fine Chemicals"],
+    "agro": ["Agro Chemicals", "Crop Science Services", "Agrosynthesis"],
+}
+# (country, weight); weights roughly follow where contract providers are based.
+COUNTRIES = [
+    ("US", 24),
+    ("CN", 12),
+    ("IN", 11),
+    ("DE", 7),
+    ("GB", 7),
+    ("CH", 4),
+    ("FR", 4),
+    ("IT", 4),
+    ("JP", 3),
+    ("KR", 3),
+    ("IE", 2),
+    ("ES", 2),
+    ("NL", 2),
+    ("BE", 2),
+    ("CA", 2),
+    ("SG", 1),
+    ("SE", 1),
+    ("DK", 1),
+    ("PL", 1),
+    ("HU", 1),
+    ("BR", 1),
+    ("AU", 1),
+    ("IL", 1),
+    ("AT", 1),
+]
+CITIES = {
+    "US": ["Boston", "San Diego", "Raleigh", "Princeton", "Indianapolis", "Philadelphia"],
+    "CN": ["Shanghai", "Suzhou", "Wuxi", "Beijing", "Chengdu"],
+    "IN": ["Hyderabad", "Bengaluru", "Ahmedabad", "Mumbai", "Visakhapatnam"],
+    "DE": ["Frankfurt", "Leverkusen", "Mannheim", "Munich", "Berlin"],
+    "GB": ["Cambridge", "Oxford", "Macclesfield", "Nottingham", "Edinburgh"],
+    "CH": ["Basel", "Visp", "Geneva", "Zurich"],
+    "FR": ["Lyon", "Paris", "Toulouse"],
+    "IT": ["Milan", "Latina", "Verona"],
+    "JP": ["Osaka", "Tokyo", "Takasaki"],
+    "KR": ["Incheon", "Seoul"],
+    "IE": ["Cork", "Dublin"],
+    "ES": ["Barcelona", "Madrid"],
+    "NL": ["Leiden", "Groningen"],
+    "BE": ["Ghent", "Brussels"],
+    "CA": ["Toronto", "Montreal"],
+    "SG": ["Singapore"],
+    "SE": ["Uppsala", "Stockholm"],
+    "DK": ["Copenhagen"],
+    "PL": ["Krakow", "Warsaw"],
+    "HU": ["Budapest"],
+    "BR": ["Sao Paulo"],
+    "AU": ["Melbourne"],
+    "IL": ["Rehovot"],
+    "AT": ["Vienna", "Kundl"],
+}
+# Which catalogue categories each kind of provider draws its services from.
+CATEGORIES_BY_KIND = {
+    "cro": ["discovery", "preclinical", "clinical", "analytical", "regulatory"],
+    "cdmo": ["drug-substance", "drug-product", "analytical", "regulatory", "packaging-logistics"],
+    "cmo": ["drug-product", "drug-substance", "packaging-logistics", "analytical"],
+    "agro": ["agrochemical", "analytical", "drug-substance"],
+}
+# Phase range a kind usually covers; services are clipped to it most of the time.
+USUAL_PHASES = {"cro": (1, 5), "cdmo": (2, 7), "cmo": (5, 7), "agro": (2, 7)}
+TYPE_MIXES = [
+    (["cro"], "cro", 30),
+    (["cdmo"], "cdmo", 28),
+    (["cmo"], "cmo", 18),
+    (["cro", "cdmo"], "cro", 10),
+    (["cdmo", "cmo"], "cdmo", 6),
+    (["cmo"], "agro", 4),
+    (["cdmo"], "agro", 2),
+    (["cro"], "agro", 2),
+]
+
+
+@dataclass
+class Batch:
+    providers: list = field(default_factory=list)
+    types: list = field(default_factory=list)
+    modalities: list = field(default_factory=list)
+    industries: list = field(default_factory=list)
+    services: list = field(default_factory=list)
+    sites: list = field(default_factory=list)
+    site_certifications: list = field(default_factory=list)
+
+
+def _weighted(rng: random.Random, pairs):
+    items, weights = zip(*[(item, weight) for item, weight in pairs], strict=True)
+    return rng.choices(items, weights=weights)[0]
+
+
+def _reference():
+    return {
+        "types": {row.slug: row.pk for row in ProviderType.objects.all()},
+        "modalities": {row.slug: row.pk for row in Modality.objects.all()},
+        "industries": {row.slug: row.pk for row in Industry.objects.all()},
+        "certifications": {row.slug: row.pk for row in Certification.objects.all()},
+        "capabilities": [
+            (row.pk, row.category.slug, row.first_phase_id, row.last_phase_id)
+            for row in Capability.objects.select_related("category")
+        ],
+    }
+
+
+def _next_ids(table: str, count: int) -> list[int]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            [table, count],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _copy(table: str, columns: list[str], rows: list) -> None:
+    if not rows:
+        return
+    with connection.cursor() as cursor:
+        sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+        with cursor.cursor.copy(sql) as copy:
+            for row in rows:
+                copy.write_row(row)
+
+
+def build(count: int, seed: int, ref: dict, first_index: int = 0) -> Batch:
+    """Plan ``count`` providers; ids are placeholders (list positions) until written."""
+    rng = random.Random(seed * 1_000_003 + first_index)
+    batch = Batch()
+    caps_by_category: dict[str, list] = {}
+    for cap in ref["capabilities"]:
+        caps_by_category.setdefault(cap[1], []).append(cap)
+    cert_slugs = list(ref["certifications"])
+
+    for index in range(first_index, first_index + count):
+        type_slugs, kind, _ = _weighted(rng, [(mix, mix[2]) for mix in TYPE_MIXES])
+        country = _weighted(rng, COUNTRIES)
+        name = f"{rng.choice(NAME_STEMS)} {rng.choice(NAME_SUFFIXES[kind])} {index + 1:06d}"
+        slug = f"synthetic-{seed}-{index + 1:06d}"
+        status = _weighted(rng, [("published", 90), ("draft", 6), ("withdrawn", 4)])
+        verified = None if rng.random() < 0.1 else TODAY - datetime.timedelta(rng.randrange(1100))
+        provider_pos = len(batch.providers)
+        batch.providers.append(
+            [
+                name,
+                slug,
+                f"Synthetic {', '.join(t.upper() for t in type_slugs)} based in {country}.",
+                f"https://{slug}.example",
+                country,
+                status,
+                verified,
+                SOURCE.format(seed=seed),
+            ]
+        )
+        batch.types += [(provider_pos, ref["types"][slug_]) for slug_ in type_slugs]
+
+        if kind == "agro":
+            industries, modalities = ["agrochemical"], ["agrochemical-active"]
+            if rng.random() < 0.3:
+                industries.append("animal-health")
+        else:
+            industries = ["pharmaceutical"] + (["biotech"] if rng.random() < 0.7 else [])
+            if rng.random() < 0.08:
+                industries.append("animal-health")
+            modalities = rng.sample(
+                [slug_ for slug_ in ref["modalities"] if slug_ != "agrochemical-active"],
+                k=rng.randint(1, 4),
+            )
+            if "small-molecule" not in modalities and rng.random() < 0.6:
+                modalities.append("small-molecule")
+        batch.industries += [(provider_pos, ref["industries"][slug_]) for slug_ in industries]
+        batch.modalities += [(provider_pos, ref["modalities"][slug_]) for slug_ in modalities]
+
+        usual_first, usual_last = USUAL_PHASES[kind]
+        pool = [cap for category in CATEGORIES_BY_KIND[kind] for cap in caps_by_category[category]]
+        for cap_id, _category, cap_first, cap_last in rng.sample(pool, k=rng.randint(2, 9)):
+            if rng.random() < 0.8:  # mostly within the kind's usual stages
+                low, high = max(cap_first, usual_first), min(cap_last, usual_last)
+                if low > high:
+                    low, high = cap_first, cap_last
+            else:
+                low, high = cap_first, cap_last
+            first = rng.randint(low, high)
+            last = rng.randint(first, high)
+            batch.services.append((provider_pos, cap_id, first, last))
+
+        for site_number in range(rng.choice([0, 1, 1, 1, 2, 2, 3])):
+            site_country = (
+                country if site_number == 0 or rng.random() < 0.5 else _weighted(rng, COUNTRIES)
+            )
+            city = rng.choice(CITIES[site_country])
+            site_pos = len(batch.sites)
+            batch.sites.append((provider_pos, f"{city} site {site_number + 1}", city, site_country))
+            held = rng.sample(cert_slugs, k=rng.randint(0, 3))
+            batch.site_certifications += [
+                (site_pos, ref["certifications"][slug_]) for slug_ in held
+            ]
+    return batch
+
+
+def write(batch: Batch) -> list[int]:
+    """Write a planned batch with COPY; return the new provider ids."""
+    provider_ids = _next_ids("providers_provider", len(batch.providers))
+    now = datetime.datetime.now(datetime.UTC)
+    _copy(
+        "providers_provider",
+        [
+            "id",
+            "name",
+            "slug",
+            "summary",
+            "website",
+            "hq_country",
+            "status",
+            "last_verified_on",
+            "source",
+            "is_synthetic",
+            "created_at",
+            "updated_at",
+            "phase_positions",
+            "type_ids",
+            "capability_ids",
+            "modality_ids",
+            "industry_ids",
+            "certification_ids",
+            "countries",
+        ],
+        [
+            [
+                provider_ids[pos],
+                *row[:6],
+                row[6],
+                row[7],
+                True,
+                now,
+                now,
+                [],
+                [],
+                [],
+                [],
+                [],
+                [],
+                [],
+            ]
+            for pos, row in enumerate(batch.providers)
+        ],
+    )
+    for table, column, pairs in (
+        ("providers_provider_types", "providertype_id", batch.types),
+        ("providers_provider_modalities", "modality_id", batch.modalities),
+        ("providers_provider_industries", "industry_id", batch.industries),
+    ):
+        _copy(table, ["provider_id", column], [(provider_ids[pos], pk) for pos, pk in pairs])
+    _copy(
+        "providers_service",
+        ["provider_id", "capability_id", "first_phase_id", "last_phase_id", "note"],
+        [(provider_ids[pos], cap, first, last, "") for pos, cap, first, last in batch.services],
+    )
+    site_ids = _next_ids("providers_site", len(batch.sites)) if batch.sites else []
+    _copy(
+        "providers_site",
+        ["id", "provider_id", "name", "city", "country"],
+        [
+            (site_ids[i], provider_ids[pos], name, city, country)
+            for i, (pos, name, city, country) in enumerate(batch.sites)
+        ],
+    )
+    _copy(
+        "providers_site_certifications",
+        ["site_id", "certification_id"],
+        [(site_ids[pos], pk) for pos, pk in batch.site_certifications],
+    )
+    return provider_ids
+
+
+def delete_synthetic() -> int:
+    """Remove every synthetic provider with its parts; curated records are untouched."""
+    statements = [
+        "DELETE FROM providers_site_certifications WHERE site_id IN (SELECT s.id FROM "
+        "providers_site s JOIN providers_provider p ON p.id = s.provider_id WHERE p.is_synthetic)",
+        "DELETE FROM providers_site WHERE provider_id IN "
+        "(SELECT id FROM providers_provider WHERE is_synthetic)",
+        "DELETE FROM providers_service WHERE provider_id IN "
+        "(SELECT id FROM providers_provider WHERE is_synthetic)",
+        "DELETE FROM providers_provider_types WHERE provider_id IN "
+        "(SELECT id FROM providers_provider WHERE is_synthetic)",
+        "DELETE FROM providers_provider_modalities WHERE provider_id IN "
+        "(SELECT id FROM providers_provider WHERE is_synthetic)",
+        "DELETE FROM providers_provider_industries WHERE provider_id IN "
+        "(SELECT id FROM providers_provider WHERE is_synthetic)",
+    ]
+    with connection.cursor() as cursor:
+        for statement in statements:
+            cursor.execute(statement)
+        cursor.execute("DELETE FROM providers_provider WHERE is_synthetic")
+        return cursor.rowcount
+
+
+def generate(
+    count: int, seed: int = 1, chunk: int = 5000, progress: Callable[[int], None] | None = None
+) -> int:
+    """Replace all synthetic providers with ``count`` new ones for ``seed``; return the count."""
+    ref = _reference()
+    with transaction.atomic():
+        delete_synthetic()
+        written: list[int] = []
+        for start in range(0, count, chunk):
+            size = min(chunk, count - start)
+            written += write(build(size, seed, ref, first_index=start))
+            if progress:
+                progress(size)
+        refresh_derived(written) if count < 50_000 else refresh_derived()
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE providers_provider")
+    return len(written)
+
+
+__all__ = ["Provider", "generate"]
