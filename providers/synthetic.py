@@ -374,6 +374,20 @@ def delete_synthetic() -> int:
         return cursor.rowcount
 
 
+def _analyze() -> None:
+    with connection.cursor() as cursor:
+        for table in (
+            "providers_provider",
+            "providers_provider_types",
+            "providers_provider_modalities",
+            "providers_provider_industries",
+            "providers_service",
+            "providers_site",
+            "providers_site_certifications",
+        ):
+            cursor.execute(f"ANALYZE {table}")
+
+
 def generate(
     count: int, seed: int = 1, chunk: int = 5000, progress: Callable[[int], None] | None = None
 ) -> int:
@@ -387,9 +401,10 @@ def generate(
             written += write(build(size, seed, ref, first_index=start))
             if progress:
                 progress(size)
+        # Fresh statistics first: without them the planner scans whole tables per provider.
+        _analyze()
         refresh_derived(written) if count < 50_000 else refresh_derived()
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE providers_provider")
+    _analyze()
     return len(written)
 
 

@@ -1,0 +1,57 @@
+"""Small builders for test records (reference rows come from the migrations)."""
+
+import itertools
+
+from lifecycle.models import Phase
+from providers.models import (
+    Capability,
+    Certification,
+    Industry,
+    Modality,
+    Provider,
+    ProviderType,
+    Service,
+    Site,
+)
+
+_numbers = itertools.count(1)
+
+
+def make_provider(
+    name: str | None = None,
+    *,
+    types: tuple[str, ...] = ("cro",),
+    services: tuple[tuple[str, int, int], ...] = (),
+    modalities: tuple[str, ...] = (),
+    industries: tuple[str, ...] = ("pharmaceutical",),
+    sites: tuple[dict, ...] = (),
+    status: str = Provider.Status.PUBLISHED,
+    **fields,
+) -> Provider:
+    number = next(_numbers)
+    name = name or f"Test Provider {number}"
+    fields.setdefault("slug", f"test-provider-{number}")
+    fields.setdefault("hq_country", "GB")
+    fields.setdefault("summary", f"{name} summary.")
+    provider = Provider.objects.create(name=name, status=status, **fields)
+    provider.types.set(ProviderType.objects.filter(slug__in=types))
+    provider.modalities.set(Modality.objects.filter(slug__in=modalities))
+    provider.industries.set(Industry.objects.filter(slug__in=industries))
+    for slug, first, last in services:
+        Service.objects.create(
+            provider=provider,
+            capability=Capability.objects.get(slug=slug),
+            first_phase=Phase.objects.get(position=first),
+            last_phase=Phase.objects.get(position=last),
+        )
+    for site in sites:
+        certifications = site.get("certifications", ())
+        created = Site.objects.create(
+            provider=provider,
+            name=site["name"],
+            city=site.get("city", ""),
+            country=site["country"],
+        )
+        created.certifications.set(Certification.objects.filter(slug__in=certifications))
+    provider.refresh_from_db()
+    return provider
