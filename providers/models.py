@@ -162,6 +162,56 @@ class Certification(models.Model):
         return self.name
 
 
+# Explicit link tables: the catalogue side is PROTECTed, so a type, modality, industry
+# or certification that is in use cannot be deleted (the database refuses too).
+
+
+class ProviderTypeLink(models.Model):
+    provider = models.ForeignKey("providers.Provider", on_delete=models.CASCADE)
+    providertype = models.ForeignKey(ProviderType, on_delete=models.PROTECT)
+
+    class Meta:
+        db_table = "providers_provider_types"
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "providertype"], name="provider_type_once")
+        ]
+
+
+class ProviderModalityLink(models.Model):
+    provider = models.ForeignKey("providers.Provider", on_delete=models.CASCADE)
+    modality = models.ForeignKey(Modality, on_delete=models.PROTECT)
+
+    class Meta:
+        db_table = "providers_provider_modalities"
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "modality"], name="provider_modality_once")
+        ]
+
+
+class ProviderIndustryLink(models.Model):
+    provider = models.ForeignKey("providers.Provider", on_delete=models.CASCADE)
+    industry = models.ForeignKey(Industry, on_delete=models.PROTECT)
+
+    class Meta:
+        db_table = "providers_provider_industries"
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "industry"], name="provider_industry_once")
+        ]
+
+
+class SiteCertificationLink(models.Model):
+    site = models.ForeignKey("providers.Site", on_delete=models.CASCADE)
+    certification = models.ForeignKey(Certification, on_delete=models.PROTECT)
+
+    class Meta:
+        db_table = "providers_site_certifications"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["site", "certification"], name="site_certification_once"
+            )
+        ]
+
+
 class ProviderQuerySet(models.QuerySet):
     def published(self):
         return self.filter(status=Provider.Status.PUBLISHED)
@@ -175,12 +225,16 @@ class Provider(models.Model):
 
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=200, unique=True)
-    types = models.ManyToManyField(ProviderType, related_name="providers")
+    types = models.ManyToManyField(ProviderType, related_name="providers", through=ProviderTypeLink)
     summary = models.TextField(blank=True, max_length=2000)
     website = models.URLField(max_length=300, blank=True)
     hq_country = CountryField("headquarters country")
-    industries = models.ManyToManyField(Industry, related_name="providers", blank=True)
-    modalities = models.ManyToManyField(Modality, related_name="providers", blank=True)
+    industries = models.ManyToManyField(
+        Industry, related_name="providers", blank=True, through=ProviderIndustryLink
+    )
+    modalities = models.ManyToManyField(
+        Modality, related_name="providers", blank=True, through=ProviderModalityLink
+    )
     status = models.CharField(
         max_length=10, choices=Status.choices, default=Status.DRAFT, db_default=Status.DRAFT
     )
@@ -361,7 +415,9 @@ class Site(models.Model):
     name = models.CharField(max_length=200)
     city = models.CharField(max_length=100, blank=True)
     country = CountryField()
-    certifications = models.ManyToManyField(Certification, related_name="sites", blank=True)
+    certifications = models.ManyToManyField(
+        Certification, related_name="sites", blank=True, through=SiteCertificationLink
+    )
     history = HistoricalRecords(m2m_fields=[certifications])
 
     class Meta:

@@ -126,3 +126,26 @@ def test_the_filter_indexes_exist():
         "provider_search_gin",
         "provider_name_trgm",
     } <= names
+
+
+@pytest.mark.parametrize(
+    ("model_name", "slug"),
+    [("ProviderType", "cdmo"), ("Modality", "peptide"), ("Certification", "glp")],
+)
+def test_catalogue_rows_in_use_cannot_be_deleted_even_in_raw_sql(model_name, slug):
+    from django.apps import apps
+    from django.db import connection
+    from django.db.models import ProtectedError
+
+    make_provider(
+        types=("cdmo",),
+        modalities=("peptide",),
+        sites=[{"name": "Lab", "country": "US", "certifications": ["glp"]}],
+    )
+    model = apps.get_model("providers", model_name)
+    row = model.objects.get(slug=slug)
+    with pytest.raises(ProtectedError):
+        row.delete()
+    with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {model._meta.db_table} WHERE id = %s", [row.pk])
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
