@@ -176,6 +176,9 @@ class ProviderTypeLink(models.Model):
             models.UniqueConstraint(fields=["provider", "providertype"], name="provider_type_once")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.provider_id} / {self.providertype_id}"
+
 
 class ProviderModalityLink(models.Model):
     provider = models.ForeignKey("providers.Provider", on_delete=models.CASCADE)
@@ -187,6 +190,9 @@ class ProviderModalityLink(models.Model):
             models.UniqueConstraint(fields=["provider", "modality"], name="provider_modality_once")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.provider_id} / {self.modality_id}"
+
 
 class ProviderIndustryLink(models.Model):
     provider = models.ForeignKey("providers.Provider", on_delete=models.CASCADE)
@@ -197,6 +203,9 @@ class ProviderIndustryLink(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["provider", "industry"], name="provider_industry_once")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.provider_id} / {self.industry_id}"
 
 
 class SiteCertificationLink(models.Model):
@@ -210,6 +219,9 @@ class SiteCertificationLink(models.Model):
                 fields=["site", "certification"], name="site_certification_once"
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.site_id} / {self.certification_id}"
 
 
 class ProviderQuerySet(models.QuerySet):
