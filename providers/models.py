@@ -449,3 +449,21 @@ class Site(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.city}, {self.country.code})" if self.city else self.name
+
+
+class DirectoryVersion(models.Model):
+    """One row whose token changes (in the same transaction) whenever buyer-visible data does.
+
+    Processes that cache a view of the directory (the facet index) compare tokens to know
+    when to rebuild. A random token, not a counter, so a rolled-back change can never be
+    mistaken for a later one.
+    """
+
+    token = models.CharField(max_length=40, default="initial")
+    changed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=models.Q(id=1), name="directory_version_single_row")]
+
+    def __str__(self) -> str:
+        return self.token
