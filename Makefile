@@ -24,7 +24,7 @@ run: $(INSTALLED)
 	@$(WITH_DB) export DEBUG=true; \
 	$(PY) manage.py migrate --noinput && \
 	$(PY) manage.py load_demo && \
-	$(PY) manage.py dev_admin && \
+	$(PY) manage.py dev_admin --port $(PORT) && \
 	echo "Serving the directory at http://127.0.0.1:$(PORT)/ (Ctrl-C stops it)" && \
 	exec $(PY) manage.py runserver 127.0.0.1:$(PORT)
 

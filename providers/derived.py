@@ -78,6 +78,18 @@ UPDATE providers_provider AS p SET
 """
 
 
+BUMP_SQL = (
+    "UPDATE providers_directoryversion"
+    " SET token = md5(random()::text || clock_timestamp()::text), changed_at = now() WHERE id = 1"
+)
+
+
+def bump_version() -> None:
+    """Tell every process caching the directory that buyer-visible data changed."""
+    with connection.cursor() as cursor:
+        cursor.execute(BUMP_SQL)
+
+
 def refresh_derived(provider_ids: Iterable[int] | None = None) -> int:
     """Recompute derived columns for the given providers (all when None); return rows updated."""
     pending = _pending.get()
@@ -92,10 +104,10 @@ def refresh_derived(provider_ids: Iterable[int] | None = None) -> int:
             cursor.execute(REFRESH_SQL)
         else:
             ids = sorted({int(pk) for pk in provider_ids if pk is not None})
-            if not ids:
-                return 0
             cursor.execute(REFRESH_SQL + " WHERE p.id = ANY(%s)", [ids])
-        return cursor.rowcount
+        updated = cursor.rowcount
+        cursor.execute(BUMP_SQL)
+    return updated
 
 
 @contextmanager

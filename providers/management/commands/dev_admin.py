@@ -10,8 +10,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--username", default="admin")
+        parser.add_argument("--port", type=int, default=8000)
 
-    def handle(self, *args, username: str, **options):
+    def handle(self, *args, username: str, port: int, **options):
         if not settings.DEBUG:
             raise CommandError(
                 "dev_admin only runs with DEBUG on; create real accounts with createsuperuser."
@@ -24,6 +25,6 @@ class Command(BaseCommand):
         user.set_password(password)
         user.save()
         self.stdout.write(
-            f"Admin: http://127.0.0.1:8000/admin/  user: {username}  password: {password}\n"
+            f"Admin: http://127.0.0.1:{port}/admin/  user: {username}  password: {password}\n"
             "(a new password is generated each time the app starts in development)"
         )
