@@ -9,7 +9,7 @@ admin.site.index_title = "Curate the directory"
 
 urlpatterns = [
     path("", include("lifecycle.urls")),
-    path("providers/", include("providers.urls")),
+    path("", include("providers.urls")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
 ]

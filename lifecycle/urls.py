@@ -5,4 +5,5 @@ from lifecycle import views
 app_name = "lifecycle"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("lifecycle/", views.explorer, name="explorer"),
 ]

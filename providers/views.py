@@ -1,26 +1,347 @@
-from django.core.paginator import Paginator
-from django.shortcuts import get_object_or_404, render
+from django.contrib import messages
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST, require_safe
+from django.views.decorators.vary import vary_on_headers
 
+from providers import shortlist
+from providers.directory import PAGE_SIZE, answer, query_string
+from providers.facets import get_index, positions_from_bits
+from providers.forms import SORTS, DirectoryForm
 from providers.models import Provider
+from providers.presenting import card, cards, coverage_label, strip
+
+MAX_COMPARE = 4
+SIMILAR_COUNT = 5
 
 
+def _fragment(request, template: str, partial: str) -> str:
+    """The named partial for htmx requests, the whole page otherwise (and on history restore)."""
+    if request.htmx and not request.htmx.history_restore_request:
+        return f"{template}#{partial}"
+    return template
+
+
+@require_safe
+@vary_on_headers("HX-Request")
 def directory(request):
-    providers = Provider.objects.published().prefetch_related("types").order_by("name")
-    page = Paginator(providers, 50).get_page(request.GET.get("page"))
-    return render(request, "providers/directory.html", {"page": page})
+    index = get_index()
+    query = DirectoryForm(request.GET, index=index).query()
+    found = answer(index, query)
+    chosen_capabilities = set(query.facets.get("capability") or [])
+    pages = {
+        "previous": query_string(query, page=found.page - 1) if found.page > 1 else None,
+        "next": query_string(query, page=found.page + 1) if found.page < found.pages else None,
+        "first": query_string(query, page=None) if found.page > 2 else None,
+        "last": query_string(query, page=found.pages) if found.page < found.pages - 1 else None,
+    }
+    context = {
+        "query": query,
+        "found": found,
+        "cards": cards(found.ids, index.catalogue, chosen_capabilities),
+        "shortlisted_ids": set(shortlist.ids(request)),
+        "phases": index.catalogue.phases,
+        "sorts": SORTS if query.text else {k: v for k, v in SORTS.items() if k != "relevance"},
+        "pages": pages,
+        "first_shown": (found.page - 1) * PAGE_SIZE + 1,
+        "last_shown": (found.page - 1) * PAGE_SIZE + len(found.ids),
+        "counts": found.counts,
+        "capability_groups": _grouped(found.counts["capability"]),
+        "phase_groups": _grouped(found.counts["phase"]),
+        "open_facets": {facet: bool(keys) for facet, keys in query.facets.items()},
+    }
+    return render(request, _fragment(request, "providers/directory.html", "directory"), context)
 
 
+def _grouped(entries):
+    groups: list[tuple[str, list]] = []
+    for entry in entries:
+        if not groups or groups[-1][0] != entry.option.group:
+            groups.append((entry.option.group, []))
+        groups[-1][1].append(entry)
+    return groups
+
+
+@require_safe
 def detail(request, slug: str):
-    provider = get_object_or_404(
-        Provider.objects.published().prefetch_related(
-            "types",
-            "modalities",
-            "industries",
-            "services__capability",
-            "services__first_phase",
-            "services__last_phase",
-            "sites__certifications",
+    index = get_index()
+    catalogue = index.catalogue
+    provider = get_object_or_404(Provider.objects.published(), slug=slug)
+    services = list(provider.services.all())
+    sites = list(provider.sites.prefetch_related("certifications"))
+    phases = catalogue.phases
+    service_rows = []
+    for service in sorted(
+        services,
+        key=lambda s: (
+            catalogue.categories[catalogue.capabilities[s.capability_id].category_id].position,
+            s.first_phase_id,
+            catalogue.capabilities[s.capability_id].name,
         ),
-        slug=slug,
+    ):
+        capability = catalogue.capabilities[service.capability_id]
+        service_rows.append(
+            {
+                "capability": capability,
+                "category": catalogue.categories[capability.category_id],
+                "cells": [
+                    service.first_phase_id <= phase.position <= service.last_phase_id
+                    for phase in phases
+                ],
+                "range": _range_label(service.first_phase_id, service.last_phase_id, catalogue),
+                "note": service.note,
+            }
+        )
+    context = {
+        "provider": provider,
+        "types": [catalogue.types[pk] for pk in provider.type_ids if pk in catalogue.types],
+        "modalities": [catalogue.modalities[pk] for pk in provider.modality_ids],
+        "industries": [catalogue.industries[pk] for pk in provider.industry_ids],
+        "strip": strip(provider.phase_positions, catalogue),
+        "coverage_label": coverage_label(provider.phase_positions, catalogue),
+        "phases": phases,
+        "stages": catalogue.stages,
+        "service_rows": service_rows,
+        "sites": sites,
+        "similar": cards(_similar_ids(index, provider), catalogue),
+        "shortlisted": provider.pk in shortlist.ids(request),
+        "shortlisted_ids": set(shortlist.ids(request)),
+    }
+    return render(request, "providers/detail.html", context)
+
+
+def _range_label(first: int, last: int, catalogue) -> str:
+    names = catalogue.phase_by_position
+    return names[first].name if first == last else f"{names[first].name} to {names[last].name}"
+
+
+def _similar_ids(index, provider: Provider) -> list[int]:
+    """Published providers of the same type(s) with overlapping coverage, most shared
+    capabilities first (counted with bitsets: 'shares at least k' for each k)."""
+    me = index.position_of.get(provider.pk)
+    if not provider.type_ids or not provider.phase_positions:
+        return []
+    types = [
+        index.catalogue.types[pk].slug for pk in provider.type_ids if pk in index.catalogue.types
+    ]
+    phases = [
+        index.catalogue.phase_by_position[p].slug
+        for p in provider.phase_positions
+        if p in index.catalogue.phase_by_position
+    ]
+    candidates = index.facet_mask("type", types) & index.facet_mask("phase", phases)
+    if me is not None:
+        candidates &= ~(1 << me)
+    capability_bits = [
+        index.bits["capability"].get(index.catalogue.capabilities[pk].slug, 0)
+        for pk in provider.capability_ids
+        if pk in index.catalogue.capabilities
+    ]
+    at_least = [candidates] + [0] * len(capability_bits)
+    for bits in capability_bits:
+        for shared in range(len(capability_bits), 0, -1):
+            at_least[shared] |= at_least[shared - 1] & bits
+    chosen: list[int] = []
+    taken = 0
+    for shared in range(len(capability_bits), -1, -1):
+        fresh = at_least[shared] & ~taken
+        if fresh:
+            chosen += positions_from_bits(fresh, 0, SIMILAR_COUNT - len(chosen))
+            taken |= fresh
+        if len(chosen) >= SIMILAR_COUNT:
+            break
+    return [index.ids[p] for p in chosen]
+
+
+@require_GET
+def compare(request):
+    index = get_index()
+    catalogue = index.catalogue
+    slugs: list[str] = []
+    for slug in request.GET.getlist("p")[: MAX_COMPARE * 3]:
+        slug = slug.strip()[:200]
+        if slug and slug not in slugs:
+            slugs.append(slug)
+    found = {
+        provider.slug: provider
+        for provider in Provider.objects.published()
+        .filter(slug__in=slugs)
+        .prefetch_related("services", "sites__certifications")
+    }
+    missing = [slug for slug in slugs if slug not in found]
+    chosen = [found[slug] for slug in slugs if slug in found][:MAX_COMPARE]
+    notices = []
+    if missing:
+        notices.append(
+            "Not shown, because no published provider has that address: "
+            + ", ".join(s[:60] for s in missing[:5])
+        )
+    if len([s for s in slugs if s in found]) > MAX_COMPARE:
+        notices.append(f"Only the first {MAX_COMPARE} providers are compared.")
+    context = {"providers": chosen, "notices": notices, "table": None}
+    if len(chosen) >= 2:
+        context["table"] = _comparison(chosen, catalogue)
+    elif slugs:
+        notices.append("Choose at least two providers to compare.")
+    context["shortlisted_ids"] = set(shortlist.ids(request))
+    return render(request, "providers/compare.html", context)
+
+
+def _comparison(providers: list[Provider], catalogue) -> list[dict]:
+    """Sections of rows; each row has one cell per provider and says whether they differ."""
+
+    def row(label, values, *, check=False):
+        return {
+            "label": label,
+            "cells": values,
+            "differs": len({str(v) for v in values}) > 1,
+            "check": check,
+        }
+
+    sections = []
+    sections.append(
+        {
+            "title": "Overview",
+            "rows": [
+                row(
+                    "Types",
+                    [", ".join(catalogue.types[pk].code for pk in p.type_ids) for p in providers],
+                ),
+                row("Headquarters", [p.hq_country.name for p in providers]),
+                row("Coverage", [coverage_label(p.phase_positions, catalogue) for p in providers]),
+                row("Last verified", [p.last_verified_on or "never" for p in providers]),
+            ],
+        }
     )
-    return render(request, "providers/detail.html", {"provider": provider})
+    sections.append(
+        {
+            "title": "Lifecycle coverage by phase",
+            "rows": [
+                row(
+                    phase.name, [phase.position in p.phase_positions for p in providers], check=True
+                )
+                for phase in catalogue.phases
+            ],
+        }
+    )
+    services = {p.pk: {s.capability_id: s for s in p.services.all()} for p in providers}
+    used = [pk for pk in catalogue.capabilities if any(pk in services[p.pk] for p in providers)]
+    capability_rows = []
+    for pk in used:
+        cells = []
+        for p in providers:
+            service = services[p.pk].get(pk)
+            cells.append(
+                _range_label(service.first_phase_id, service.last_phase_id, catalogue)
+                if service
+                else ""
+            )
+        capability_rows.append(row(catalogue.capabilities[pk].name, cells))
+    sections.append({"title": "Capabilities (phases served)", "rows": capability_rows})
+    modality_pks = [
+        pk for pk in catalogue.modalities if any(pk in p.modality_ids for p in providers)
+    ]
+    sections.append(
+        {
+            "title": "Modalities",
+            "rows": [
+                row(
+                    catalogue.modalities[pk].name,
+                    [pk in p.modality_ids for p in providers],
+                    check=True,
+                )
+                for pk in modality_pks
+            ],
+        }
+    )
+    sections.append(
+        {
+            "title": "Sites and certifications",
+            "rows": [
+                row(
+                    "Sites",
+                    [
+                        "; ".join(f"{s.city or s.name}, {s.country.name}" for s in p.sites.all())
+                        or "none recorded"
+                        for p in providers
+                    ],
+                ),
+                *[
+                    row(cert.name, [pk in p.certification_ids for p in providers], check=True)
+                    for pk, cert in catalogue.certifications.items()
+                    if any(pk in p.certification_ids for p in providers)
+                ],
+            ],
+        }
+    )
+    return sections
+
+
+def _back(request, fallback: str) -> str:
+    target = request.POST.get("next") or request.META.get("HTTP_REFERER") or fallback
+    if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return target
+    return fallback
+
+
+@require_POST
+def shortlist_toggle(request, slug: str):
+    provider = get_object_or_404(Provider.objects.published(), slug=slug)
+    action = request.POST.get("action")
+    if action == "remove":
+        shortlist.remove(request, provider.pk)
+    elif action == "add":
+        if not shortlist.add(request, provider.pk):
+            messages.error(
+                request, f"The shortlist holds at most {shortlist.MAX_SHORTLIST} providers."
+            )
+    else:
+        return HttpResponse("Unknown shortlist action.", status=400)
+    if request.htmx:
+        context = {
+            "provider": provider,
+            "shortlisted": provider.pk in shortlist.ids(request),
+            "shortlist_count": len(shortlist.ids(request)),
+            "oob": True,
+        }
+        return render(request, "partials/shortlist_button.html", context)
+    return redirect(_back(request, reverse("providers:shortlist")))
+
+
+@require_safe
+def shortlist_page(request):
+    index = get_index()
+    items = shortlist.providers(request)
+    context = {
+        "cards": [card(p, index.catalogue) for p in items],
+        "shortlisted_ids": {p.pk for p in items},
+        "compare_query": "&".join(f"p={p.slug}" for p in items[:MAX_COMPARE]),
+        "max_compare": MAX_COMPARE,
+    }
+    return render(request, "providers/shortlist.html", context)
+
+
+@require_POST
+def shortlist_clear(request):
+    shortlist.clear(request)
+    return redirect("providers:shortlist")
+
+
+@require_safe
+def shortlist_export(request, fmt: str):
+    if fmt not in ("csv", "xlsx"):
+        raise Http404("Exports are CSV or XLSX.")
+    index = get_index()
+    items = shortlist.providers(request)
+    coverage = {p.pk: coverage_label(p.phase_positions, index.catalogue) for p in items}
+    table = shortlist.rows(items, coverage, request.build_absolute_uri("/").rstrip("/"))
+    if fmt == "csv":
+        body, content_type = shortlist.as_csv(table), "text/csv; charset=utf-8"
+    else:
+        body = shortlist.as_xlsx(table)
+        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="provider-shortlist.{fmt}"'
+    return response

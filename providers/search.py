@@ -1,0 +1,90 @@
+"""Free-text search: PostgreSQL full-text search with prefix matching, plus trigram name
+similarity so a misspelt provider name still finds it.
+
+Matches come back in three relevance tiers, each a bitset over the facet index:
+1. the name matches (every word, as a prefix, or the name is similar to the query);
+2. every word matches the name, types, capabilities or modalities;
+3. every word matches somewhere, the summary included.
+Within a tier, results keep the directory's name order.
+"""
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from django.db import connection
+
+from providers.facets import DirectoryIndex, bits_from_positions, cached_text, store_text
+
+MAX_QUERY_LENGTH = 200
+MAX_WORDS = 8
+WORD = re.compile(r"[^\W_]+", re.UNICODE)
+
+SEARCH_SQL = """
+SELECT id,
+       CASE
+           WHEN search_document @@ (to_tsquery('english', %(name)s)
+                                    || to_tsquery('simple', %(name)s))
+                OR (%(fuzzy)s AND %(text)s <%% lower(name)) THEN 1
+           WHEN search_document @@ (to_tsquery('english', %(core)s)
+                                    || to_tsquery('simple', %(core)s)) THEN 2
+           ELSE 3
+       END AS tier
+FROM providers_provider
+WHERE status = 'published'
+  AND (search_document @@ (to_tsquery('english', %(any)s) || to_tsquery('simple', %(any)s))
+       OR (%(fuzzy)s AND %(text)s <%% lower(name)))
+"""
+
+
+@dataclass(frozen=True)
+class TextMatch:
+    tiers: tuple[int, int, int]  # name-order bitsets, best tier first
+
+    @property
+    def any(self) -> int:
+        return self.tiers[0] | self.tiers[1] | self.tiers[2]
+
+
+def normalise(text: str) -> str:
+    """What the buyer typed, made safe: printable, single-spaced, bounded."""
+    cleaned = "".join(
+        " " if unicodedata.category(char).startswith(("C", "Z")) else char for char in text
+    )
+    return " ".join(cleaned.split())[:MAX_QUERY_LENGTH]
+
+
+def words(text: str) -> list[str]:
+    return WORD.findall(text.lower())[:MAX_WORDS]
+
+
+def _tsquery(terms: list[str], weights: str = "") -> str:
+    return " & ".join(f"{term}:*{weights}" for term in terms)
+
+
+def match(index: DirectoryIndex, text: str) -> TextMatch | None:
+    """The providers matching ``text`` (None when it holds no searchable word)."""
+    terms = words(text)
+    if not terms:
+        return None
+    key = " ".join(terms)
+    found = cached_text(index.token, key)
+    if found is not None:
+        return found
+    params = {
+        "name": _tsquery(terms, "A"),
+        "core": _tsquery(terms, "AB"),
+        "any": _tsquery(terms),
+        "text": key,
+        "fuzzy": len(key) >= 3,
+    }
+    tiers: tuple[list[int], list[int], list[int]] = ([], [], [])
+    with connection.cursor() as cursor:
+        cursor.execute(SEARCH_SQL, params)
+        for pk, tier in cursor.fetchall():
+            position = index.position_of.get(pk)
+            if position is not None:
+                tiers[tier - 1].append(position)
+    found = TextMatch(tuple(bits_from_positions(group, index.size) for group in tiers))
+    store_text(index.token, key, found)
+    return found
