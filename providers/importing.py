@@ -1,0 +1,459 @@
+"""Importing providers from a spreadsheet: plan first (preview), then write all or nothing.
+
+``plan_import`` reads and checks a whole file without writing anything and says,
+row by row, what would happen (create, update, unchanged) or what is wrong.
+``apply_plan`` writes an error-free plan in one transaction: new providers in
+bulk (with their history rows), changed ones through the ORM so every change is
+recorded like an edit in the admin. Unchanged rows are not touched at all, so
+importing the same file twice writes nothing, not even history.
+
+``sync_provider`` makes one provider match a ProviderRecord; restoring an
+earlier version from history uses it too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from providers.derived import deferred_refresh, refresh_derived
+from providers.interchange import (
+    COLUMNS,
+    Catalogue,
+    CellError,
+    InterchangeError,
+    ProviderRecord,
+    RowParser,
+    check_header,
+    load_records,
+    new_slug,
+    read_table,
+)
+from providers.models import (
+    Provider,
+    ProviderIndustryLink,
+    ProviderModalityLink,
+    ProviderTypeLink,
+    Service,
+    Site,
+    SiteCertificationLink,
+)
+
+CREATE, UPDATE, UNCHANGED = "create", "update", "unchanged"
+CHUNK = 2000
+KEEP = object()
+
+Progress = Callable[[int], object] | None
+
+
+@dataclass
+class PlannedRow:
+    row: int
+    action: str
+    record: ProviderRecord
+    provider_id: int | None = None
+    changes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ImportPlan:
+    filename: str
+    rows: list[PlannedRow] = field(default_factory=list)
+    errors: list[CellError] = field(default_factory=list)
+    file_errors: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and not self.file_errors and bool(self.rows)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        counts = {CREATE: 0, UPDATE: 0, UNCHANGED: 0}
+        for row in self.rows:
+            counts[row.action] += 1
+        return counts
+
+    @property
+    def rows_with_errors(self) -> int:
+        return len({error.row for error in self.errors})
+
+
+def _chunks(values: list, size: int = CHUNK) -> Iterable[list]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def plan_import(data: bytes, filename: str, progress: Progress = None) -> ImportPlan:
+    """Read and check a whole file; say what importing it would do. Writes nothing."""
+    plan = ImportPlan(filename=filename)
+    try:
+        table = read_table(data, filename)
+    except InterchangeError as error:
+        plan.file_errors.append(str(error))
+        return plan
+    positions, problems = check_header(table.header)
+    if problems:
+        plan.file_errors.extend(problems)
+        return plan
+    rows = [(number, cells) for number, cells in table.rows if any(c.strip() for c in cells)]
+    if not rows:
+        plan.file_errors.append("The file has a header row but no providers under it.")
+        return plan
+
+    catalogue = Catalogue.load()
+    parser = RowParser(catalogue, positions)
+    parsed: list[tuple[int, ProviderRecord]] = []
+    for number, cells in rows:
+        record, errors = parser.parse(number, cells)
+        plan.errors.extend(errors)
+        if record is not None:
+            parsed.append((number, record))
+        if progress:
+            progress(1)
+
+    _check_duplicates(parsed, plan)
+    _match(parsed, plan, catalogue)
+    plan.errors.sort(
+        key=lambda error: (
+            error.row,
+            COLUMNS.index(error.column) if error.column in COLUMNS else -1,
+        )
+    )
+    return plan
+
+
+def _check_duplicates(parsed: list[tuple[int, ProviderRecord]], plan: ImportPlan) -> None:
+    seen_slugs: dict[str, int] = {}
+    seen_websites: dict[str, int] = {}
+    for number, record in parsed:
+        if record.slug:
+            if record.slug in seen_slugs:
+                plan.errors.append(
+                    CellError(
+                        number,
+                        "slug",
+                        f"The slug '{record.slug}' is also on row {seen_slugs[record.slug]}; "
+                        "each provider may appear only once.",
+                        record.slug,
+                    )
+                )
+            seen_slugs.setdefault(record.slug, number)
+        website = record.website.lower()
+        if website:
+            if website in seen_websites:
+                plan.errors.append(
+                    CellError(
+                        number,
+                        "website",
+                        f"This website is also on row {seen_websites[website]}; "
+                        "each provider may appear only once.",
+                        record.website,
+                    )
+                )
+            seen_websites.setdefault(website, number)
+
+
+def _match(parsed: list[tuple[int, ProviderRecord]], plan: ImportPlan, catalogue: Catalogue):
+    """Find the provider each row describes and decide create, update or unchanged."""
+    slugs = [record.slug for _, record in parsed if record.slug]
+    websites = [record.website.lower() for _, record in parsed if record.website]
+    by_slug: dict[str, int] = {}
+    for chunk in _chunks(slugs):
+        by_slug.update(
+            {
+                slug: pk
+                for pk, slug in Provider.objects.filter(slug__in=chunk).values_list("pk", "slug")
+            }
+        )
+    by_website: dict[str, tuple[int, str]] = {}
+    for chunk in _chunks(websites):
+        rows = (
+            Provider.objects.annotate(site_lower=Lower("website"))
+            .filter(site_lower__in=chunk)
+            .values_list("pk", "slug", "site_lower")
+        )
+        by_website.update({website: (pk, slug) for pk, slug, website in rows})
+
+    file_slugs = set(slugs)
+    error_rows = {error.row for error in plan.errors}
+    matched: list[tuple[int, ProviderRecord, int | None]] = []
+    for number, record in parsed:
+        if number in error_rows:
+            continue
+        target = by_slug.get(record.slug) if record.slug else None
+        owner = by_website.get(record.website.lower()) if record.website else None
+        if not record.slug and owner:
+            target = owner[0]
+            record = _with_slug(record, owner[1])
+        elif owner and owner[0] != target:
+            plan.errors.append(
+                CellError(
+                    number,
+                    "website",
+                    f"This website already belongs to the provider '{owner[1]}'.",
+                    record.website,
+                )
+            )
+            continue
+        if target is None and not record.slug:
+            slug = new_slug(record.name, _SlugTaken(file_slugs))
+            file_slugs.add(slug)
+            record = _with_slug(record, slug)
+        matched.append((number, record, target))
+
+    current: dict[int, ProviderRecord] = {}
+    for chunk in _chunks([target for _, _, target in matched if target is not None]):
+        current.update(load_records(chunk, catalogue))
+    for number, record, target in matched:
+        if target is None:
+            plan.rows.append(PlannedRow(number, CREATE, record))
+            continue
+        changes = record.changed_columns(current[target])
+        action = UPDATE if changes else UNCHANGED
+        plan.rows.append(PlannedRow(number, action, record, target, changes))
+
+
+class _SlugTaken:
+    def __init__(self, file_slugs: set[str]):
+        self.file_slugs = file_slugs
+
+    def __contains__(self, slug: str) -> bool:
+        return slug in self.file_slugs or Provider.objects.filter(slug=slug).exists()
+
+
+def _with_slug(record: ProviderRecord, slug: str) -> ProviderRecord:
+    from dataclasses import replace
+
+    return replace(record, slug=slug)
+
+
+def apply_plan(plan: ImportPlan, *, user=None, reason: str = "", progress: Progress = None):
+    """Write an error-free plan in one transaction; return the counts written."""
+    if not plan.ok:
+        raise ValueError("Only an error-free import plan can be applied.")
+    catalogue = Catalogue.load()
+    reason = reason or f"Imported from {plan.filename}"
+    creates = [row.record for row in plan.rows if row.action == CREATE]
+    updates = [row for row in plan.rows if row.action == UPDATE]
+    with transaction.atomic(), deferred_refresh():
+        now = timezone.now()
+        for chunk in _chunks(creates, 1000):
+            create_providers(chunk, catalogue, user=user, reason=reason, when=now)
+            if progress:
+                progress(len(chunk))
+        for chunk in _chunks(updates, 500):
+            providers = Provider.objects.in_bulk([row.provider_id for row in chunk])
+            current = load_records(list(providers), catalogue)
+            for row in chunk:
+                provider = providers[row.provider_id]
+                sync_provider(
+                    provider, row.record, catalogue, current[provider.pk], user=user, reason=reason
+                )
+            if progress:
+                progress(len(chunk))
+    return plan.counts
+
+
+def create_providers(
+    records: list[ProviderRecord], catalogue: Catalogue, *, user, reason: str, when
+) -> list[Provider]:
+    """Create new providers with links, services and sites in bulk, with their history."""
+    providers = [
+        Provider(**record.provider_fields(), verified_by=user if record.last_verified_on else None)
+        for record in records
+    ]
+    Provider.objects.bulk_create(providers)
+    type_links, industry_links, modality_links, services, sites, site_certs = [], [], [], [], [], []
+    for provider, record in zip(providers, records, strict=True):
+        type_links += [
+            ProviderTypeLink(provider=provider, providertype=catalogue.types[slug])
+            for slug in record.types
+        ]
+        industry_links += [
+            ProviderIndustryLink(provider=provider, industry=catalogue.industries[slug])
+            for slug in record.industries
+        ]
+        modality_links += [
+            ProviderModalityLink(provider=provider, modality=catalogue.modalities[slug])
+            for slug in record.modalities
+        ]
+        services += [
+            Service(
+                provider=provider,
+                capability=catalogue.capabilities[entry.capability],
+                first_phase_id=entry.first,
+                last_phase_id=entry.last,
+                note=entry.note,
+            )
+            for entry in record.services
+        ]
+        for entry in record.sites:
+            site = Site(provider=provider, name=entry.name, city=entry.city, country=entry.country)
+            site._certifications = entry.certifications
+            sites.append(site)
+    for model, rows in (
+        (ProviderTypeLink, type_links),
+        (ProviderIndustryLink, industry_links),
+        (ProviderModalityLink, modality_links),
+        (Service, services),
+        (Site, sites),
+    ):
+        model.objects.bulk_create(rows, batch_size=2000)
+    site_certs = [
+        SiteCertificationLink(site=site, certification=catalogue.certifications[slug])
+        for site in sites
+        for slug in site._certifications
+    ]
+    SiteCertificationLink.objects.bulk_create(site_certs, batch_size=2000)
+    refresh_derived([provider.pk for provider in providers])
+
+    history = {"default_user": user, "default_change_reason": reason, "default_date": when}
+    provider_history = Provider.history.bulk_history_create(providers, **history)
+    Service.history.bulk_history_create(services, batch_size=2000, **history)
+    site_history = Site.history.bulk_history_create(sites, batch_size=2000, **history)
+    _bulk_m2m_history(
+        Provider.history.model,
+        {row.id: row for row in provider_history},
+        {"types": type_links, "industries": industry_links, "modalities": modality_links},
+        "provider_id",
+    )
+    _bulk_m2m_history(
+        Site.history.model,
+        {row.id: row for row in site_history},
+        {"certifications": site_certs},
+        "site_id",
+    )
+    return providers
+
+
+def _bulk_m2m_history(history_model, history_by_pk: dict, links: dict, owner: str) -> None:
+    """The m2m snapshot rows simple-history keeps beside each historical record."""
+    for name, rows in links.items():
+        m2m_model = getattr(history_model, name).model
+        columns = [f.attname for f in rows[0]._meta.fields] if rows else []
+        m2m_model.objects.bulk_create(
+            [
+                m2m_model(
+                    history=history_by_pk[getattr(link, owner)],
+                    **{c: getattr(link, c) for c in columns},
+                )
+                for link in rows
+            ],
+            batch_size=2000,
+        )
+
+
+def sync_provider(
+    provider: Provider,
+    record: ProviderRecord,
+    catalogue: Catalogue,
+    current: ProviderRecord,
+    *,
+    user=None,
+    reason: str = "",
+    verified_by=KEEP,
+) -> list[str]:
+    """Make an existing provider match ``record``; return the columns that changed.
+
+    Each change goes through the ORM, so it is recorded in history (with ``user``
+    and ``reason``) and the derived columns are refreshed, like an edit in the admin.
+    """
+    changes = record.changed_columns(current)
+    if not changes:
+        return []
+    provider._history_user = user
+    provider._change_reason = reason
+    fields = record.provider_fields()
+    if verified_by is not KEEP:
+        fields["verified_by"] = verified_by
+    elif record.last_verified_on != current.last_verified_on:
+        fields["verified_by"] = user if record.last_verified_on else None
+    dirty = [name for name, value in fields.items() if getattr(provider, name) != value]
+    if "verified_by" in fields and provider.verified_by_id != getattr(
+        fields["verified_by"], "pk", None
+    ):
+        dirty.append("verified_by")
+    if dirty:
+        for name, value in fields.items():
+            setattr(provider, name, value)
+        provider.save()
+
+    for name in ("types", "industries", "modalities"):
+        if getattr(record, name) != getattr(current, name):
+            rows = getattr(catalogue, name)
+            getattr(provider, name).set([rows[slug] for slug in getattr(record, name)])
+
+    if record.services != current.services:
+        _sync_services(provider, record, catalogue, user, reason)
+    if record.sites != current.sites:
+        _sync_sites(provider, record, catalogue, user, reason)
+    return changes
+
+
+def _tag(instance, user, reason: str):
+    instance._history_user = user
+    instance._change_reason = reason
+    return instance
+
+
+def _sync_services(provider, record, catalogue, user, reason) -> None:
+    wanted = {entry.capability: entry for entry in record.services}
+    for service in provider.services.select_related("capability"):
+        entry = wanted.pop(service.capability.slug, None)
+        if entry is None:
+            _tag(service, user, reason).delete()
+        elif (service.first_phase_id, service.last_phase_id, service.note) != (
+            entry.first,
+            entry.last,
+            entry.note,
+        ):
+            service.first_phase_id, service.last_phase_id, service.note = (
+                entry.first,
+                entry.last,
+                entry.note,
+            )
+            _tag(service, user, reason).save()
+    for entry in wanted.values():
+        _tag(
+            Service(
+                provider=provider,
+                capability=catalogue.capabilities[entry.capability],
+                first_phase_id=entry.first,
+                last_phase_id=entry.last,
+                note=entry.note,
+            ),
+            user,
+            reason,
+        ).save()
+
+
+def _sync_sites(provider, record, catalogue, user, reason) -> None:
+    wanted = {entry.key: entry for entry in record.sites}
+    existing = {
+        site.name.lower(): site for site in provider.sites.prefetch_related("certifications")
+    }
+    for key, site in existing.items():
+        if key not in wanted:
+            _tag(site, user, reason).delete()
+    for key, entry in wanted.items():
+        site = existing.get(key)
+        values = {"name": entry.name, "city": entry.city, "country": entry.country}
+        if site is None:
+            site = _tag(Site(provider=provider, **values), user, reason)
+            site.save()
+            current_certs: set[str] = set()
+        else:
+            current_certs = {cert.slug for cert in site.certifications.all()}
+            if any(str(getattr(site, name)) != value for name, value in values.items()):
+                for name, value in values.items():
+                    setattr(site, name, value)
+                _tag(site, user, reason).save()
+        if set(entry.certifications) != current_certs:
+            _tag(site, user, reason)
+            site.certifications.set(
+                [catalogue.certifications[slug] for slug in entry.certifications]
+            )
