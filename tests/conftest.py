@@ -1,0 +1,94 @@
+import datetime
+
+import pytest
+
+from tests.factories import make_provider
+
+
+@pytest.fixture
+def directory(db):
+    """A small directory covering every kind of provider and filter."""
+    return {
+        "alpha": make_provider(
+            "Alpha Discovery",
+            slug="alpha-discovery",
+            types=("cro",),
+            hq_country="US",
+            services=[("target-validation", 1, 1), ("glp-toxicology", 2, 3)],
+            modalities=("small-molecule",),
+            sites=[
+                {"name": "Boston lab", "city": "Boston", "country": "US", "certifications": ["glp"]}
+            ],
+            last_verified_on=datetime.date(2026, 10, 1),
+            source="https://alpha.example/about",
+        ),
+        "beta": make_provider(
+            "Beta Biologics",
+            slug="beta-biologics",
+            types=("cdmo",),
+            hq_country="DE",
+            services=[("mammalian-biologics", 2, 7), ("sterile-fill-finish", 3, 7)],
+            modalities=("monoclonal-antibody",),
+            industries=("pharmaceutical", "biotech"),
+            sites=[
+                {
+                    "name": "Cork plant",
+                    "city": "Cork",
+                    "country": "IE",
+                    "certifications": ["eu-gmp", "fda-inspected"],
+                }
+            ],
+            last_verified_on=datetime.date(2026, 11, 20),
+            source="Curator call with the provider",
+        ),
+        "gamma": make_provider(
+            "Gamma Manufacturing",
+            slug="gamma-manufacturing",
+            types=("cmo",),
+            hq_country="IN",
+            services=[("oral-solid-dose", 6, 7), ("commercial-packaging", 6, 7)],
+            modalities=("small-molecule",),
+            sites=[
+                {
+                    "name": "Hyderabad",
+                    "city": "Hyderabad",
+                    "country": "IN",
+                    "certifications": ["fda-inspected"],
+                }
+            ],
+        ),
+        "delta": make_provider(
+            "Delta Oligo",
+            slug="delta-oligo",
+            types=("cro", "cdmo"),
+            hq_country="US",
+            services=[("oligonucleotide-manufacture", 2, 7), ("method-development", 2, 7)],
+            modalities=("oligonucleotide",),
+            summary="Oligonucleotide specialists from discovery chemistry to launch.",
+            last_verified_on=datetime.date(2025, 1, 5),
+            source="https://delta.example",
+        ),
+        "epsilon": make_provider(
+            "Epsilon Agro",
+            slug="epsilon-agro",
+            types=("cmo",),
+            hq_country="CH",
+            services=[("agro-custom-manufacture", 6, 7)],
+            modalities=("agrochemical-active",),
+            industries=("agrochemical",),
+        ),
+        "draft": make_provider(
+            "Draft Hidden",
+            slug="draft-hidden",
+            types=("cdmo",),
+            status="draft",
+            services=[("glp-toxicology", 2, 2)],
+        ),
+        "withdrawn": make_provider(
+            "Withdrawn Gone",
+            slug="withdrawn-gone",
+            types=("cro",),
+            status="withdrawn",
+            services=[("glp-toxicology", 2, 2)],
+        ),
+    }

@@ -1,0 +1,279 @@
+"""The buyer's directory: filters, facet counts, search, sorting, paging, bad input."""
+
+import re
+
+import pytest
+
+from providers.models import Capability, Provider, Service
+from tests.factories import make_provider
+
+pytestmark = pytest.mark.django_db
+
+
+def names(response) -> list[str]:
+    html = response.content.decode()
+    section = html[html.index('id="results"') :]
+    return re.findall(r'<h3><a href="/providers/[^"]+/">([^<]+)</a></h3>', section)
+
+
+def count_of(response, facet: str, key: str) -> int:
+    html = response.content.decode()
+    found = re.search(
+        rf'id="f-{facet}-{key}"[^>]*>\s*<label[^>]*>[^<]*<span class="count">(\d+)', html
+    )
+    assert found, f"no option {facet}={key}"
+    return int(found.group(1))
+
+
+def test_only_published_providers_are_listed_and_counted(client, directory):
+    response = client.get("/providers/")
+    assert names(response) == [
+        "Alpha Discovery",
+        "Beta Biologics",
+        "Delta Oligo",
+        "Epsilon Agro",
+        "Gamma Manufacturing",
+    ]
+    assert "5 providers" in response.content.decode()
+    assert client.get("/providers/draft-hidden/").status_code == 404
+    assert client.get("/providers/withdrawn-gone/").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("type=cro", ["Alpha Discovery", "Delta Oligo"]),
+        (
+            "type=cro&type=cmo",
+            ["Alpha Discovery", "Delta Oligo", "Epsilon Agro", "Gamma Manufacturing"],
+        ),
+        ("stage=discovery", ["Alpha Discovery", "Beta Biologics", "Delta Oligo"]),
+        ("stage=delivery&type=cmo", ["Epsilon Agro", "Gamma Manufacturing"]),
+        ("phase=phase-1", ["Alpha Discovery", "Beta Biologics", "Delta Oligo"]),
+        ("phase=phase-3", ["Beta Biologics", "Delta Oligo"]),
+        ("capability=glp-toxicology", ["Alpha Discovery"]),
+        ("capability=oligonucleotide-manufacture&capability=method-development", ["Delta Oligo"]),
+        ("capability=oligonucleotide-manufacture&capability=glp-toxicology", []),
+        ("modality=small-molecule", ["Alpha Discovery", "Gamma Manufacturing"]),
+        ("industry=agrochemical", ["Epsilon Agro"]),
+        ("country=IE", ["Beta Biologics"]),
+        ("certification=fda-inspected", ["Beta Biologics", "Gamma Manufacturing"]),
+        ("cover_from=phase-1&cover_to=commercial-supply", ["Beta Biologics", "Delta Oligo"]),
+        ("cover_from=discovery-research&cover_to=preclinical", ["Alpha Discovery"]),
+    ],
+)
+def test_filters(client, directory, query, expected):
+    assert names(client.get(f"/providers/?{query}")) == expected
+
+
+def test_facet_counts_show_what_each_option_would_give_with_the_other_filters(client, directory):
+    response = client.get("/providers/?stage=delivery")
+    # Types are counted within Delivery, ignoring the type filter itself.
+    assert count_of(response, "type", "cmo") == 2
+    assert count_of(response, "type", "cro") == 1  # Delta (CRO and CDMO) serves Delivery
+    assert count_of(response, "type", "cdmo") == 2
+    # Stages are counted ignoring the stage filter (any-of within a facet).
+    assert count_of(response, "stage", "discovery") == 3
+    # Other facets are counted within the current results.
+    assert count_of(response, "certification", "glp") == 0
+    assert count_of(response, "country", "IN") == 1
+
+
+def test_options_that_would_give_nothing_are_visibly_marked(client, directory):
+    html = client.get("/providers/?type=cmo").content.decode()
+    option = re.search(r'<div class="option([^"]*)">\s*<input[^>]*id="f-stage-discovery"', html)
+    assert option and "is-zero" in option.group(1)
+    option = re.search(r'<div class="option([^"]*)">\s*<input[^>]*id="f-stage-delivery"', html)
+    assert option and "is-zero" not in option.group(1)
+
+
+def test_capability_counts_narrow_because_capabilities_must_all_hold(client, directory):
+    response = client.get("/providers/?capability=oligonucleotide-manufacture")
+    assert count_of(response, "capability", "method-development") == 1
+    assert count_of(response, "capability", "glp-toxicology") == 0
+
+
+def test_an_empty_result_explains_itself_and_offers_a_way_out(client, directory):
+    html = client.get("/providers/?type=cmo&stage=discovery").content.decode()
+    assert "No provider matches" in html
+    assert "No CMO matches the other filters" in html
+    assert "CDMO (2)" in html and "CRO (2)" in html
+    assert "type=cdmo" in html and "show them" in html
+    assert "Remove provider type: CMO (3 providers)" in html
+
+
+@pytest.mark.parametrize(
+    ("text", "first"),
+    [
+        ("oligo", "Delta Oligo"),  # prefix while typing
+        ("Oligonucleotide", "Delta Oligo"),
+        ("Lonzza", None),  # nothing similar in this directory
+        ("Gama Manufactoring", "Gamma Manufacturing"),  # misspelt name
+        ("fill finish", "Beta Biologics"),  # capability words
+        ("antibody", "Beta Biologics"),  # modality words
+    ],
+)
+def test_text_search(client, directory, text, first):
+    found = names(client.get("/providers/", {"q": text}))
+    if first is None:
+        assert found == []
+    else:
+        assert found and found[0] == first
+
+
+def test_search_ranks_name_matches_before_other_matches(client, directory):
+    make_provider(
+        "Sterile Partners",
+        slug="sterile-partners",
+        types=("cmo",),
+        services=[("oral-solid-dose", 6, 6)],
+    )
+    found = names(client.get("/providers/", {"q": "sterile"}))
+    assert found == ["Sterile Partners", "Beta Biologics"]
+
+
+def test_search_combines_with_filters_and_counts(client, directory):
+    response = client.get("/providers/", {"q": "manufacture", "type": "cmo"})
+    assert set(names(response)) == {"Epsilon Agro", "Gamma Manufacturing"}
+    assert count_of(response, "type", "cdmo") == 2
+
+
+def test_sort_by_name_and_by_recent_verification(client, directory):
+    assert names(client.get("/providers/?sort=verified")) == [
+        "Beta Biologics",
+        "Alpha Discovery",
+        "Delta Oligo",
+        "Epsilon Agro",
+        "Gamma Manufacturing",
+    ]
+    assert names(client.get("/providers/?sort=name"))[0] == "Alpha Discovery"
+
+
+def test_pagination_and_total(client, directory):
+    for number in range(30):
+        make_provider(
+            f"Zeta {number:02d}",
+            slug=f"zeta-{number:02d}",
+            types=("cro",),
+            services=[("glp-toxicology", 2, 2)],
+        )
+    first = client.get("/providers/?type=cro")
+    html = first.content.decode()
+    assert "32 providers" in html and "Page 1 of 2" in html
+    assert len(names(first)) == 20
+    second = client.get("/providers/?type=cro&page=2")
+    assert len(names(second)) == 12
+    assert names(second)[-1] == "Zeta 29"
+    # A page past the end shows the last page rather than an error.
+    assert names(client.get("/providers/?type=cro&page=99")) == names(second)
+
+
+def test_results_show_types_country_coverage_capabilities_and_freshness(client, directory):
+    html = client.get("/providers/?q=beta").content.decode()
+    assert 'title="Contract development and manufacturing organisation">CDMO' in html
+    assert "HQ: Germany" in html
+    assert "Lifecycle coverage: Serves Pre-clinical (IND-enabling) to Lifecycle management" in html
+    assert "Mammalian cell culture biologics manufacture" in html
+    assert "Verified 20 Nov 2026" in html
+
+
+def test_htmx_gets_the_fragment_from_the_same_template_and_responses_vary(client, directory):
+    full = client.get("/providers/?type=cro")
+    fragment = client.get("/providers/?type=cro", headers={"HX-Request": "true"})
+    assert "<html" in full.content.decode()
+    body = fragment.content.decode()
+    assert "<html" not in body and body.lstrip().startswith('<div id="directory"')
+    assert names(fragment) == names(full)
+    assert 'hx-swap-oob="true"' in body  # the live region announcing the count
+    assert "HX-Request" in full["Vary"] and "HX-Request" in fragment["Vary"]
+    restore = client.get(
+        "/providers/?type=cro",
+        headers={"HX-Request": "true", "HX-History-Restore-Request": "true"},
+    )
+    assert "<html" in restore.content.decode()
+
+
+def test_counts_are_never_stale_after_a_curator_changes_a_record(client, directory):
+    assert count_of(client.get("/providers/"), "type", "cmo") == 2
+    gamma = directory["gamma"]
+    gamma.status = Provider.Status.WITHDRAWN
+    gamma.save()
+    assert count_of(client.get("/providers/"), "type", "cmo") == 1
+    Service.objects.create(
+        provider=directory["epsilon"],
+        capability=Capability.objects.get(slug="agro-regulatory-studies"),
+        first_phase_id=2,
+        last_phase_id=2,
+    )
+    assert "Epsilon Agro" in names(client.get("/providers/?stage=discovery"))
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "type=unknown",
+        "type=cro&type=cro&type=CRO",
+        "page=-1",
+        "page=abc",
+        "page=99999999999999999999999",
+        "page=1.5",
+        "sort=drop table",
+        "q=" + "x" * 5000,
+        "q=%00%01%02",
+        "q=%27%22%3B--",
+        "q=!!!",
+        "q=a%20%26%20b%20%7C%20c%3A*",
+        "capability=" + "&capability=".join(["glp-toxicology"] * 300),
+        "cover_from=phase-3&cover_to=preclinical",
+        "cover_from=nowhere",
+        "country=ZZ&country=gb",
+        "stage[]=discovery",
+        "%ff%fe=1",
+        "modality=%E2%80%AE",
+    ],
+)
+def test_any_query_string_gets_a_normal_page(client, directory, query):
+    response = client.get(f"/providers/?{query}")
+    assert response.status_code == 200
+    fragment = client.get(f"/providers/?{query}", headers={"HX-Request": "true"})
+    assert fragment.status_code == 200
+
+
+def test_bad_parts_are_explained(client, directory):
+    html = client.get(
+        "/providers/?type=robots&page=abc&cover_from=phase-3&cover_to=preclinical"
+    ).content.decode()
+    assert "Ignored unknown provider type “robots”" in html
+    assert "not a positive whole number" in html
+    assert "reversed" in html
+    # The reversed range still filters: pre-clinical through Phase III.
+    assert names(client.get("/providers/?cover_from=phase-3&cover_to=preclinical")) == [
+        "Beta Biologics",
+        "Delta Oligo",
+    ]
+
+
+def test_directory_runs_a_fixed_number_of_queries(client, directory, django_assert_num_queries):
+    for number in range(25):
+        make_provider(
+            f"Eta {number:02d}",
+            slug=f"eta-{number:02d}",
+            types=("cdmo",),
+            services=[("process-development", 2, 5)],
+        )
+    client.get("/providers/")  # builds the index once for this data
+    # One for the directory's version token, one for the page of providers.
+    for query in (
+        "",
+        "type=cdmo",
+        "type=cdmo&stage=development&phase=phase-2&page=2",
+        "modality=oligonucleotide&country=US&sort=verified",
+        "cover_from=phase-1&cover_to=phase-3&capability=process-development",
+    ):
+        with django_assert_num_queries(2):
+            client.get(f"/providers/?{query}")
+    # A new search adds one query for its matches; repeating it adds none.
+    with django_assert_num_queries(3):
+        client.get("/providers/?q=eta&type=cdmo")
+    with django_assert_num_queries(2):
+        client.get("/providers/?q=eta&type=cdmo&page=2")
