@@ -217,3 +217,8 @@ LOGGING = {
 # Directory behaviour
 DIRECTORY_PAGE_SIZE = 20
 IMPORT_MAX_UPLOAD_BYTES = env_int("IMPORT_MAX_UPLOAD_BYTES", 5 * 1024 * 1024)
+
+# --- Curation: admin, import and export ---
+# A checked import file waits in the default file storage between its preview and the
+# curator's confirmation, then is deleted. With several app servers, use shared storage.
+MEDIA_ROOT = os.environ.get("MEDIA_ROOT", str(BASE_DIR / "var" / "media"))
