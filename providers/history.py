@@ -53,11 +53,27 @@ def _history_rows(kind: str, provider_id: int):
     rows = model.history.filter(
         **({"id": provider_id} if kind == "provider" else {"provider_id": provider_id})
     )
-    if kind == "provider":
-        rows = rows.prefetch_related("types", "industries", "modalities")
-    elif kind == "site":
-        rows = rows.prefetch_related("certifications")
-    return rows.select_related("history_user").order_by("history_date", "history_id")
+    rows = list(rows.select_related("history_user").order_by("history_date", "history_id"))
+    attach_links(kind, rows)
+    return rows
+
+
+M2M_FIELDS = {"provider": ("types", "industries", "modalities"), "site": ("certifications",)}
+
+
+def attach_links(kind: str, rows: list) -> None:
+    """Give each historical row ``links``: the link snapshot saved with it, as sets of ids."""
+    history_model = KINDS[kind].history.model
+    ids = [row.history_id for row in rows]
+    for row in rows:
+        row.links = {name: set() for name in M2M_FIELDS.get(kind, ())}
+    by_id = {row.history_id: row for row in rows}
+    for name in M2M_FIELDS.get(kind, ()):
+        m2m_model = getattr(history_model, name).model
+        for history_id, pk in m2m_model.objects.filter(history_id__in=ids).values_list(
+            "history_id", M2M_COLUMNS[name]
+        ):
+            by_id[history_id].links[name].add(pk)
 
 
 def _values(kind: str, row, names: dict) -> dict[str, str]:
@@ -70,12 +86,8 @@ def _values(kind: str, row, names: dict) -> dict[str, str]:
         if model_field.attname in names:
             value = names[model_field.attname].get(value, value)
         values[str(model_field.verbose_name)] = "" if value in (None, "") else str(value)
-    m2m = {"provider": ("types", "industries", "modalities"), "site": ("certifications",)}
-    for name in m2m.get(kind, ()):
-        column = M2M_COLUMNS[name]
-        labels = sorted(
-            names[name].get(getattr(link, column), "?") for link in getattr(row, name).all()
-        )
+    for name in M2M_FIELDS.get(kind, ()):
+        labels = sorted(names[name].get(pk, "?") for pk in row.links[name])
         values[name] = ", ".join(labels)
     return values
 
@@ -151,11 +163,11 @@ def record_as_of(provider_id: int, when: datetime.datetime, catalogue: Catalogue
     state = (
         Provider.history.filter(id=provider_id, history_date__lte=when)
         .order_by("-history_date", "-history_id")
-        .prefetch_related("types", "industries", "modalities")
         .first()
     )
     if state is None or state.history_type == "-":
         return None, None
+    attach_links("provider", [state])
     by_id = {name: catalogue.by_id(name) for name in ("types", "industries", "modalities")}
     capabilities = catalogue.by_id("capabilities")
     certifications = catalogue.by_id("certifications")
@@ -171,30 +183,25 @@ def record_as_of(provider_id: int, when: datetime.datetime, catalogue: Catalogue
                 )
             )
     sites = set()
-    for row in (
-        Site.history.filter(provider_id=provider_id, history_date__lte=when)
-        .latest_of_each()
-        .prefetch_related("certifications")
-    ):
+    site_rows = list(
+        Site.history.filter(provider_id=provider_id, history_date__lte=when).latest_of_each()
+    )
+    attach_links("site", site_rows)
+    for row in site_rows:
         if row.history_type != "-":
             certs = catalogue.ordered(
-                "certifications",
-                {certifications[link.certification_id] for link in row.certifications.all()},
+                "certifications", {certifications[pk] for pk in row.links["certifications"]}
             )
             sites.add(SiteEntry(str(row.country), row.city, row.name, tuple(certs)))
     record = ProviderRecord(
         slug=state.slug,
         name=state.name,
-        types=frozenset(by_id["types"][link.providertype_id] for link in state.types.all()),
+        types=frozenset(by_id["types"][pk] for pk in state.links["types"]),
         hq_country=str(state.hq_country),
         website=state.website,
         summary=state.summary,
-        industries=frozenset(
-            by_id["industries"][link.industry_id] for link in state.industries.all()
-        ),
-        modalities=frozenset(
-            by_id["modalities"][link.modality_id] for link in state.modalities.all()
-        ),
+        industries=frozenset(by_id["industries"][pk] for pk in state.links["industries"]),
+        modalities=frozenset(by_id["modalities"][pk] for pk in state.links["modalities"]),
         services=frozenset(services),
         sites=frozenset(sites),
         status=state.status,
