@@ -190,3 +190,48 @@ def test_curators_can_export_and_non_staff_cannot(client, curator):
     client.logout()
     client.force_login(User.objects.create_user("buyer", password="pw-buyer-123"))
     assert client.get(url).status_code == 302  # to the admin login
+
+
+@pytest.mark.parametrize("name", ["providers-example.csv", "providers-example.xlsx"])
+def test_the_documented_example_files_import_cleanly(name, admin_user):
+    from django.conf import settings
+
+    data = (settings.BASE_DIR / "docs" / "examples" / name).read_bytes()
+    plan = plan_import(data, name)
+    assert plan.ok, (plan.file_errors, plan.errors)
+    assert plan.counts["create"] == 3
+    apply_plan(plan, user=admin_user)
+    alpine = Provider.objects.get(slug="alpine-process-chemistry")
+    assert alpine.services.get(capability__slug="process-development").note == (
+        "from gram to tonne scale"
+    )
+    assert Provider.objects.filter(slug="plains-agro-formulation").exists()
+
+
+def test_imported_providers_have_history_that_restores(admin_client, admin_user):
+    from providers import history
+
+    data = (
+        b"slug,name,types,hq_country,website,summary,industries,modalities,services,sites,status,"
+        b"last_verified_on,source,is_synthetic\n"
+        b'sigma,Sigma,cro; cdmo,FR,,,biotech,mrna,"mrna-lnp: preclinical to phase-3",'
+        b'"Lyon site | Lyon | FR | gcp",published,,,no\n'
+    )
+    apply_plan(plan_import(data, "a.csv"), user=admin_user)
+    sigma = Provider.objects.get(slug="sigma")
+    imported = sigma.history.get()
+    assert imported.history_user == admin_user and imported.history_change_reason == (
+        "Imported from a.csv"
+    )
+    before = snapshot()["sigma"]
+    record, _ = history.record_as_of(sigma.pk, imported.history_date, Catalogue.load())
+    assert record == before
+
+    sigma.services.all().delete()
+    sigma.types.set([])
+    sigma.sites.get().certifications.set([])
+    url = reverse(
+        "admin:providers_provider_restore", args=[sigma.pk, "provider", imported.history_id]
+    )
+    assert admin_client.post(url).status_code == 302
+    assert snapshot()["sigma"] == before
