@@ -61,6 +61,7 @@ class Catalogue:
     certifications: dict[int, Certification]
     phase_by_position: dict[int, Phase] = field(default_factory=dict)
     phase_by_slug: dict[str, Phase] = field(default_factory=dict)
+    html_cache: dict = field(default_factory=dict)  # markup built once per index
 
 
 def bits_from_positions(positions: list[int], size: int) -> int:
@@ -163,6 +164,10 @@ class DirectoryIndex:
             )
         self.all = (1 << self.size) - 1
         self.options = self._options()
+        self.known_keys = {
+            facet: frozenset(option.key for option in options)
+            for facet, options in self.options.items()
+        }
 
     def _options(self) -> dict[str, list[Option]]:
         from django_countries import countries as country_names
@@ -199,8 +204,8 @@ class DirectoryIndex:
         }
         return options
 
-    def known(self, facet: str) -> set[str]:
-        return {option.key for option in self.options[facet]}
+    def known(self, facet: str) -> frozenset[str]:
+        return self.known_keys[facet]
 
     def facet_mask(self, facet: str, keys: list[str], verified: bool = False) -> int:
         table = (self.bits_verified if verified else self.bits)[facet]

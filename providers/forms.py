@@ -44,12 +44,18 @@ class DirectoryQuery:
         return bool(self.text or any(self.facets.values()) or self.cover_from)
 
 
-class LenientMultipleChoiceField(forms.MultipleChoiceField):
+class LenientMultipleChoiceField(forms.Field):
     """Keeps the known values (once each, in order); unknown ones are set aside, not fatal."""
+
+    widget = forms.SelectMultiple
+
+    def __init__(self, *, known: frozenset[str], **kwargs):
+        super().__init__(**kwargs)
+        self.known = known
 
     def clean(self, value):
         values = value if isinstance(value, list | tuple) else [value] if value else []
-        known = {str(key) for key, _label in self.choices}
+        known = self.known
         kept: list[str] = []
         self.ignored: list[str] = []
         for raw in values[: MAX_VALUES_PER_FILTER * 2]:
@@ -82,8 +88,7 @@ class DirectoryForm(forms.Form):
         self.index = index
         for facet in FACETS:
             self.fields[facet] = LenientMultipleChoiceField(
-                required=False,
-                choices=[(option.key, option.label) for option in index.options[facet]],
+                required=False, known=index.known(facet)
             )
         phases = [(phase.slug, phase.name) for phase in index.catalogue.phases]
         self.fields["cover_from"].choices = phases

@@ -3,7 +3,10 @@ result list needs no query beyond the one that loads its providers."""
 
 from dataclasses import dataclass
 
+from django.urls import reverse
+
 from lifecycle.models import Phase
+from providers.facet_html import strip_html
 from providers.facets import Catalogue
 from providers.models import Provider, ProviderType
 
@@ -24,6 +27,14 @@ class ProviderCard:
     coverage_label: str
     capabilities: list[str]
     more_capabilities: int
+    url: str
+    strip_html: str
+    hq_name: str
+    verified_label: str
+
+    @property
+    def toggle_url(self) -> str:
+        return f"{self.url}shortlist/"
 
     def __getattr__(self, name):  # templates may read provider fields straight off the card
         return getattr(self.provider, name)
@@ -62,14 +73,38 @@ def card(
     # Capabilities the buyer filtered on first, then catalogue order.
     order = {pk: number for number, pk in enumerate(catalogue.capabilities)}
     capabilities.sort(key=lambda row: (row.slug not in preferred, order[row.pk]))
+    label = coverage_label(provider.phase_positions, catalogue)
     return ProviderCard(
         provider=provider,
         types=types,
         strip=strip(provider.phase_positions, catalogue),
-        coverage_label=coverage_label(provider.phase_positions, catalogue),
+        coverage_label=label,
         capabilities=[row.name for row in capabilities[:TOP_CAPABILITIES]],
         more_capabilities=max(0, len(capabilities) - TOP_CAPABILITIES),
+        url=f"{_directory_url()}{provider.slug}/",
+        strip_html=strip_html(tuple(provider.phase_positions), label, catalogue),
+        hq_name=country_name(provider.hq_country.code, catalogue),
+        verified_label=(
+            f"{provider.last_verified_on.day} {provider.last_verified_on:%b %Y}"
+            if provider.last_verified_on
+            else "never"
+        ),
     )
+
+
+def country_name(code: str, catalogue: Catalogue) -> str:
+    """Country names are looked up through translations; keep each one once per index."""
+    key = ("country", code)
+    name = catalogue.html_cache.get(key)
+    if name is None:
+        from django_countries import countries
+
+        name = catalogue.html_cache[key] = str(countries.name(code) or code)
+    return name
+
+
+def _directory_url() -> str:
+    return reverse("providers:directory")
 
 
 CARD_FIELDS = (

@@ -20,20 +20,24 @@ MAX_QUERY_LENGTH = 200
 MAX_WORDS = 8
 WORD = re.compile(r"[^\W_]+", re.UNICODE)
 
+# Two index-driven branches: full-text matches with their tier, and names similar to the
+# query (trigram word similarity, for misspellings). A row found by both keeps its best tier.
 SEARCH_SQL = """
 SELECT id,
        CASE
            WHEN search_document @@ (to_tsquery('english', %(name)s)
-                                    || to_tsquery('simple', %(name)s))
-                OR (%(fuzzy)s AND %(text)s <%% lower(name)) THEN 1
+                                    || to_tsquery('simple', %(name)s)) THEN 1
            WHEN search_document @@ (to_tsquery('english', %(core)s)
                                     || to_tsquery('simple', %(core)s)) THEN 2
            ELSE 3
        END AS tier
 FROM providers_provider
 WHERE status = 'published'
-  AND (search_document @@ (to_tsquery('english', %(any)s) || to_tsquery('simple', %(any)s))
-       OR (%(fuzzy)s AND %(text)s <%% lower(name)))
+  AND search_document @@ (to_tsquery('english', %(any)s) || to_tsquery('simple', %(any)s))
+UNION ALL
+SELECT id, 1
+FROM providers_provider
+WHERE %(fuzzy)s AND status = 'published' AND %(text)s <%% lower(name)
 """
 
 
@@ -78,13 +82,16 @@ def match(index: DirectoryIndex, text: str) -> TextMatch | None:
         "text": key,
         "fuzzy": len(key) >= 3,
     }
-    tiers: tuple[list[int], list[int], list[int]] = ([], [], [])
+    best: dict[int, int] = {}
     with connection.cursor() as cursor:
         cursor.execute(SEARCH_SQL, params)
         for pk, tier in cursor.fetchall():
             position = index.position_of.get(pk)
-            if position is not None:
-                tiers[tier - 1].append(position)
+            if position is not None and tier < best.get(position, 4):
+                best[position] = tier
+    tiers: tuple[list[int], list[int], list[int]] = ([], [], [])
+    for position, tier in best.items():
+        tiers[tier - 1].append(position)
     found = TextMatch(tuple(bits_from_positions(group, index.size) for group in tiers))
     store_text(index.token, key, found)
     return found

@@ -8,6 +8,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from providers import shortlist
 from providers.directory import PAGE_SIZE, answer, query_string
+from providers.facet_html import grouped_options_html, options_html
 from providers.facets import get_index, positions_from_bits
 from providers.forms import SORTS, DirectoryForm
 from providers.models import Provider
@@ -47,21 +48,15 @@ def directory(request):
         "pages": pages,
         "first_shown": (found.page - 1) * PAGE_SIZE + 1,
         "last_shown": (found.page - 1) * PAGE_SIZE + len(found.ids),
-        "counts": found.counts,
-        "capability_groups": _grouped(found.counts["capability"]),
-        "phase_groups": _grouped(found.counts["phase"]),
+        "facet_html": {
+            facet: (grouped_options_html if facet in ("capability", "phase") else options_html)(
+                facet, entries
+            )
+            for facet, entries in found.counts.items()
+        },
         "open_facets": {facet: bool(keys) for facet, keys in query.facets.items()},
     }
     return render(request, _fragment(request, "providers/directory.html", "directory"), context)
-
-
-def _grouped(entries):
-    groups: list[tuple[str, list]] = []
-    for entry in entries:
-        if not groups or groups[-1][0] != entry.option.group:
-            groups.append((entry.option.group, []))
-        groups[-1][1].append(entry)
-    return groups
 
 
 @require_safe
@@ -108,6 +103,7 @@ def detail(request, slug: str):
         "similar": cards(_similar_ids(index, provider), catalogue),
         "shortlisted": provider.pk in shortlist.ids(request),
         "shortlisted_ids": set(shortlist.ids(request)),
+        "toggle_url": reverse("providers:shortlist-toggle", args=[provider.slug]),
     }
     return render(request, "providers/detail.html", context)
 
@@ -304,6 +300,7 @@ def shortlist_toggle(request, slug: str):
             "provider": provider,
             "shortlisted": provider.pk in shortlist.ids(request),
             "shortlist_count": len(shortlist.ids(request)),
+            "toggle_url": request.path,
             "oob": True,
         }
         return render(request, "partials/shortlist_button.html", context)
