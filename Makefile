@@ -42,8 +42,10 @@ format: $(INSTALLED)
 check-browser:
 	@command -v chromium >/dev/null || { echo "The browser tests need Chromium: install it (for example 'apt-get install -y chromium') and run make test again." >&2; exit 1; }
 
+# Benchmark at directory scale (docs/performance.md). Uses its own database, never the app's.
 bench: $(INSTALLED)
-	@$(WITH_DB) $(PY) -m bench
+	@DATABASE_URL="$$($(PY) bin/database.py --bench)" || exit 1; export DATABASE_URL DEBUG=true; \
+	$(PY) manage.py bench $(BENCH_ARGS)
 
 clean-venv:
 	rm -rf $(VENV)

@@ -20,6 +20,8 @@ import psycopg
 from psycopg import sql
 
 DB_NAME = os.environ.get("DIRECTORY_DB_NAME", "directory")
+if "--bench" in sys.argv:
+    DB_NAME += "_bench"
 OWN_PORT = int(os.environ.get("DIRECTORY_PG_PORT", "54329"))
 CANDIDATES = [
     "postgresql://postgres@/{db}?host=/var/run/postgresql",
@@ -38,6 +40,12 @@ def answers(url: str) -> bool:
             return True
     except psycopg.Error:
         return False
+
+
+def urlsplit_path(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    return urlsplit(url).path.lstrip("/")
 
 
 def ensure_database(server_url: str, db: str) -> str:
@@ -137,9 +145,23 @@ def start_own_cluster() -> str:
     return url  # unreachable; keeps type checkers calm
 
 
+def with_database_name(url: str, name: str) -> str:
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path="/" + name))
+
+
 def main() -> None:
-    if os.environ.get("DATABASE_URL"):
-        print(os.environ["DATABASE_URL"])
+    given = os.environ.get("DATABASE_URL")
+    if given and "--bench" in sys.argv:
+        # Never benchmark in the given database: use a sibling one on the same server.
+        name = (urlsplit_path(given) or "directory") + "_bench"
+        server = with_database_name(given, "{db}")
+        print(ensure_database(server.replace("%7Bdb%7D", "{db}"), name))
+        return
+    if given:
+        print(given)
         return
     if os.environ.get("DIRECTORY_OWN_CLUSTER") != "1":
         for candidate in CANDIDATES:

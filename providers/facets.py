@@ -16,6 +16,7 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import connection
 
 from lifecycle.models import Phase, Stage
@@ -304,10 +305,12 @@ def get_index() -> DirectoryIndex:
 # Text matches per (token, query): search engines keep posting lists; this keeps the
 # last few hundred queries' match sets so typing and paging do not repeat the search.
 _text_cache: OrderedDict = OrderedDict()
-TEXT_CACHE_SIZE = 512
+TEXT_CACHE_SIZE = getattr(settings, "DIRECTORY_TEXT_CACHE_SIZE", 512)
 
 
 def cached_text(token: str, query: str):
+    if not TEXT_CACHE_SIZE:
+        return None
     key = (token, query)
     value = _text_cache.get(key)
     if value is not None:
@@ -316,6 +319,8 @@ def cached_text(token: str, query: str):
 
 
 def store_text(token: str, query: str, value) -> None:
+    if not TEXT_CACHE_SIZE:
+        return
     _text_cache[(token, query)] = value
     _text_cache.move_to_end((token, query))
     while len(_text_cache) > TEXT_CACHE_SIZE:

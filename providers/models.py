@@ -463,7 +463,9 @@ class DirectoryVersion(models.Model):
     changed_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        constraints = [models.CheckConstraint(condition=models.Q(id=1), name="directory_version_single_row")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(id=1), name="directory_version_single_row")
+        ]
 
     def __str__(self) -> str:
         return self.token

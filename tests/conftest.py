@@ -6,8 +6,9 @@ from tests.factories import make_provider
 
 
 @pytest.fixture
-def directory(db):
+def directory(request):
     """A small directory covering every kind of provider and filter."""
+    request.getfixturevalue("db")
     return {
         "alpha": make_provider(
             "Alpha Discovery",

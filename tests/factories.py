@@ -55,3 +55,17 @@ def make_provider(
         created.certifications.set(Certification.objects.filter(slug__in=certifications))
     provider.refresh_from_db()
     return provider
+
+
+def ensure_reference_data() -> None:
+    """Transactional tests flush the database; put back what the migrations load."""
+    from django.apps import apps
+
+    from lifecycle import reference as lifecycle_reference
+    from providers import reference as providers_reference
+    from providers.models import DirectoryVersion
+
+    if not Phase.objects.exists():
+        lifecycle_reference.sync(apps)
+        providers_reference.sync(apps)
+    DirectoryVersion.objects.get_or_create(id=1)

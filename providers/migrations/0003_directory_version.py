@@ -8,13 +8,20 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name="DirectoryVersion",
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
                 ("token", models.CharField(default="initial", max_length=40)),
                 ("changed_at", models.DateTimeField(auto_now=True)),
             ],
             options={
                 "constraints": [
-                    models.CheckConstraint(condition=models.Q(("id", 1)), name="directory_version_single_row")
+                    models.CheckConstraint(
+                        condition=models.Q(("id", 1)), name="directory_version_single_row"
+                    )
                 ],
             },
         ),
