@@ -1,47 +1,48 @@
-"""Turn provider rows into what the pages show, using the index's cached catalogue so a
-result list needs no query beyond the one that loads its providers."""
+"""Result cards and coverage labels, built from the index's cached catalogue so a result
+list costs one query and no template work per card.
+
+A card is the same everywhere (directory, similar providers, shortlist), so it is built
+in one place, here, as escaped HTML: on a directory page the twenty cards were most of
+the rendering time when they went through template includes.
+"""
 
 from dataclasses import dataclass
 
 from django.urls import reverse
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 
-from lifecycle.models import Phase
 from providers.facet_html import strip_html
 from providers.facets import Catalogue
-from providers.models import Provider, ProviderType
+from providers.models import Provider
 
 TOP_CAPABILITIES = 3
+CARD_FIELDS = (
+    "id",
+    "name",
+    "slug",
+    "hq_country",
+    "last_verified_on",
+    "type_ids",
+    "phase_positions",
+    "capability_ids",
+)
 
 
-@dataclass
-class PhaseCell:
-    phase: Phase
-    covered: bool
-
-
-@dataclass
-class ProviderCard:
-    provider: Provider
-    types: list[ProviderType]
-    strip: list[PhaseCell]
-    coverage_label: str
-    capabilities: list[str]
-    more_capabilities: int
-    url: str
-    strip_html: str
-    hq_name: str
-    verified_label: str
-
-    @property
-    def toggle_url(self) -> str:
-        return f"{self.url}shortlist/"
-
-    def __getattr__(self, name):  # templates may read provider fields straight off the card
-        return getattr(self.provider, name)
+@dataclass(frozen=True)
+class CardRow:
+    id: int
+    name: str
+    slug: str
+    hq_country: str
+    last_verified_on: object
+    type_ids: list
+    phase_positions: list
+    capability_ids: list
 
 
 def coverage_label(positions: list[int], catalogue: Catalogue) -> str:
-    """'Pre-clinical (IND-enabling) to Clinical Phase III; Lifecycle management'."""
+    """'Serves Pre-clinical (IND-enabling) to Clinical Phase III; Lifecycle management'."""
     if not positions:
         return "No services recorded"
     runs: list[list[int]] = []
@@ -58,40 +59,6 @@ def coverage_label(positions: list[int], catalogue: Catalogue) -> str:
     return "Serves " + "; ".join(parts)
 
 
-def strip(positions: list[int], catalogue: Catalogue) -> list[PhaseCell]:
-    covered = set(positions)
-    return [PhaseCell(phase, phase.position in covered) for phase in catalogue.phases]
-
-
-def card(
-    provider: Provider, catalogue: Catalogue, preferred: set[str] = frozenset()
-) -> ProviderCard:
-    types = [catalogue.types[pk] for pk in provider.type_ids if pk in catalogue.types]
-    capabilities = [
-        catalogue.capabilities[pk] for pk in provider.capability_ids if pk in catalogue.capabilities
-    ]
-    # Capabilities the buyer filtered on first, then catalogue order.
-    order = {pk: number for number, pk in enumerate(catalogue.capabilities)}
-    capabilities.sort(key=lambda row: (row.slug not in preferred, order[row.pk]))
-    label = coverage_label(provider.phase_positions, catalogue)
-    return ProviderCard(
-        provider=provider,
-        types=types,
-        strip=strip(provider.phase_positions, catalogue),
-        coverage_label=label,
-        capabilities=[row.name for row in capabilities[:TOP_CAPABILITIES]],
-        more_capabilities=max(0, len(capabilities) - TOP_CAPABILITIES),
-        url=f"{_directory_url()}{provider.slug}/",
-        strip_html=strip_html(tuple(provider.phase_positions), label, catalogue),
-        hq_name=country_name(provider.hq_country.code, catalogue),
-        verified_label=(
-            f"{provider.last_verified_on.day} {provider.last_verified_on:%b %Y}"
-            if provider.last_verified_on
-            else "never"
-        ),
-    )
-
-
 def country_name(code: str, catalogue: Catalogue) -> str:
     """Country names are looked up through translations; keep each one once per index."""
     key = ("country", code)
@@ -103,26 +70,152 @@ def country_name(code: str, catalogue: Catalogue) -> str:
     return name
 
 
-def _directory_url() -> str:
-    return reverse("providers:directory")
+def verified_label(value) -> str:
+    return f"{value.day} {value:%b %Y}" if value else "never"
 
 
-CARD_FIELDS = (
-    "id",
-    "name",
-    "slug",
-    "hq_country",
-    "summary",
-    "last_verified_on",
-    "type_ids",
-    "phase_positions",
-    "capability_ids",
-)
+def shortlist_button(
+    slug: str, name: str, shortlisted: bool, csrf_token: str, next_url: str
+) -> SafeString:
+    """The add/remove form; a plain POST without JavaScript, an htmx swap with it."""
+    url = escape(f"{reverse('providers:directory')}{slug}/shortlist/")
+    name = escape(name)
+    if shortlisted:
+        action = "remove"
+        button = (
+            '<button type="submit" class="secondary" aria-pressed="true">Shortlisted'
+            f'<span class="visually-hidden">: remove {name}</span></button>'
+        )
+    else:
+        action = "add"
+        button = (
+            '<button type="submit" class="secondary" aria-pressed="false">Add'
+            f'<span class="visually-hidden"> {name}</span> to shortlist</button>'
+        )
+    return mark_safe(  # every piece is escaped
+        f'<form class="shortlist-form" id="shortlist-{escape(slug)}" method="post" '
+        f'action="{url}" hx-post="{url}" hx-target="this" hx-swap="outerHTML">'
+        f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(csrf_token)}">'
+        f'<input type="hidden" name="next" value="{escape(next_url)}">'
+        f'<input type="hidden" name="action" value="{action}">{button}</form>'
+    )
 
 
-def cards(ids: list[int], catalogue: Catalogue, preferred=frozenset()) -> list[ProviderCard]:
-    """Cards for published providers ``ids``, in that order, in one query."""
-    rows = {
-        row.pk: row for row in Provider.objects.published().filter(pk__in=ids).only(*CARD_FIELDS)
+def card_html(
+    row: CardRow,
+    catalogue: Catalogue,
+    *,
+    shortlisted: bool,
+    csrf_token: str,
+    next_url: str,
+    preferred: frozenset[str] = frozenset(),
+) -> str:
+    types = [catalogue.types[pk] for pk in row.type_ids if pk in catalogue.types]
+    capabilities = [
+        catalogue.capabilities[pk] for pk in row.capability_ids if pk in catalogue.capabilities
+    ]
+    if preferred:  # capabilities the buyer filtered on first, then catalogue order
+        capabilities.sort(key=lambda capability: capability.slug not in preferred)
+    shown = ", ".join(escape(capability.name) for capability in capabilities[:TOP_CAPABILITIES])
+    more = len(capabilities) - TOP_CAPABILITIES
+    if more > 0:
+        shown += f' <span class="muted">+{more} more</span>'
+    label = coverage_label(row.phase_positions, catalogue)
+    tags = "".join(
+        f'<abbr class="tag" title="{escape(kind.name)}">{escape(kind.code)}</abbr>'
+        for kind in types
+    )
+    url = escape(f"{reverse('providers:directory')}{row.slug}/")
+    return (
+        '<li class="result"><div class="result-head">'
+        f'<h3><a href="{url}">{escape(row.name)}</a></h3>'
+        f"{shortlist_button(row.slug, row.name, shortlisted, csrf_token, next_url)}</div>"
+        f'<p class="meta">{tags} <span>HQ: {escape(country_name(row.hq_country, catalogue))}'
+        f'</span> <span class="muted">Verified {verified_label(row.last_verified_on)}</span></p>'
+        f"{strip_html(tuple(row.phase_positions), label, catalogue)}"
+        + (f'<p class="capabilities">{shown}</p>' if capabilities else "")
+        + "</li>"
+    )
+
+
+def card_rows(ids: list[int]) -> list[CardRow]:
+    """Published providers ``ids`` as card rows, in that order, in one query."""
+    if not ids:
+        return []
+    found = {
+        values[0]: CardRow(*values)
+        for values in Provider.objects.published().filter(pk__in=ids).values_list(*CARD_FIELDS)
     }
-    return [card(rows[pk], catalogue, preferred) for pk in ids if pk in rows]
+    return [found[pk] for pk in ids if pk in found]
+
+
+def card_list(rows: list[CardRow], catalogue: Catalogue, request, preferred=frozenset()):
+    """The <li> cards for ``rows`` as one safe string."""
+    from django.middleware.csrf import get_token
+
+    from providers import shortlist
+
+    chosen = set(shortlist.ids(request))
+    token = get_token(request)
+    next_url = request.get_full_path()
+    return mark_safe(  # card_html escapes every value
+        "".join(
+            card_html(
+                row,
+                catalogue,
+                shortlisted=row.id in chosen,
+                csrf_token=token,
+                next_url=next_url,
+                preferred=preferred,
+            )
+            for row in rows
+        )
+    )
+
+
+PROVIDER_PAGE_SQL = """
+SELECT p.id, p.name, p.slug, p.summary, p.website, p.hq_country, p.last_verified_on, p.source,
+       p.type_ids, p.modality_ids, p.industry_ids, p.phase_positions, p.capability_ids,
+       coalesce((
+           SELECT json_agg(json_build_array(s.capability_id, s.first_phase_id, s.last_phase_id,
+                                            s.note))
+           FROM providers_service AS s WHERE s.provider_id = p.id), '[]'),
+       coalesce((
+           SELECT json_agg(json_build_array(
+                      site.name, site.city, site.country,
+                      ARRAY(SELECT sc.certification_id FROM providers_site_certifications AS sc
+                            WHERE sc.site_id = site.id ORDER BY 1))
+                  ORDER BY site.country, site.city, site.name)
+           FROM providers_site AS site WHERE site.provider_id = p.id), '[]')
+FROM providers_provider AS p
+WHERE p.slug = %s AND p.status = 'published'
+"""
+
+
+@dataclass(frozen=True)
+class ProviderPage:
+    id: int
+    name: str
+    slug: str
+    summary: str
+    website: str
+    hq_country: str
+    last_verified_on: object
+    source: str
+    type_ids: list
+    modality_ids: list
+    industry_ids: list
+    phase_positions: list
+    capability_ids: list
+    services: list  # [capability_id, first phase, last phase, note]
+    sites: list  # [name, city, country, [certification ids]]
+
+
+def provider_page(slug: str) -> ProviderPage | None:
+    """Everything the provider page shows, in one query (None unless published)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(PROVIDER_PAGE_SQL, [slug])
+        row = cursor.fetchone()
+    return ProviderPage(*row) if row else None

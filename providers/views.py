@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.http import Http404, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -8,11 +9,18 @@ from django.views.decorators.vary import vary_on_headers
 
 from providers import shortlist
 from providers.directory import PAGE_SIZE, answer, query_string
-from providers.facet_html import grouped_options_html, options_html
+from providers.facet_html import grouped_options_html, options_html, strip_html
 from providers.facets import get_index, positions_from_bits
 from providers.forms import SORTS, DirectoryForm
 from providers.models import Provider
-from providers.presenting import card, cards, coverage_label, strip
+from providers.presenting import (
+    card_list,
+    card_rows,
+    country_name,
+    coverage_label,
+    provider_page,
+    shortlist_button,
+)
 
 MAX_COMPARE = 4
 SIMILAR_COUNT = 5
@@ -31,7 +39,7 @@ def directory(request):
     index = get_index()
     query = DirectoryForm(request.GET, index=index).query()
     found = answer(index, query)
-    chosen_capabilities = set(query.facets.get("capability") or [])
+    chosen_capabilities = frozenset(query.facets.get("capability") or [])
     pages = {
         "previous": query_string(query, page=found.page - 1) if found.page > 1 else None,
         "next": query_string(query, page=found.page + 1) if found.page < found.pages else None,
@@ -41,8 +49,7 @@ def directory(request):
     context = {
         "query": query,
         "found": found,
-        "cards": cards(found.ids, index.catalogue, chosen_capabilities),
-        "shortlisted_ids": set(shortlist.ids(request)),
+        "cards": card_list(card_rows(found.ids), index.catalogue, request, chosen_capabilities),
         "phases": index.catalogue.phases,
         "sorts": SORTS if query.text else {k: v for k, v in SORTS.items() if k != "relevance"},
         "pages": pages,
@@ -63,47 +70,60 @@ def directory(request):
 def detail(request, slug: str):
     index = get_index()
     catalogue = index.catalogue
-    provider = get_object_or_404(Provider.objects.published(), slug=slug)
-    services = list(provider.services.all())
-    sites = list(provider.sites.prefetch_related("certifications"))
+    provider = provider_page(slug)
+    if provider is None:
+        raise Http404("No published provider has this address.")
     phases = catalogue.phases
+    capabilities, categories = catalogue.capabilities, catalogue.categories
     service_rows = []
-    for service in sorted(
-        services,
-        key=lambda s: (
-            catalogue.categories[catalogue.capabilities[s.capability_id].category_id].position,
-            s.first_phase_id,
-            catalogue.capabilities[s.capability_id].name,
-        ),
+    for capability_id, first, last, note in sorted(
+        provider.services,
+        key=lambda s: (categories[capabilities[s[0]].category_id].position, s[1], s[0]),
     ):
-        capability = catalogue.capabilities[service.capability_id]
+        capability = capabilities[capability_id]
         service_rows.append(
             {
                 "capability": capability,
-                "category": catalogue.categories[capability.category_id],
-                "cells": [
-                    service.first_phase_id <= phase.position <= service.last_phase_id
-                    for phase in phases
-                ],
-                "range": _range_label(service.first_phase_id, service.last_phase_id, catalogue),
-                "note": service.note,
+                "category": categories[capability.category_id],
+                "cells": [first <= phase.position <= last for phase in phases],
+                "range": _range_label(first, last, catalogue),
+                "note": note,
             }
         )
+    sites = [
+        {
+            "name": name,
+            "city": city,
+            "country": country_name(country, catalogue),
+            "certifications": [catalogue.certifications[pk] for pk in certifications],
+        }
+        for name, city, country, certifications in provider.sites
+    ]
+    label = coverage_label(provider.phase_positions, catalogue)
+    similar = card_rows(_similar_ids(index, provider))
     context = {
         "provider": provider,
+        "hq_name": country_name(provider.hq_country, catalogue),
         "types": [catalogue.types[pk] for pk in provider.type_ids if pk in catalogue.types],
         "modalities": [catalogue.modalities[pk] for pk in provider.modality_ids],
         "industries": [catalogue.industries[pk] for pk in provider.industry_ids],
-        "strip": strip(provider.phase_positions, catalogue),
-        "coverage_label": coverage_label(provider.phase_positions, catalogue),
+        "strip": strip_html(tuple(provider.phase_positions), label, catalogue),
+        "coverage_label": label,
         "phases": phases,
-        "stages": catalogue.stages,
         "service_rows": service_rows,
         "sites": sites,
-        "similar": cards(_similar_ids(index, provider), catalogue),
-        "shortlisted": provider.pk in shortlist.ids(request),
-        "shortlisted_ids": set(shortlist.ids(request)),
-        "toggle_url": reverse("providers:shortlist-toggle", args=[provider.slug]),
+        "similar": card_list(similar, catalogue, request),
+        "compare_similar": reverse("providers:compare")
+        + "?"
+        + "&".join(f"p={slug}" for slug in [provider.slug] + [row.slug for row in similar[:3]]),
+        "compare_count": len(similar[:3]),
+        "shortlist_button": shortlist_button(
+            provider.slug,
+            provider.name,
+            provider.id in shortlist.ids(request),
+            get_token(request),
+            request.get_full_path(),
+        ),
     }
     return render(request, "providers/detail.html", context)
 
@@ -113,10 +133,10 @@ def _range_label(first: int, last: int, catalogue) -> str:
     return names[first].name if first == last else f"{names[first].name} to {names[last].name}"
 
 
-def _similar_ids(index, provider: Provider) -> list[int]:
+def _similar_ids(index, provider) -> list[int]:
     """Published providers of the same type(s) with overlapping coverage, most shared
     capabilities first (counted with bitsets: 'shares at least k' for each k)."""
-    me = index.position_of.get(provider.pk)
+    me = index.position_of.get(provider.id)
     if not provider.type_ids or not provider.phase_positions:
         return []
     types = [
@@ -181,7 +201,6 @@ def compare(request):
         context["table"] = _comparison(chosen, catalogue)
     elif slugs:
         notices.append("Choose at least two providers to compare.")
-    context["shortlisted_ids"] = set(shortlist.ids(request))
     return render(request, "providers/compare.html", context)
 
 
@@ -297,24 +316,28 @@ def shortlist_toggle(request, slug: str):
         return HttpResponse("Unknown shortlist action.", status=400)
     if request.htmx:
         context = {
-            "provider": provider,
-            "shortlisted": provider.pk in shortlist.ids(request),
+            "button": shortlist_button(
+                provider.slug,
+                provider.name,
+                provider.pk in shortlist.ids(request),
+                get_token(request),
+                _back(request, provider.get_absolute_url()),
+            ),
             "shortlist_count": len(shortlist.ids(request)),
-            "toggle_url": request.path,
             "oob": True,
         }
-        return render(request, "partials/shortlist_button.html", context)
+        return render(request, "partials/shortlist_toggled.html", context)
     return redirect(_back(request, reverse("providers:shortlist")))
 
 
 @require_safe
 def shortlist_page(request):
     index = get_index()
-    items = shortlist.providers(request)
+    rows = card_rows(shortlist.ids(request))
     context = {
-        "cards": [card(p, index.catalogue) for p in items],
-        "shortlisted_ids": {p.pk for p in items},
-        "compare_query": "&".join(f"p={p.slug}" for p in items[:MAX_COMPARE]),
+        "cards": card_list(rows, index.catalogue, request),
+        "count": len(rows),
+        "compare_query": "&".join(f"p={row.slug}" for row in rows[:MAX_COMPARE]),
         "max_compare": MAX_COMPARE,
     }
     return render(request, "providers/shortlist.html", context)
