@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -46,6 +46,16 @@ from providers.models import (
 CREATE, UPDATE, UNCHANGED = "create", "update", "unchanged"
 CHUNK = 2000
 KEEP = object()
+ANALYZE_AFTER = 5000
+PROVIDER_TABLES = (
+    "providers_provider",
+    "providers_provider_types",
+    "providers_provider_modalities",
+    "providers_provider_industries",
+    "providers_service",
+    "providers_site",
+    "providers_site_certifications",
+)
 
 Progress = Callable[[int], object] | None
 
@@ -245,6 +255,10 @@ def apply_plan(plan: ImportPlan, *, user=None, reason: str = "", progress: Progr
             create_providers(chunk, catalogue, user=user, reason=reason, when=now)
             if progress:
                 progress(len(chunk))
+        if len(creates) + len(updates) > ANALYZE_AFTER:
+            # Fresh statistics before the derived columns are refreshed at the end of the
+            # block: with stale ones the planner scans whole tables once per provider.
+            _analyze()
         for chunk in _chunks(updates, 500):
             providers = Provider.objects.in_bulk([row.provider_id for row in chunk])
             current = load_records(list(providers), catalogue)
@@ -256,6 +270,12 @@ def apply_plan(plan: ImportPlan, *, user=None, reason: str = "", progress: Progr
             if progress:
                 progress(len(chunk))
     return plan.counts
+
+
+def _analyze() -> None:
+    with connection.cursor() as cursor:
+        for table in PROVIDER_TABLES:
+            cursor.execute(f"ANALYZE {table}")
 
 
 def create_providers(
