@@ -259,14 +259,11 @@ def apply_plan(plan: ImportPlan, *, user=None, reason: str = "", progress: Progr
             # Fresh statistics before the derived columns are refreshed at the end of the
             # block: with stale ones the planner scans whole tables once per provider.
             _analyze()
-        for chunk in _chunks(updates, 500):
+        for chunk in _chunks(updates, 1000):
             providers = Provider.objects.in_bulk([row.provider_id for row in chunk])
             current = load_records(list(providers), catalogue)
-            for row in chunk:
-                provider = providers[row.provider_id]
-                sync_provider(
-                    provider, row.record, catalogue, current[provider.pk], user=user, reason=reason
-                )
+            items = [(providers[r.provider_id], r.record, current[r.provider_id]) for r in chunk]
+            update_providers(items, catalogue, user=user, reason=reason, when=now)
             if progress:
                 progress(len(chunk))
     return plan.counts
@@ -367,6 +364,215 @@ def _bulk_m2m_history(history_model, history_by_pk: dict, links: dict, owner: st
         )
 
 
+LINKS = (
+    ("types", ProviderTypeLink, "providertype_id"),
+    ("industries", ProviderIndustryLink, "industry_id"),
+    ("modalities", ProviderModalityLink, "modality_id"),
+)
+
+
+def _history(model, instances: list, history_type: str, *, user, reason: str, when) -> list:
+    """simple-history rows for ``instances``, written in bulk (``+``, ``~`` or ``-``)."""
+    history_model = model.history.model
+    rows = [
+        history_model(
+            history_date=when,
+            history_user=user,
+            history_change_reason=reason,
+            history_type=history_type,
+            **{f.attname: getattr(instance, f.attname) for f in history_model.tracked_fields},
+        )
+        for instance in instances
+    ]
+    return history_model.objects.bulk_create(rows, batch_size=2000)
+
+
+def _delete_rows(model, ids: list[int]) -> None:
+    """Delete by primary key in one statement (history rows are written by the caller)."""
+    if ids:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {model._meta.db_table} WHERE id = ANY(%s)", [ids])
+
+
+def update_providers(
+    items: list[tuple[Provider, ProviderRecord, ProviderRecord]],
+    catalogue: Catalogue,
+    *,
+    user=None,
+    reason: str = "",
+    when=None,
+    verified_by=KEEP,
+) -> None:
+    """Make existing providers match their records, set-based, recording every change in history.
+
+    ``items`` holds (provider, wanted record, current record). Only what differs is written;
+    history rows are what an edit in the admin would have left: one per changed provider
+    (with its links), service and site (with its certifications).
+    """
+    when = when or timezone.now()
+    items = [item for item in items if item[1] != item[2]]
+    if not items:
+        return
+    history = {"user": user, "reason": reason, "when": when}
+
+    # The provider's own columns, and its types, industries and modalities.
+    touched, columns = [], set()
+    for provider, record, current in items:
+        fields = record.provider_fields()
+        if verified_by is not KEEP:
+            fields["verified_by_id"] = getattr(verified_by, "pk", None)
+        elif record.last_verified_on != current.last_verified_on:
+            fields["verified_by_id"] = (
+                getattr(user, "pk", None) if record.last_verified_on else None
+            )
+        dirty = {
+            name for name, value in fields.items() if str(getattr(provider, name)) != str(value)
+        }
+        links_changed = any(getattr(record, name) != getattr(current, name) for name, *_ in LINKS)
+        if dirty:
+            for name in dirty:
+                setattr(provider, name, fields[name])
+            columns |= dirty
+        if dirty or links_changed:
+            provider.updated_at = when
+            touched.append(provider)
+    if columns:
+        Provider.objects.bulk_update(touched, [*columns, "updated_at"], batch_size=1000)
+    for name, model, column in LINKS:
+        changed = [(p, r) for p, r, c in items if getattr(r, name) != getattr(c, name)]
+        if changed:
+            model.objects.filter(provider_id__in=[p.pk for p, _ in changed]).delete()
+            rows = getattr(catalogue, name)
+            model.objects.bulk_create(
+                [
+                    model(provider_id=p.pk, **{column: rows[s].pk})
+                    for p, r in changed
+                    for s in getattr(r, name)
+                ]
+            )
+    if touched:
+        provider_history = _history(Provider, touched, "~", **history)
+        ids = [p.pk for p in touched]
+        _bulk_m2m_history(
+            Provider.history.model,
+            {row.id: row for row in provider_history},
+            {name: list(model.objects.filter(provider_id__in=ids)) for name, model, _ in LINKS},
+            "provider_id",
+        )
+
+    services = [item for item in items if item[1].services != item[2].services]
+    if services:
+        _update_services(services, catalogue, history)
+    sites = [item for item in items if item[1].sites != item[2].sites]
+    if sites:
+        _update_sites(sites, catalogue, history)
+    refresh_derived([provider.pk for provider, _, _ in items])
+
+
+def _update_services(items, catalogue: Catalogue, history: dict) -> None:
+    existing: dict[int, dict[int, Service]] = {}
+    for service in Service.objects.filter(provider_id__in=[p.pk for p, _, _ in items]):
+        existing.setdefault(service.provider_id, {})[service.capability_id] = service
+    deleted, updated, created = [], [], []
+    for provider, record, _ in items:
+        wanted = {catalogue.capabilities[e.capability].pk: e for e in record.services}
+        for capability_id, service in existing.get(provider.pk, {}).items():
+            entry = wanted.pop(capability_id, None)
+            if entry is None:
+                deleted.append(service)
+            elif (service.first_phase_id, service.last_phase_id, service.note) != (
+                entry.first,
+                entry.last,
+                entry.note,
+            ):
+                service.first_phase_id, service.last_phase_id = entry.first, entry.last
+                service.note = entry.note
+                updated.append(service)
+        created += [
+            Service(
+                provider_id=provider.pk,
+                capability_id=capability_id,
+                first_phase_id=entry.first,
+                last_phase_id=entry.last,
+                note=entry.note,
+            )
+            for capability_id, entry in wanted.items()
+        ]
+    _delete_rows(Service, [service.pk for service in deleted])
+    Service.objects.bulk_update(updated, ["first_phase", "last_phase", "note"], batch_size=1000)
+    Service.objects.bulk_create(created, batch_size=2000)
+    _history(Service, deleted, "-", **history)
+    _history(Service, updated, "~", **history)
+    _history(Service, created, "+", **history)
+
+
+def _update_sites(items, catalogue: Catalogue, history: dict) -> None:
+    provider_ids = [p.pk for p, _, _ in items]
+    existing: dict[int, dict[str, Site]] = {}
+    for site in Site.objects.filter(provider_id__in=provider_ids):
+        existing.setdefault(site.provider_id, {})[site.name.lower()] = site
+    certs: dict[int, set[int]] = {}
+    for site_id, certification_id in SiteCertificationLink.objects.filter(
+        site__provider_id__in=provider_ids
+    ).values_list("site_id", "certification_id"):
+        certs.setdefault(site_id, set()).add(certification_id)
+
+    deleted, updated, changed, created, wanted_certs = [], [], [], [], {}
+    for provider, record, _ in items:
+        wanted = {entry.key: entry for entry in record.sites}
+        for key, site in existing.get(provider.pk, {}).items():
+            if key not in wanted:
+                deleted.append(site)
+        for key, entry in wanted.items():
+            cert_ids = {catalogue.certifications[slug].pk for slug in entry.certifications}
+            site = existing.get(provider.pk, {}).get(key)
+            if site is None:
+                site = Site(
+                    provider_id=provider.pk, name=entry.name, city=entry.city, country=entry.country
+                )
+                created.append(site)
+                wanted_certs[id(site)] = (site, cert_ids)
+                continue
+            values = (entry.name, entry.city, entry.country)
+            if (site.name, site.city, str(site.country)) != values:
+                site.name, site.city, site.country = values
+                updated.append(site)
+                changed.append(site)
+            elif certs.get(site.pk, set()) != cert_ids:
+                changed.append(site)
+            if certs.get(site.pk, set()) != cert_ids:
+                wanted_certs[id(site)] = (site, cert_ids)
+
+    gone = [site.pk for site in deleted]
+    SiteCertificationLink.objects.filter(site_id__in=gone).delete()
+    _delete_rows(Site, gone)
+    Site.objects.bulk_update(updated, ["name", "city", "country"], batch_size=1000)
+    Site.objects.bulk_create(created, batch_size=2000)
+    reset = [site.pk for site, _ in wanted_certs.values() if site in changed]
+    SiteCertificationLink.objects.filter(site_id__in=reset).delete()
+    SiteCertificationLink.objects.bulk_create(
+        [
+            SiteCertificationLink(site_id=site.pk, certification_id=pk)
+            for site, cert_ids in wanted_certs.values()
+            for pk in cert_ids
+        ],
+        batch_size=2000,
+    )
+    _history(Site, deleted, "-", **history)
+    for sites, history_type in ((changed, "~"), (created, "+")):
+        rows = _history(Site, sites, history_type, **history)
+        _bulk_m2m_history(
+            Site.history.model,
+            {row.id: row for row in rows},
+            {
+                "certifications": list(
+                    SiteCertificationLink.objects.filter(site_id__in=[s.pk for s in sites])
+                )
+            },
+            "site_id",
+        )
+
+
 def sync_provider(
     provider: Provider,
     record: ProviderRecord,
@@ -377,103 +583,14 @@ def sync_provider(
     reason: str = "",
     verified_by=KEEP,
 ) -> list[str]:
-    """Make an existing provider match ``record``; return the columns that changed.
-
-    Each change goes through the ORM, so it is recorded in history (with ``user``
-    and ``reason``) and the derived columns are refreshed, like an edit in the admin.
-    """
+    """Make one provider match ``record`` (used to restore from history); return what changed."""
     changes = record.changed_columns(current)
-    if not changes:
-        return []
-    provider._history_user = user
-    provider._change_reason = reason
-    fields = record.provider_fields()
-    if verified_by is not KEEP:
-        fields["verified_by"] = verified_by
-    elif record.last_verified_on != current.last_verified_on:
-        fields["verified_by"] = user if record.last_verified_on else None
-    dirty = [name for name, value in fields.items() if getattr(provider, name) != value]
-    if "verified_by" in fields and provider.verified_by_id != getattr(
-        fields["verified_by"], "pk", None
-    ):
-        dirty.append("verified_by")
-    if dirty:
-        for name, value in fields.items():
-            setattr(provider, name, value)
-        provider.save()
-
-    for name in ("types", "industries", "modalities"):
-        if getattr(record, name) != getattr(current, name):
-            rows = getattr(catalogue, name)
-            getattr(provider, name).set([rows[slug] for slug in getattr(record, name)])
-
-    if record.services != current.services:
-        _sync_services(provider, record, catalogue, user, reason)
-    if record.sites != current.sites:
-        _sync_sites(provider, record, catalogue, user, reason)
+    if changes:
+        update_providers(
+            [(provider, record, current)],
+            catalogue,
+            user=user,
+            reason=reason,
+            verified_by=verified_by,
+        )
     return changes
-
-
-def _tag(instance, user, reason: str):
-    instance._history_user = user
-    instance._change_reason = reason
-    return instance
-
-
-def _sync_services(provider, record, catalogue, user, reason) -> None:
-    wanted = {entry.capability: entry for entry in record.services}
-    for service in provider.services.select_related("capability"):
-        entry = wanted.pop(service.capability.slug, None)
-        if entry is None:
-            _tag(service, user, reason).delete()
-        elif (service.first_phase_id, service.last_phase_id, service.note) != (
-            entry.first,
-            entry.last,
-            entry.note,
-        ):
-            service.first_phase_id, service.last_phase_id, service.note = (
-                entry.first,
-                entry.last,
-                entry.note,
-            )
-            _tag(service, user, reason).save()
-    for entry in wanted.values():
-        _tag(
-            Service(
-                provider=provider,
-                capability=catalogue.capabilities[entry.capability],
-                first_phase_id=entry.first,
-                last_phase_id=entry.last,
-                note=entry.note,
-            ),
-            user,
-            reason,
-        ).save()
-
-
-def _sync_sites(provider, record, catalogue, user, reason) -> None:
-    wanted = {entry.key: entry for entry in record.sites}
-    existing = {
-        site.name.lower(): site for site in provider.sites.prefetch_related("certifications")
-    }
-    for key, site in existing.items():
-        if key not in wanted:
-            _tag(site, user, reason).delete()
-    for key, entry in wanted.items():
-        site = existing.get(key)
-        values = {"name": entry.name, "city": entry.city, "country": entry.country}
-        if site is None:
-            site = _tag(Site(provider=provider, **values), user, reason)
-            site.save()
-            current_certs: set[str] = set()
-        else:
-            current_certs = {cert.slug for cert in site.certifications.all()}
-            if any(str(getattr(site, name)) != value for name, value in values.items()):
-                for name, value in values.items():
-                    setattr(site, name, value)
-                _tag(site, user, reason).save()
-        if set(entry.certifications) != current_certs:
-            _tag(site, user, reason)
-            site.certifications.set(
-                [catalogue.certifications[slug] for slug in entry.certifications]
-            )

@@ -235,3 +235,70 @@ def test_imported_providers_have_history_that_restores(admin_client, admin_user)
     )
     assert admin_client.post(url).status_code == 302
     assert snapshot()["sigma"] == before
+
+
+def test_an_update_row_replaces_links_services_and_sites_and_is_recorded(admin_user):
+    from providers import history
+
+    provider = make_provider(
+        "Kappa",
+        slug="kappa",
+        types=("cro",),
+        modalities=("peptide",),
+        services=(("process-development", 2, 5), ("glp-toxicology", 2, 3)),
+        sites=(
+            {"name": "Old site", "city": "Leeds", "country": "GB", "certifications": ("glp",)},
+            {"name": "kept site", "city": "York", "country": "GB", "certifications": ("gcp",)},
+            {"name": "Same site", "city": "Hull", "country": "GB", "certifications": ("glp",)},
+        ),
+    )
+    from django.utils import timezone
+
+    before_import = timezone.now()
+    unchanged_site = provider.sites.get(name="Same site")
+    unchanged_site_history = unchanged_site.history.count()
+    data = (
+        b"slug,name,types,hq_country,website,summary,industries,modalities,services,sites,status,"
+        b"last_verified_on,source,is_synthetic\n"
+        b"kappa,Kappa Two,cro; cmo,GB,,New summary,pharmaceutical,,"
+        b'"process-development: phase-1 to phase-3 | new note; oral-solid-dose: phase-1",'
+        b'"Kept Site | York | GB | gcp, glp; Same site | Hull | GB | glp; New site | Cork | IE",'
+        b"published,2026-01-02,Web,no\n"
+    )
+    plan = plan_import(data, "update.csv")
+    assert plan.counts["update"] == 1
+    assert set(plan.rows[0].changes) == {
+        "name",
+        "types",
+        "summary",
+        "modalities",
+        "services",
+        "sites",
+        "last_verified_on",
+        "source",
+    }
+    apply_plan(plan, user=admin_user)
+    after = snapshot()["kappa"]
+    assert after == plan.rows[0].record
+    provider.refresh_from_db()
+    assert provider.verified_by == admin_user
+    assert provider.phase_positions == [3, 4, 5]
+    assert sorted(provider.countries) == ["GB", "IE"]
+    # Untouched rows keep their identity and history; changed ones get exactly one new row each.
+    assert unchanged_site.history.count() == unchanged_site_history
+    assert provider.sites.get(name="Kept Site").history.first().history_type == "~"
+    assert Service.history.filter(provider_id=provider.pk, history_type="-").count() == 1
+    latest = provider.history.first()
+    assert (
+        latest.history_user == admin_user
+        and latest.history_change_reason == "Imported from update.csv"
+    )
+    catalogue = Catalogue.load()
+    assert history.record_as_of(provider.pk, latest.history_date, catalogue)[0] == after
+    # The version before the import can still be rebuilt exactly.
+    old, _ = history.record_as_of(provider.pk, before_import, catalogue)
+    assert old.name == "Kappa" and {s.name for s in old.sites} == {
+        "Old site",
+        "kept site",
+        "Same site",
+    }
