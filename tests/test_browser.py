@@ -8,6 +8,7 @@ import os
 import shutil
 
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -120,7 +121,7 @@ def test_shortlist_and_compare(page, live_server, directory):
     page.wait_for_selector("#shortlist-beta-biologics button[aria-pressed=true]")
     page.locator("#shortlist-delta-oligo button").click()
     page.wait_for_selector("#shortlist-delta-oligo button[aria-pressed=true]")
-    assert "2" in page.locator("#shortlist-count").inner_text()
+    expect(page.locator("#shortlist-count")).to_contain_text("2")
 
     page.get_by_role("link", name="Shortlist").click()
     assert page.locator(".results .result h3 a").all_inner_texts() == [
