@@ -1,0 +1,183 @@
+"""Provider page, lifecycle explorer, compare, shortlist and its exports."""
+
+import csv
+import io
+
+import pytest
+from openpyxl import load_workbook
+
+from tests.factories import make_provider
+
+pytestmark = pytest.mark.django_db
+
+
+def test_provider_page_shows_everything_known(client, directory):
+    html = client.get("/providers/beta-biologics/").content.decode()
+    for text in (
+        "Beta Biologics",
+        "Contract development and manufacturing organisation",
+        "Headquarters: Germany",
+        "Monoclonal antibody and other biologics",
+        "Pharmaceutical, Biotech",
+        "Cork plant",
+        "Ireland",
+        "EU GMP",
+        "FDA-inspected",
+        "20 November 2026",
+        "Curator call with the provider",
+        "Serves Pre-clinical (IND-enabling) to Lifecycle management",
+    ):
+        assert text in html, text
+    # The coverage map: one row per service, a cell per phase.
+    assert html.count('<td class="on">') == 6 + 5  # biologics 2-7, fill-finish 3-7
+
+
+def test_provider_page_suggests_similar_providers(client, directory):
+    html = client.get("/providers/beta-biologics/").content.decode()
+    similar = html[html.index('id="similar-heading"') :]
+    assert "Delta Oligo" in similar  # also a CDMO with overlapping phases
+    assert "Gamma Manufacturing" not in similar  # a CMO only
+    assert "Draft Hidden" not in similar
+    assert "/compare/?p=beta-biologics&amp;p=delta-oligo" in similar
+
+
+def test_provider_page_runs_a_fixed_number_of_queries(client, directory, django_assert_num_queries):
+    client.get("/providers/beta-biologics/")
+    # Version token, the provider with its services and sites, the similar providers.
+    with django_assert_num_queries(3):
+        client.get("/providers/beta-biologics/")
+    with django_assert_num_queries(3):
+        client.get("/providers/delta-oligo/")
+
+
+def test_lifecycle_explorer_counts_stage_by_type_and_links_into_the_directory(client, directory):
+    response = client.get("/lifecycle/")
+    html = response.content.decode()
+    assert "Pre-clinical (IND-enabling)" in html and "Clinical Phase II" in html
+    # Discovery: CRO Alpha and Delta; CMO none. Delivery: CMO Gamma and Epsilon.
+    assert 'href="/providers/?stage=discovery&amp;type=cro">2<' in html
+    assert 'href="/providers/?stage=discovery&amp;type=cmo">0<' in html
+    assert 'href="/providers/?stage=delivery&amp;type=cmo">2<' in html
+    listed = client.get("/providers/?stage=delivery&type=cmo").content.decode()
+    assert "2 providers" in listed
+
+
+def test_lifecycle_explorer_needs_no_query_beyond_the_version(
+    client, directory, django_assert_num_queries
+):
+    client.get("/lifecycle/")
+    with django_assert_num_queries(1):
+        client.get("/lifecycle/")
+
+
+def test_compare_shows_providers_side_by_side_and_marks_differences(client, directory):
+    html = client.get("/compare/?p=beta-biologics&p=delta-oligo").content.decode()
+    assert html.count('<th scope="col"><a href="/providers/') == 2
+    assert "Mammalian cell culture biologics manufacture" in html
+    assert "Oligonucleotide manufacture" in html
+    assert 'class="differs"' in html
+    # Both serve Phase I: that row does not differ.
+    assert '<tr>\n      <th scope="row">Clinical Phase I</th>' in html
+
+
+def test_compare_explains_bad_or_missing_choices(client, directory):
+    html = client.get("/compare/?p=beta-biologics&p=nope&p=draft-hidden").content.decode()
+    assert "no published provider has that address: nope, draft-hidden" in html
+    assert "Choose at least two providers" in html
+    many = "&".join(
+        f"p={slug}"
+        for slug in (
+            "alpha-discovery",
+            "beta-biologics",
+            "delta-oligo",
+            "epsilon-agro",
+            "gamma-manufacturing",
+        )
+    )
+    html = client.get(f"/compare/?{many}").content.decode()
+    assert "Only the first 4 providers are compared" in html
+    assert client.get("/compare/?p=" + "x" * 5000).status_code == 200
+
+
+def shortlist(client, *slugs):
+    for slug in slugs:
+        response = client.post(f"/providers/{slug}/shortlist/", {"action": "add"})
+        assert response.status_code == 302
+
+
+def test_shortlist_is_kept_in_the_session_without_an_account(client, directory):
+    shortlist(client, "beta-biologics", "delta-oligo", "beta-biologics")
+    html = client.get("/shortlist/").content.decode()
+    assert "2 providers" in html
+    assert html.index("Beta Biologics") < html.index("Delta Oligo")
+    assert "/compare/?p=beta-biologics&amp;p=delta-oligo" in html
+    client.post("/providers/beta-biologics/shortlist/", {"action": "remove"})
+    html = client.get("/shortlist/").content.decode()
+    assert "1 provider," in html and "Beta Biologics" not in html
+
+
+def test_shortlist_htmx_swaps_the_button_and_the_count(client, directory):
+    response = client.post(
+        "/providers/beta-biologics/shortlist/", {"action": "add"}, headers={"HX-Request": "true"}
+    )
+    body = response.content.decode()
+    assert 'aria-pressed="true"' in body
+    assert 'id="shortlist-count" class="badge" hx-swap-oob="true"' in body
+
+
+def test_shortlist_refuses_drafts_and_bad_actions(client, directory):
+    assert client.post("/providers/draft-hidden/shortlist/", {"action": "add"}).status_code == 404
+    assert client.post("/providers/beta-biologics/shortlist/", {"action": "x"}).status_code == 400
+    assert client.get("/providers/beta-biologics/shortlist/").status_code == 405
+
+
+def test_withdrawn_providers_leave_the_shortlist(client, directory):
+    shortlist(client, "beta-biologics", "gamma-manufacturing")
+    gamma = directory["gamma"]
+    gamma.status = "withdrawn"
+    gamma.save()
+    html = client.get("/shortlist/").content.decode()
+    assert "Gamma Manufacturing" not in html and "1 provider," in html
+
+
+def test_shortlist_exports_csv_and_xlsx(client, directory):
+    shortlist(client, "beta-biologics", "alpha-discovery")
+    response = client.get("/shortlist/export.csv")
+    assert response["Content-Type"].startswith("text/csv")
+    assert "attachment" in response["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows[0][0] == "Name" and [row[0] for row in rows[1:]] == [
+        "Beta Biologics",
+        "Alpha Discovery",
+    ]
+    beta = dict(zip(rows[0], rows[1], strict=True))
+    assert beta["Types"] == "CDMO"
+    assert (
+        "Sterile fill-finish: Clinical Phase I to Lifecycle management"
+        in beta["Services (capability: phases)"]
+    )
+    assert "Cork plant, Cork, Ireland (FDA-inspected, EU GMP)" == beta["Sites (certifications)"]
+    assert beta["Last verified"] == "2026-11-20"
+
+    response = client.get("/shortlist/export.xlsx")
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    assert sheet["A1"].value == "Name" and sheet["A2"].value == "Beta Biologics"
+    assert client.get("/shortlist/export.pdf").status_code == 404
+
+
+def test_exports_never_carry_a_formula(client, directory):
+    make_provider(
+        '=HYPERLINK("http://evil.example")',
+        slug="evil",
+        types=("cro",),
+        summary="+cmd",
+        source="@SUM(A1)",
+        last_verified_on=None,
+    )
+    shortlist(client, "evil")
+    rows = list(
+        csv.reader(io.StringIO(client.get("/shortlist/export.csv").content.decode("utf-8-sig")))
+    )
+    assert rows[1][0].startswith("'=")
+    sheet = load_workbook(io.BytesIO(client.get("/shortlist/export.xlsx").content)).active
+    assert sheet["A2"].data_type == "s" and sheet["A2"].value.startswith("'=")
