@@ -156,7 +156,7 @@ def test_shortlist_exports_csv_and_xlsx(client, directory):
         "Sterile fill-finish: Clinical Phase I to Lifecycle management"
         in beta["Services (capability: phases)"]
     )
-    assert "Cork plant, Cork, Ireland (FDA-inspected, EU GMP)" == beta["Sites (certifications)"]
+    assert beta["Sites (certifications)"] == "Cork plant, Cork, Ireland (FDA-inspected, EU GMP)"
     assert beta["Last verified"] == "2026-11-20"
 
     response = client.get("/shortlist/export.xlsx")
