@@ -140,6 +140,20 @@ class ServiceInline(admin.TabularInline):
     extra = 1
     verbose_name_plural = "Services (capability at phases)"
 
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        # Plain selects: the catalogue and the phases are edited on their own pages.
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        widget = getattr(field, "widget", None)
+        for flag in (
+            "can_add_related",
+            "can_change_related",
+            "can_delete_related",
+            "can_view_related",
+        ):
+            if hasattr(widget, flag):
+                setattr(widget, flag, False)
+        return field
+
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("capability")
 
