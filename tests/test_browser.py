@@ -4,7 +4,6 @@ button, keyboard use, pages without JavaScript, small screens, and accessibility
 Runs Debian's Chromium through Playwright against a live server.
 """
 
-import os
 import shutil
 
 import pytest
@@ -12,9 +11,6 @@ from playwright.sync_api import expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-# Playwright's sync API runs an event loop in this thread; the ORM calls made by fixtures
-# here are ordinary blocking ones.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -25,8 +21,17 @@ CHROMIUM_ARGS = [
 ]
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _blocking_calls_allowed():
+    # Playwright's sync API runs an event loop in this thread; the ORM calls made by the
+    # fixtures of these tests are ordinary blocking ones. Only for this module.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        yield
+
+
 @pytest.fixture(autouse=True)
-def _reference_data(transactional_db):
+def _reference_data(_blocking_calls_allowed, transactional_db):
     from tests.factories import ensure_reference_data
 
     ensure_reference_data()
