@@ -8,8 +8,8 @@ The surrounding structure stays in the templates.
 """
 
 from functools import lru_cache
+from html import escape  # the standard one: these loops escape thousands of strings a page
 
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from providers.facets import Catalogue, Option
