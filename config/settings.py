@@ -74,7 +74,6 @@ INSTALLED_APPS = [
     "django_countries",
     "django_filters",
     "simple_history",
-    "import_export",
     "axes",
     "lifecycle",
     "providers",
