@@ -20,7 +20,7 @@ from django.db import connection, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from providers.derived import deferred_refresh, refresh_derived
+from providers.derived import analyze_provider_tables, deferred_refresh, refresh_derived
 from providers.interchange import (
     COLUMNS,
     Catalogue,
@@ -47,15 +47,6 @@ CREATE, UPDATE, UNCHANGED = "create", "update", "unchanged"
 CHUNK = 2000
 KEEP = object()
 ANALYZE_AFTER = 5000
-PROVIDER_TABLES = (
-    "providers_provider",
-    "providers_provider_types",
-    "providers_provider_modalities",
-    "providers_provider_industries",
-    "providers_service",
-    "providers_site",
-    "providers_site_certifications",
-)
 
 Progress = Callable[[int], object] | None
 
@@ -258,7 +249,7 @@ def apply_plan(plan: ImportPlan, *, user=None, reason: str = "", progress: Progr
         if len(creates) + len(updates) > ANALYZE_AFTER:
             # Fresh statistics before the derived columns are refreshed at the end of the
             # block: with stale ones the planner scans whole tables once per provider.
-            _analyze()
+            analyze_provider_tables()
         for chunk in _chunks(updates, 1000):
             providers = Provider.objects.in_bulk([row.provider_id for row in chunk])
             current = load_records(list(providers), catalogue)
@@ -267,12 +258,6 @@ def apply_plan(plan: ImportPlan, *, user=None, reason: str = "", progress: Progr
             if progress:
                 progress(len(chunk))
     return plan.counts
-
-
-def _analyze() -> None:
-    with connection.cursor() as cursor:
-        for table in PROVIDER_TABLES:
-            cursor.execute(f"ANALYZE {table}")
 
 
 def create_providers(

@@ -23,6 +23,16 @@ from lifecycle.models import Phase, Stage
 SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 COUNTRY_PATTERN = r"^[A-Z]{2}$"
 NOT_BLANK = r"\S"
+# Provider's derived array columns (see providers.derived); never edited, never in history.
+DERIVED_ARRAY_FIELDS = (
+    "phase_positions",
+    "type_ids",
+    "capability_ids",
+    "modality_ids",
+    "industry_ids",
+    "certification_ids",
+    "countries",
+)
 
 
 class ReferenceQuerySet(models.QuerySet):
@@ -294,17 +304,7 @@ class Provider(models.Model):
     objects = ProviderQuerySet.as_manager()
     history = HistoricalRecords(
         m2m_fields=[types, industries, modalities],
-        excluded_fields=[
-            "phase_positions",
-            "type_ids",
-            "capability_ids",
-            "modality_ids",
-            "industry_ids",
-            "certification_ids",
-            "countries",
-            "search_document",
-            "updated_at",
-        ],
+        excluded_fields=[*DERIVED_ARRAY_FIELDS, "search_document", "updated_at"],
     )
 
     class Meta:

@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 
 from django.db import connection, transaction
 
-from providers.derived import refresh_derived
+from providers.derived import analyze_provider_tables, refresh_derived
 from providers.models import (
+    DERIVED_ARRAY_FIELDS,
     Capability,
     Certification,
     Industry,
@@ -295,13 +296,7 @@ def write(batch: Batch) -> list[int]:
             "is_synthetic",
             "created_at",
             "updated_at",
-            "phase_positions",
-            "type_ids",
-            "capability_ids",
-            "modality_ids",
-            "industry_ids",
-            "certification_ids",
-            "countries",
+            *DERIVED_ARRAY_FIELDS,  # empty here; refresh_derived fills them at the end
         ],
         [
             [
@@ -312,13 +307,7 @@ def write(batch: Batch) -> list[int]:
                 True,
                 now,
                 now,
-                [],
-                [],
-                [],
-                [],
-                [],
-                [],
-                [],
+                *([[]] * len(DERIVED_ARRAY_FIELDS)),
             ]
             for pos, row in enumerate(batch.providers)
         ],
@@ -374,20 +363,6 @@ def delete_synthetic() -> int:
         return cursor.rowcount
 
 
-def _analyze() -> None:
-    with connection.cursor() as cursor:
-        for table in (
-            "providers_provider",
-            "providers_provider_types",
-            "providers_provider_modalities",
-            "providers_provider_industries",
-            "providers_service",
-            "providers_site",
-            "providers_site_certifications",
-        ):
-            cursor.execute(f"ANALYZE {table}")
-
-
 def generate(
     count: int, seed: int = 1, chunk: int = 5000, progress: Callable[[int], None] | None = None
 ) -> int:
@@ -402,9 +377,9 @@ def generate(
             if progress:
                 progress(size)
         # Fresh statistics first: without them the planner scans whole tables per provider.
-        _analyze()
+        analyze_provider_tables()
         refresh_derived(written) if count < 50_000 else refresh_derived()
-    _analyze()
+    analyze_provider_tables()
     return len(written)
 
 

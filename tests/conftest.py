@@ -1,6 +1,7 @@
 import datetime
 
 import pytest
+from django.contrib.auth.models import Group, User
 
 from tests.factories import make_provider
 
@@ -93,3 +94,18 @@ def directory(request):
             services=[("glp-toxicology", 2, 2)],
         ),
     }
+
+
+@pytest.fixture
+def curator_account(db):
+    """A staff user in the Curators group (the group comes from a migration)."""
+    user = User.objects.create_user("cora", password="pw-cora-123", is_staff=True)
+    user.groups.add(Group.objects.get(name="Curators"))
+    return user
+
+
+@pytest.fixture
+def curator(client, curator_account):
+    """The curator, signed in on the test client."""
+    client.force_login(curator_account)
+    return curator_account

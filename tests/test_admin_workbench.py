@@ -3,7 +3,6 @@
 import datetime
 
 import pytest
-from django.contrib.auth.models import Group, User
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -16,14 +15,6 @@ from tests.factories import make_provider
 pytestmark = pytest.mark.django_db
 
 CHANGELIST = reverse("admin:providers_provider_changelist")
-
-
-@pytest.fixture
-def curator(client):
-    user = User.objects.create_user("cora", password="pw-cora-123", is_staff=True)
-    user.groups.add(Group.objects.get(name="Curators"))
-    client.force_login(user)
-    return user
 
 
 def names_listed(response) -> set[str]:

@@ -3,7 +3,7 @@
 import html
 
 import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from django.urls import reverse
 from django.utils.html import strip_tags
 
@@ -19,14 +19,6 @@ from providers.models import (
 from tests.factories import make_provider
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def curator(client):
-    user = User.objects.create_user("cora", password="pw-cora-123", is_staff=True)
-    user.groups.add(Group.objects.get(name="Curators"))
-    client.force_login(user)
-    return user
 
 
 def history_page(client, provider) -> str:

@@ -28,13 +28,6 @@ EXPECTED = (
 )
 
 
-@pytest.fixture
-def curator():
-    user = User.objects.create_user("cora", password="pw-cora-123", is_staff=True)
-    user.groups.add(Group.objects.get(name="Curators"))
-    return user
-
-
 def test_curators_group_has_exactly_the_needed_permissions():
     group = Group.objects.get(name="Curators")
     granted = {
@@ -55,8 +48,8 @@ def test_non_staff_users_cannot_reach_the_admin(client):
     assert response.status_code == 302
 
 
-def test_curator_edits_providers_but_cannot_delete_them_or_manage_users(client, curator):
-    client.force_login(curator)
+def test_curator_edits_providers_but_cannot_delete_them_or_manage_users(client, curator_account):
+    client.force_login(curator_account)
     provider = make_provider("Curated")
     assert (
         client.get(reverse("admin:providers_provider_change", args=[provider.pk])).status_code
@@ -88,7 +81,7 @@ def test_superuser_may_delete_a_provider(admin_client):
     assert not Provider.objects.filter(pk=provider.pk).exists()
 
 
-def test_repeated_failed_admin_logins_are_locked_out(client, curator, settings):
+def test_repeated_failed_admin_logins_are_locked_out(client, curator_account, settings):
     login = reverse("admin:login")
     statuses = [
         client.post(login, {"username": "cora", "password": "wrong", "next": "/admin/"}).status_code
@@ -104,7 +97,7 @@ def test_repeated_failed_admin_logins_are_locked_out(client, curator, settings):
     assert "_auth_user_id" not in client.session
 
 
-def test_a_correct_login_before_the_limit_works(client, curator, settings):
+def test_a_correct_login_before_the_limit_works(client, curator_account, settings):
     login = reverse("admin:login")
     for _ in range(settings.AXES_FAILURE_LIMIT - 1):
         client.post(login, {"username": "cora", "password": "wrong", "next": "/admin/"})
@@ -112,4 +105,4 @@ def test_a_correct_login_before_the_limit_works(client, curator, settings):
         login, {"username": "cora", "password": "pw-cora-123", "next": "/admin/"}
     )
     assert response.status_code == 302
-    assert client.session["_auth_user_id"] == str(curator.pk)
+    assert client.session["_auth_user_id"] == str(curator_account.pk)

@@ -4,7 +4,7 @@ import html
 import io
 
 import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
@@ -33,14 +33,6 @@ def csv_file(*rows: str, header: str = HEADER, line_end: str = "\n") -> bytes:
 
 def upload(client, data: bytes, name: str = "providers.csv"):
     return client.post(IMPORT_URL, {"file": SimpleUploadedFile(name, data)})
-
-
-@pytest.fixture
-def curator(client):
-    user = User.objects.create_user("cora", password="pw-cora-123", is_staff=True)
-    user.groups.add(Group.objects.get(name="Curators"))
-    client.force_login(user)
-    return user
 
 
 def test_preview_counts_rows_and_writes_nothing_until_confirmed(client, curator):

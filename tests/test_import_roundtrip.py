@@ -5,7 +5,7 @@ import csv
 import io
 
 import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from django.urls import reverse
 from openpyxl import load_workbook
 
@@ -17,14 +17,6 @@ from tests.factories import make_provider
 pytestmark = pytest.mark.django_db
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-@pytest.fixture
-def curator(client):
-    user = User.objects.create_user("cora", password="pw-cora-123", is_staff=True)
-    user.groups.add(Group.objects.get(name="Curators"))
-    client.force_login(user)
-    return user
 
 
 def rich_directory() -> None:
