@@ -12,8 +12,8 @@ from html import escape  # the standard one: these loops escape thousands of str
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
-from providers.facet_html import strip_html
 from providers.facets import Catalogue
+from providers.markup import strip_html
 from providers.models import Provider
 
 TOP_CAPABILITIES = 3

@@ -9,9 +9,14 @@ from django.views.decorators.vary import vary_on_headers
 
 from providers import shortlist
 from providers.directory import PAGE_SIZE, answer, query_string
-from providers.facet_html import grouped_options_html, options_html, strip_html
 from providers.facets import get_index, positions_from_bits
 from providers.forms import SORTS, DirectoryForm
+from providers.markup import (
+    coverage_map_rows,
+    grouped_options_html,
+    options_html,
+    strip_html,
+)
 from providers.models import Provider
 from providers.presenting import (
     card_list,
@@ -111,6 +116,7 @@ def detail(request, slug: str):
         "coverage_label": label,
         "phases": phases,
         "service_rows": service_rows,
+        "coverage_rows": coverage_map_rows(service_rows, len(phases)),
         "sites": sites,
         "similar": card_list(similar, catalogue, request),
         "compare_similar": reverse("providers:compare")

@@ -1,4 +1,4 @@
-"""HTML for facet options and coverage strips, the hot loops of every directory page.
+"""HTML for the hot loops: facet options, coverage strips, the provider's coverage map.
 
 A page shows about 160 filter options and 20 coverage strips; rendered through template
 tags they cost more than everything else in the request together. Their markup is fixed
@@ -89,3 +89,26 @@ def _strip_html(positions, label, catalogue) -> SafeString:
     return mark_safe(  # every piece was escaped above
         f'<ol class="strip" aria-label="Lifecycle coverage: {escape(label)}">{"".join(cells)}</ol>'
     )
+
+
+def coverage_map_rows(service_rows: list[dict], phase_count: int) -> SafeString:
+    """Body rows of the provider page's services-by-phase table, grouped by category."""
+    parts = []
+    category = None
+    for row in service_rows:
+        if row["category"] is not category:
+            category = row["category"]
+            parts.append(
+                f'<tr class="group-row"><th scope="rowgroup" colspan="{phase_count + 1}">'
+                f"{escape(category.name)}</th></tr>"
+            )
+        note = f'<br><span class="muted">{escape(row["note"])}</span>' if row["note"] else ""
+        cells = "".join(
+            '<td class="on"><span aria-hidden="true">●</span></td>' if on else "<td></td>"
+            for on in row["cells"]
+        )
+        parts.append(
+            f'<tr><th scope="row">{escape(row["capability"].name)}<span class="visually-hidden">'
+            f": {escape(row['range'])}</span>{note}</th>{cells}</tr>"
+        )
+    return mark_safe("".join(parts))  # every piece was escaped above
