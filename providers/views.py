@@ -67,6 +67,8 @@ def directory(request):
             for facet, entries in found.counts.items()
         },
         "open_facets": {facet: bool(keys) for facet, keys in query.facets.items()},
+        "active_filters": sum(len(keys) for keys in query.facets.values())
+        + (1 if query.cover_from else 0),
     }
     return render(request, _fragment(request, "providers/directory.html", "directory"), context)
 

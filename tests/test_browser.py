@@ -216,3 +216,20 @@ def test_no_asset_comes_from_another_host(page, live_server, directory):
     page.locator("#f-type-cro").check()
     wait_for_results(page, ["Alpha Discovery", "Delta Oligo"])
     assert hosts == {live_server.url.split("/")[2]}
+
+
+def test_on_a_phone_results_come_first_and_filters_unfold(browser, live_server, directory):
+    context = browser.new_context(viewport={"width": 375, "height": 800})
+    page = context.new_page()
+    page.goto(f"{live_server.url}/providers/?type=cmo")
+    panel = page.locator(".filters-panel")
+    expect(panel).not_to_have_attribute("open", "")
+    assert "(1 active)" in page.locator(".filters-summary").inner_text()
+    page.locator(".filters-summary").click()
+    expect(panel).to_have_attribute("open", "")
+    page.locator("#f-type-cro").check()
+    wait_for_results(
+        page, ["Alpha Discovery", "Delta Oligo", "Epsilon Agro", "Gamma Manufacturing"]
+    )
+    expect(page.locator(".filters-panel")).to_have_attribute("open", "")  # stays as chosen
+    context.close()
