@@ -1,4 +1,6 @@
 from django.contrib import admin
+from django.shortcuts import redirect
+from django.templatetags.static import static
 from django.urls import include, path
 
 from config.health import healthz
@@ -12,4 +14,5 @@ urlpatterns = [
     path("", include("providers.urls")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
+    path("favicon.ico", lambda request: redirect(static("favicon.svg"), permanent=True)),
 ]

@@ -376,10 +376,13 @@ class ProviderAdmin(SimpleHistoryAdmin):
 
     def history_view(self, request, object_id, extra_context=None):
         provider = self.get_object(request, unquote(object_id))
-        extra = {**(extra_context or {})}
-        if provider is not None:
-            extra["timeline"] = history.timeline(provider)
-            extra["can_restore"] = self.has_change_permission(request, provider)
+        if provider is None:  # unknown or malformed id: say so, as the change view does
+            return self._get_obj_does_not_exist_redirect(request, self.model._meta, object_id)
+        extra = {
+            **(extra_context or {}),
+            "timeline": history.timeline(provider),
+            "can_restore": self.has_change_permission(request, provider),
+        }
         return super().history_view(request, object_id, extra)
 
     def export_view(self, request, kind: str):

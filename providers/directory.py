@@ -115,8 +115,8 @@ def query_string(query: DirectoryQuery, **changes) -> str:
             params[facet] = list(query.facets[facet])
     if query.cover_slugs:
         params["cover_from"], params["cover_to"] = query.cover_slugs
-    if query.sort not in ("name", "relevance"):
-        params["sort"] = query.sort
+    if query.sort_choice:
+        params["sort"] = query.sort_choice
     for key, value in changes.items():
         if value is None or value == []:
             params.pop(key, None)
@@ -147,7 +147,8 @@ def suggestions(index, query, active, counts) -> list[Suggestion]:
         keys = [entry.option.key for entry in alternatives[:3]]
         advice.append(
             Suggestion(
-                f"No {named} matches the other filters; {others} do: show them",
+                f"With your other filters, no provider matches {FACET_LABELS[facet]} "
+                f"{named}; {others} would: show them",
                 f"{base_url}?{query_string(query, **{facet: keys, 'page': None})}",
             )
         )

@@ -15,7 +15,8 @@ from providers.search import MAX_QUERY_LENGTH, normalise
 
 MAX_VALUES_PER_FILTER = 60
 MAX_VALUE_LENGTH = 100
-SORTS = {"relevance": "Best match", "name": "Name (A to Z)", "verified": "Recently verified"}
+# "" is the default: best match when searching, otherwise alphabetical.
+SORTS = {"": "Best match", "name": "Name (A to Z)", "verified": "Recently verified"}
 FACET_LABELS = {
     "type": "provider type",
     "stage": "lifecycle stage",
@@ -35,7 +36,8 @@ class DirectoryQuery:
     cover_from: int | None = None
     cover_to: int | None = None
     cover_slugs: tuple[str, str] | None = None
-    sort: str = "name"
+    sort: str = "name"  # what orders the results: relevance, name or verified
+    sort_choice: str = ""  # what the buyer chose ("" for the default)
     page: int = 1
     notices: list[str] = field(default_factory=list)
 
@@ -44,14 +46,20 @@ class DirectoryQuery:
         return bool(self.text or any(self.facets.values()) or self.cover_from)
 
 
+def printable(text: str) -> str:
+    """Text safe to echo back in a notice: control characters shown as '?'."""
+    return "".join(char if char.isprintable() else "?" for char in text)
+
+
 class LenientMultipleChoiceField(forms.Field):
     """Keeps the known values (once each, in order); unknown ones are set aside, not fatal."""
 
     widget = forms.SelectMultiple
 
-    def __init__(self, *, known: frozenset[str], **kwargs):
+    def __init__(self, *, known: frozenset[str], upper: bool = False, **kwargs):
         super().__init__(**kwargs)
         self.known = known
+        self.upper = upper  # country codes: "us" means "US"
 
     def clean(self, value):
         values = value if isinstance(value, list | tuple) else [value] if value else []
@@ -60,6 +68,8 @@ class LenientMultipleChoiceField(forms.Field):
         self.ignored: list[str] = []
         for raw in values[: MAX_VALUES_PER_FILTER * 2]:
             item = str(raw).strip()[:MAX_VALUE_LENGTH]
+            if self.upper:
+                item = item.upper()
             if item in known:
                 if item not in kept:
                     kept.append(item)
@@ -78,7 +88,7 @@ class LenientChoiceField(forms.ChoiceField):
 
 class DirectoryForm(forms.Form):
     q = forms.CharField(required=False, strip=False)
-    sort = LenientChoiceField(required=False, choices=list(SORTS.items()))
+    sort = LenientChoiceField(required=False, choices=[*SORTS.items(), ("relevance", "Best match")])
     page = forms.CharField(required=False)
     cover_from = LenientChoiceField(required=False)
     cover_to = LenientChoiceField(required=False)
@@ -88,7 +98,7 @@ class DirectoryForm(forms.Form):
         self.index = index
         for facet in FACETS:
             self.fields[facet] = LenientMultipleChoiceField(
-                required=False, known=index.known(facet)
+                required=False, known=index.known(facet), upper=facet == "country"
             )
         phases = [(phase.slug, phase.name) for phase in index.catalogue.phases]
         self.fields["cover_from"].choices = phases
@@ -110,7 +120,7 @@ class DirectoryForm(forms.Form):
             result.facets[facet] = data.get(facet, [])
             ignored = getattr(self.fields[facet], "ignored", [])
             if ignored:
-                shown = ", ".join(f"“{value[:40]}”" for value in ignored[:3])
+                shown = ", ".join(f"“{printable(value)[:40]}”" for value in ignored[:3])
                 more = f" and {len(ignored) - 3} more" if len(ignored) > 3 else ""
                 notices.append(
                     f"Ignored unknown {FACET_LABELS[facet]} {shown}{more}: it is not in the list."
@@ -120,7 +130,9 @@ class DirectoryForm(forms.Form):
         first, last = data.get("cover_from"), data.get("cover_to")
         for name in ("cover_from", "cover_to"):
             if self.fields[name].ignored:
-                notices.append(f"Ignored unknown phase “{self.fields[name].ignored[:40]}”.")
+                notices.append(
+                    f"Ignored unknown phase “{printable(self.fields[name].ignored)[:40]}”."
+                )
         if first or last:
             phases = self.index.catalogue.phases
             start = phase_by_slug[first].position if first else phases[0].position
@@ -132,12 +144,13 @@ class DirectoryForm(forms.Form):
             by_position = self.index.catalogue.phase_by_position
             result.cover_slugs = (by_position[start].slug, by_position[end].slug)
 
-        sort = data.get("sort") or ""
+        choice = data.get("sort") or ""
         if self.fields["sort"].ignored:
             notices.append("Ignored an unknown sort order.")
-        if not sort or (sort == "relevance" and not result.text):
-            sort = "relevance" if result.text else "name"
-        result.sort = sort
+        if choice == "relevance":
+            choice = ""
+        result.sort_choice = choice
+        result.sort = choice or ("relevance" if result.text else "name")
 
         page_text = str(self.data.get("page", "") or "").strip()
         if page_text:

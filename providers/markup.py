@@ -18,7 +18,7 @@ from providers.facets import Catalogue, Option
 OPTION = (
     '<div class="option{{zero}}"><input type="checkbox" id="{id}" name="{name}" value="{value}"'
     '{{checked}}><label for="{id}"{title}>{label} <span class="count">{{count}}'
-    '<span class="visually-hidden"> providers</span></span></label></div>'
+    '<span class="visually-hidden"> {{unit}}</span></span></label></div>'
 )
 
 
@@ -44,6 +44,7 @@ def options_html(name: str, entries) -> SafeString:
                 zero=" is-zero" if not entry.count and not entry.selected else "",
                 checked=" checked" if entry.selected else "",
                 count=entry.count,
+                unit="provider" if entry.count == 1 else "providers",
             )
         )
     return mark_safe("".join(parts))  # every piece was escaped above

@@ -173,7 +173,7 @@ CAPABILITIES = [
     ),
     (
         "hpapi",
-        "Highly potent API handling",
+        "Highly potent API (HPAPI) handling",
         "drug-substance",
         PRECLINICAL,
         LIFECYCLE,
@@ -269,7 +269,7 @@ CAPABILITIES = [
     ),
     (
         "mrna-lnp",
-        "mRNA and lipid nanoparticle manufacture",
+        "mRNA and lipid nanoparticle (LNP) manufacture",
         "drug-substance",
         PRECLINICAL,
         LIFECYCLE,
@@ -453,7 +453,7 @@ CAPABILITIES = [
     ),
     (
         "qp-release",
-        "Qualified Person release",
+        "Qualified Person (QP) release",
         "regulatory",
         PHASE_1,
         LIFECYCLE,
@@ -529,9 +529,9 @@ MODALITIES = [
     ("small-molecule", "Small molecule"),
     ("peptide", "Peptide"),
     ("oligonucleotide", "Oligonucleotide"),
-    ("monoclonal-antibody", "Monoclonal antibody and other biologics"),
+    ("monoclonal-antibody", "Monoclonal antibody (mAb) and other biologics"),
     ("recombinant-protein", "Recombinant protein and enzyme"),
-    ("adc", "Antibody-drug conjugate"),
+    ("adc", "Antibody-drug conjugate (ADC)"),
     ("cell-therapy", "Cell therapy"),
     ("gene-therapy", "Gene therapy and viral vector"),
     ("mrna", "mRNA"),

@@ -1,10 +1,12 @@
 """Free-text search: PostgreSQL full-text search with prefix matching, plus trigram name
 similarity so a misspelt provider name still finds it.
 
-Matches come back in three relevance tiers, each a bitset over the facet index:
+Matches come back in four relevance tiers, each a bitset over the facet index:
 1. the name matches (every word, as a prefix, or the name is similar to the query);
-2. every word matches the name, types, capabilities or modalities;
-3. every word matches somewhere, the summary included.
+2. every word matches what the provider does (name, types, capabilities, modalities) and
+   its summary says so too;
+3. every word matches what the provider does;
+4. every word matches somewhere, the summary included.
 Within a tier, results keep the directory's name order.
 """
 
@@ -18,6 +20,7 @@ from providers.facets import DirectoryIndex, bits_from_positions, cached_text, s
 
 MAX_QUERY_LENGTH = 200
 MAX_WORDS = 8
+TIERS = 4
 WORD = re.compile(r"[^\W_]+", re.UNICODE)
 
 # Two index-driven branches: full-text matches with their tier, and names similar to the
@@ -28,8 +31,11 @@ SELECT id,
            WHEN search_document @@ (to_tsquery('english', %(name)s)
                                     || to_tsquery('simple', %(name)s)) THEN 1
            WHEN search_document @@ (to_tsquery('english', %(core)s)
-                                    || to_tsquery('simple', %(core)s)) THEN 2
-           ELSE 3
+                                    || to_tsquery('simple', %(core)s))
+                AND search_document @@ to_tsquery('english', %(summary)s) THEN 2
+           WHEN search_document @@ (to_tsquery('english', %(core)s)
+                                    || to_tsquery('simple', %(core)s)) THEN 3
+           ELSE 4
        END AS tier
 FROM providers_provider
 WHERE status = 'published'
@@ -37,17 +43,27 @@ WHERE status = 'published'
 UNION ALL
 SELECT id, 1
 FROM providers_provider
-WHERE %(fuzzy)s AND status = 'published' AND %(text)s <%% lower(name)
+WHERE %(fuzzy)s AND status = 'published'
+  AND (({each_word_similar}) OR %(text)s %% lower(name))
 """
+
+
+def search_sql(word_count: int) -> str:
+    """The search query; a name is 'similar' when each word is close to a word of it."""
+    similar = " AND ".join(f"%(w{number})s <%% lower(name)" for number in range(word_count))
+    return SEARCH_SQL.replace("{each_word_similar}", similar or "false")
 
 
 @dataclass(frozen=True)
 class TextMatch:
-    tiers: tuple[int, int, int]  # name-order bitsets, best tier first
+    tiers: tuple[int, ...]  # name-order bitsets, best tier first
 
     @property
     def any(self) -> int:
-        return self.tiers[0] | self.tiers[1] | self.tiers[2]
+        matched = 0
+        for tier in self.tiers:
+            matched |= tier
+        return matched
 
 
 def normalise(text: str) -> str:
@@ -78,18 +94,21 @@ def match(index: DirectoryIndex, text: str) -> TextMatch | None:
     params = {
         "name": _tsquery(terms, "A"),
         "core": _tsquery(terms, "AB"),
+        "summary": _tsquery(terms, "C"),
         "any": _tsquery(terms),
         "text": key,
         "fuzzy": len(key) >= 3,
     }
+    fuzzy_words = [term for term in terms if len(term) >= 3]
+    params.update({f"w{number}": term for number, term in enumerate(fuzzy_words)})
     best: dict[int, int] = {}
     with connection.cursor() as cursor:
-        cursor.execute(SEARCH_SQL, params)
+        cursor.execute(search_sql(len(fuzzy_words)), params)
         for pk, tier in cursor.fetchall():
             position = index.position_of.get(pk)
-            if position is not None and tier < best.get(position, 4):
+            if position is not None and tier < best.get(position, TIERS + 1):
                 best[position] = tier
-    tiers: tuple[list[int], list[int], list[int]] = ([], [], [])
+    tiers: tuple[list[int], ...] = tuple([] for _ in range(TIERS))
     for position, tier in best.items():
         tiers[tier - 1].append(position)
     found = TextMatch(tuple(bits_from_positions(group, index.size) for group in tiers))

@@ -2,6 +2,7 @@
 export for supplier-qualification records."""
 
 import csv
+import datetime
 import io
 
 from django.http import HttpRequest
@@ -55,8 +56,10 @@ def providers(request: HttpRequest) -> list[Provider]:
     return [by_pk[pk] for pk in wanted if pk in by_pk]
 
 
-def safe_cell(value) -> str:
-    """Text a spreadsheet will never run as a formula."""
+def safe_cell(value):
+    """Text a spreadsheet will never run as a formula (dates stay dates)."""
+    if isinstance(value, datetime.date):
+        return value
     text = "" if value is None else str(value)
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
@@ -106,7 +109,7 @@ def rows(items: list[Provider], coverage: dict[int, str], base_url: str) -> list
                     ", ".join(m.name for m in provider.modalities.all()),
                     ", ".join(i.name for i in provider.industries.all()),
                     sites,
-                    provider.last_verified_on.isoformat() if provider.last_verified_on else "never",
+                    provider.last_verified_on or "never",
                     provider.source,
                     base_url + provider.get_absolute_url(),
                 )
@@ -135,6 +138,9 @@ def as_xlsx(table: list[list[str]]) -> bytes:
         cell.font = Font(bold=True)
     for row in table:
         sheet.append(row)
+        for cell in sheet[sheet.max_row]:
+            if isinstance(cell.value, datetime.date):
+                cell.number_format = "yyyy-mm-dd"
     widths = (30, 12, 18, 30, 40, 60, 30, 20, 50, 12, 40, 40)
     for column, width in zip("ABCDEFGHIJKL", widths, strict=True):
         sheet.column_dimensions[column].width = width

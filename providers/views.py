@@ -1,3 +1,5 @@
+import re
+
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.middleware.csrf import get_token
@@ -10,7 +12,7 @@ from django.views.decorators.vary import vary_on_headers
 from providers import shortlist
 from providers.directory import PAGE_SIZE, answer, query_string
 from providers.facets import get_index, positions_from_bits
-from providers.forms import SORTS, DirectoryForm
+from providers.forms import SORTS, DirectoryForm, printable
 from providers.markup import (
     coverage_map_rows,
     grouped_options_html,
@@ -28,6 +30,7 @@ from providers.presenting import (
 )
 
 MAX_COMPARE = 4
+SLUG = re.compile(r"[-a-zA-Z0-9_]+")
 SIMILAR_COUNT = 5
 
 
@@ -44,6 +47,10 @@ def directory(request):
     index = get_index()
     query = DirectoryForm(request.GET, index=index).query()
     found = answer(index, query)
+    if query.page > found.pages:
+        query.notices.append(
+            f"There is no page {query.page}; this is the last page ({found.pages})."
+        )
     chosen_capabilities = frozenset(query.facets.get("capability") or [])
     pages = {
         "previous": query_string(query, page=found.page - 1) if found.page > 1 else None,
@@ -56,7 +63,7 @@ def directory(request):
         "found": found,
         "cards": card_list(card_rows(found.ids), index.catalogue, request, chosen_capabilities),
         "phases": index.catalogue.phases,
-        "sorts": SORTS if query.text else {k: v for k, v in SORTS.items() if k != "relevance"},
+        "sorts": SORTS,
         "pages": pages,
         "first_shown": (found.page - 1) * PAGE_SIZE + 1,
         "last_shown": (found.page - 1) * PAGE_SIZE + len(found.ids),
@@ -184,27 +191,37 @@ def compare(request):
     index = get_index()
     catalogue = index.catalogue
     slugs: list[str] = []
-    for slug in request.GET.getlist("p")[: MAX_COMPARE * 3]:
+    for slug in request.GET.getlist("p")[:50]:
         slug = slug.strip()[:200]
         if slug and slug not in slugs:
             slugs.append(slug)
+    valid = [slug for slug in slugs if SLUG.fullmatch(slug)]
     found = {
         provider.slug: provider
         for provider in Provider.objects.published()
-        .filter(slug__in=slugs)
+        .filter(slug__in=valid)
         .prefetch_related("services", "sites__certifications")
     }
     missing = [slug for slug in slugs if slug not in found]
-    chosen = [found[slug] for slug in slugs if slug in found][:MAX_COMPARE]
+    available = [found[slug] for slug in slugs if slug in found]
+    chosen = available[:MAX_COMPARE]
     notices = []
     if missing:
-        notices.append(
-            "Not shown, because no published provider has that address: "
-            + ", ".join(s[:60] for s in missing[:5])
-        )
-    if len([s for s in slugs if s in found]) > MAX_COMPARE:
-        notices.append(f"Only the first {MAX_COMPARE} providers are compared.")
-    context = {"providers": chosen, "notices": notices, "table": None}
+        shown = ", ".join(f"“{printable(slug)[:60]}”" for slug in missing[:5])
+        more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
+        notices.append(f"Not shown, because no published provider has that address: {shown}{more}.")
+    if len(available) > MAX_COMPARE:
+        left_out = ", ".join(provider.name for provider in available[MAX_COMPARE:])
+        notices.append(f"Only {MAX_COMPARE} providers are compared at once; left out: {left_out}.")
+    context = {
+        "providers": chosen,
+        "notices": notices,
+        "table": None,
+        "columns": [
+            (provider, "&".join(f"p={other.slug}" for other in chosen if other is not provider))
+            for provider in chosen
+        ],
+    }
     if len(chosen) >= 2:
         context["table"] = _comparison(chosen, catalogue)
     elif slugs:

@@ -233,3 +233,24 @@ def test_on_a_phone_results_come_first_and_filters_unfold(browser, live_server, 
     )
     expect(page.locator(".filters-panel")).to_have_attribute("open", "")  # stays as chosen
     context.close()
+
+
+def test_sorting_updates_results_and_the_page_breaks_no_security_policy(
+    page, live_server, directory
+):
+    problems = []
+    page.on(
+        "console",
+        lambda message: problems.append(message.text) if message.type == "error" else None,
+    )
+    page.goto(f"{live_server.url}/providers/")
+    page.evaluate("window.loadedOnce = true")
+    page.locator("#sort").select_option("verified")
+    wait_for_results(
+        page,
+        ["Beta Biologics", "Alpha Discovery", "Delta Oligo", "Epsilon Agro", "Gamma Manufacturing"],
+    )
+    assert "sort=verified" in page.url
+    assert "q=" not in page.url and "cover_from" not in page.url  # empty fields left out
+    assert page.evaluate("window.loadedOnce") is True
+    assert problems == []

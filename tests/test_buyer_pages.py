@@ -17,7 +17,7 @@ def test_provider_page_shows_everything_known(client, directory):
         "Beta Biologics",
         "Contract development and manufacturing organisation",
         "Headquarters: Germany",
-        "Monoclonal antibody and other biologics",
+        "Monoclonal antibody (mAb) and other biologics",
         "Pharmaceutical, Biotech",
         "Cork plant",
         "Ireland",
@@ -82,7 +82,7 @@ def test_compare_shows_providers_side_by_side_and_marks_differences(client, dire
 
 def test_compare_explains_bad_or_missing_choices(client, directory):
     html = client.get("/compare/?p=beta-biologics&p=nope&p=draft-hidden").content.decode()
-    assert "no published provider has that address: nope, draft-hidden" in html
+    assert "no published provider has that address: “nope”, “draft-hidden”." in html
     assert "Choose at least two providers" in html
     many = "&".join(
         f"p={slug}"
@@ -95,8 +95,13 @@ def test_compare_explains_bad_or_missing_choices(client, directory):
         )
     )
     html = client.get(f"/compare/?{many}").content.decode()
-    assert "Only the first 4 providers are compared" in html
+    assert "Only 4 providers are compared at once; left out: Gamma Manufacturing." in html
     assert client.get("/compare/?p=" + "x" * 5000).status_code == 200
+    for junk in ("%00", "lonza&p=%00", "%ff%fe", "a b", "'; drop table x;--"):
+        assert client.get(f"/compare/?p={junk}").status_code == 200
+    # Three or more: each column can be removed.
+    html = client.get("/compare/?p=beta-biologics&p=delta-oligo&p=alpha-discovery").content.decode()
+    assert 'href="/compare/?p=delta-oligo&amp;p=alpha-discovery">Remove' in html
 
 
 def shortlist(client, *slugs):

@@ -95,6 +95,7 @@ def test_repeated_failed_admin_logins_are_locked_out(client, curator_account, se
     )
     assert response.status_code == 429
     assert "_auth_user_id" not in client.session
+    assert "paused for 15 minutes" in response.content.decode()
 
 
 def test_a_correct_login_before_the_limit_works(client, curator_account, settings):

@@ -96,7 +96,7 @@ def test_capability_counts_narrow_because_capabilities_must_all_hold(client, dir
 def test_an_empty_result_explains_itself_and_offers_a_way_out(client, directory):
     html = client.get("/providers/?type=cmo&stage=discovery").content.decode()
     assert "No provider matches" in html
-    assert "No CMO matches the other filters" in html
+    assert "With your other filters, no provider matches provider type CMO" in html
     assert "CDMO (2)" in html and "CRO (2)" in html
     assert "type=cdmo" in html and "show them" in html
     assert "Remove provider type: CMO (3 providers)" in html
@@ -277,3 +277,29 @@ def test_directory_runs_a_fixed_number_of_queries(client, directory, django_asse
         client.get("/providers/?q=eta&type=cdmo")
     with django_assert_num_queries(2):
         client.get("/providers/?q=eta&type=cdmo&page=2")
+
+
+def test_a_search_from_the_directory_form_is_ordered_by_best_match(client, directory):
+    make_provider(
+        "Sterile Partners",
+        slug="sterile-partners",
+        types=("cmo",),
+        services=[("oral-solid-dose", 6, 6)],
+    )
+    # The form sends its default sort (empty) with the search: best match, not A to Z.
+    found = names(client.get("/providers/", {"q": "sterile", "sort": ""}))
+    assert found == ["Sterile Partners", "Beta Biologics"]
+    assert names(client.get("/providers/", {"q": "sterile", "sort": "name"})) == [
+        "Beta Biologics",
+        "Sterile Partners",
+    ]
+
+
+def test_misspelt_multi_word_names_and_lower_case_countries(client, directory):
+    assert names(client.get("/providers/", {"q": "gama manufactring"})) == ["Gamma Manufacturing"]
+    assert names(client.get("/providers/?country=ie")) == ["Beta Biologics"]
+
+
+def test_a_page_past_the_end_says_so(client, directory):
+    html = client.get("/providers/?page=9").content.decode()
+    assert "There is no page 9; this is the last page (1)." in html

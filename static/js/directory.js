@@ -19,6 +19,17 @@
     });
   }
 
+  // Leave empty fields out of the request, so the address bar shows only what is chosen.
+  document.body.addEventListener("htmx:configRequest", function (event) {
+    var data = event.detail.formData;
+    if (!data || event.detail.verb !== "get") return;
+    Array.from(new Set(data.keys())).forEach(function (key) {
+      var kept = data.getAll(key).filter(function (value) { return value !== ""; });
+      data.delete(key);
+      kept.forEach(function (value) { data.append(key, value); });
+    });
+  });
+
   document.addEventListener("DOMContentLoaded", apply);
   document.body.addEventListener("htmx:afterSwap", apply);
 })();

@@ -77,7 +77,7 @@ class Command(BaseCommand):
 
     def explain(self) -> list[tuple[str, str]]:
         """EXPLAIN ANALYZE of the queries a directory request runs, on this database."""
-        from providers.search import SEARCH_SQL
+        from providers.search import search_sql
 
         plans = []
         some_ids = list(Provider.objects.published().values_list("id", flat=True)[:20])
@@ -98,10 +98,12 @@ class Command(BaseCommand):
             ),
             (
                 "Text search for a common word, uncached ('peptide')",
-                SEARCH_SQL,
+                search_sql(1),
                 {
                     "name": "peptide:*A",
                     "core": "peptide:*AB",
+                    "summary": "peptide:*C",
+                    "w0": "peptide",
                     "any": "peptide:*",
                     "text": "peptide",
                     "fuzzy": True,
@@ -109,10 +111,12 @@ class Command(BaseCommand):
             ),
             (
                 "Text search for a misspelt name ('lonzza')",
-                SEARCH_SQL,
+                search_sql(1),
                 {
                     "name": "lonzza:*A",
                     "core": "lonzza:*AB",
+                    "summary": "lonzza:*C",
+                    "w0": "lonzza",
                     "any": "lonzza:*",
                     "text": "lonzza",
                     "fuzzy": True,
