@@ -46,6 +46,34 @@ class Entry:
     label: str
     reason: str
     changes: list[Change] = field(default_factory=list)
+    # Rows written by one save (the provider, then its services and sites) form one change;
+    # restoring it means restoring to the newest row of that change.
+    first_of_change: bool = True
+    is_current: bool = False
+    restore_kind: str = ""
+    restore_id: int = 0
+
+
+# History rows by the same person this close together come from one save.
+SAME_CHANGE = datetime.timedelta(seconds=5)
+
+
+def group_into_changes(entries: list[Entry]) -> list[Entry]:
+    """Mark which entries (newest first) belong together and where each change restores to."""
+    groups: list[list[Entry]] = []
+    for entry in entries:
+        latest = groups[-1][-1] if groups else None
+        if latest and latest.user == entry.user and latest.when - entry.when <= SAME_CHANGE:
+            groups[-1].append(entry)
+        else:
+            groups.append([entry])
+    for number, group in enumerate(groups):
+        newest = group[0]
+        for position, entry in enumerate(group):
+            entry.first_of_change = position == 0
+            entry.is_current = number == 0
+            entry.restore_kind, entry.restore_id = newest.kind, newest.history_id
+    return entries
 
 
 def _history_rows(kind: str, provider_id: int):
@@ -152,7 +180,7 @@ def timeline(provider: Provider, catalogue: Catalogue | None = None) -> list[Ent
                 )
             )
     entries.sort(key=lambda entry: (entry.when, entry.history_id), reverse=True)
-    return entries[:LIMIT]
+    return group_into_changes(entries[:LIMIT])
 
 
 def record_as_of(provider_id: int, when: datetime.datetime, catalogue: Catalogue):

@@ -147,3 +147,31 @@ def test_a_version_of_another_provider_cannot_be_restored_onto_this_one(client, 
     assert client.post(url).status_code == 404
     mine.refresh_from_db()
     assert mine.name == "Mine"
+
+
+def test_rows_saved_together_form_one_change_that_restores_as_a_whole():
+    import datetime
+
+    from providers.history import Entry, group_into_changes
+
+    t = datetime.datetime(2026, 11, 25, 12, 0, 0, tzinfo=datetime.UTC)
+
+    def entry(kind, history_id, seconds, user="cora"):
+        return Entry(
+            kind, history_id, t + datetime.timedelta(seconds=seconds), user, "changed", kind, ""
+        )
+
+    newest_first = [
+        entry("site", 9, 62),  # one later save: provider, service and site rows
+        entry("service", 8, 61.5),
+        entry("provider", 7, 61),
+        entry("service", 5, 1),  # an earlier save by the same curator
+        entry("provider", 4, 0),
+        entry("provider", 2, -600, user="ben"),  # someone else, long before
+    ]
+    grouped = group_into_changes(newest_first)
+    assert [e.first_of_change for e in grouped] == [True, False, False, True, False, True]
+    assert [e.is_current for e in grouped] == [True, True, True, False, False, False]
+    # Restoring the earlier save goes to its newest row (the service), not half of it.
+    assert (grouped[4].restore_kind, grouped[4].restore_id) == ("service", 5)
+    assert (grouped[3].restore_kind, grouped[3].restore_id) == ("service", 5)
