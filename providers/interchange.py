@@ -392,6 +392,17 @@ class Table:
     kind: str
 
 
+# Files people pick by mistake, recognised by their first bytes.
+NOT_SPREADSHEETS = (
+    (b"\x89PNG", "This file is a PNG image, not a spreadsheet."),
+    (b"\xff\xd8\xff", "This file is a JPEG image, not a spreadsheet."),
+    (b"GIF8", "This file is a GIF image, not a spreadsheet."),
+    (b"%PDF", "This file is a PDF document, not a spreadsheet."),
+    (b"\xd0\xcf\x11\xe0", "This file is in the old Excel (.xls) or Word format."),
+    (b"\x1f\x8b", "This file is a compressed (gzip) archive, not a spreadsheet."),
+)
+
+
 def read_table(data: bytes, filename: str) -> Table:
     """Read an uploaded CSV or XLSX file, or raise InterchangeError saying why not."""
     name = filename.lower()
@@ -406,7 +417,13 @@ def read_table(data: bytes, filename: str) -> Table:
         )
     if name.endswith((".xlsx", ".xlsm")):
         raise InterchangeError("This file is named .xlsx but is not an Excel (XLSX) workbook.")
-    if not name.endswith((".csv", ".txt")):
+    for signature, what in NOT_SPREADSHEETS:
+        if data.startswith(signature):
+            raise InterchangeError(
+                f"{what} Only CSV (.csv) and Excel (.xlsx) files can be imported; save the "
+                "spreadsheet in one of those formats."
+            )
+    if not name.endswith(".csv"):
         raise InterchangeError(
             "Only CSV (.csv) and Excel (.xlsx) files can be imported; save the spreadsheet "
             "in one of those formats."
@@ -422,9 +439,10 @@ def _read_csv(data: bytes) -> Table:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
         raise InterchangeError(
-            f"The file is not UTF-8 text (byte 0x{data[error.start]:02x} at position "
-            f"{error.start} cannot be read). Save it as 'CSV UTF-8' and try again."
+            f"The file is not UTF-8 text: line {line} holds a character that is not UTF-8 "
+            f"(byte 0x{data[error.start]:02x}). Save it as 'CSV UTF-8' and try again."
         ) from None
     if "\x00" in text:
         raise InterchangeError("The file holds binary data; it is not a CSV file.")
@@ -565,7 +583,11 @@ class RowParser:
                 fail(column, "This cell is required and is empty.")
         for column, limit in MAX_LENGTHS.items():
             if len(raw[column]) > limit:
-                fail(column, f"Too long: {len(raw[column])} characters, at most {limit} allowed.")
+                fail(
+                    column,
+                    f"Too long: {len(raw[column])} characters, at most {limit} allowed.",
+                    raw[column][:60] + "…",
+                )
 
         slug = raw["slug"]
         if slug and not SLUG_RE.match(slug):
