@@ -141,7 +141,7 @@ CATEGORIES_BY_KIND = {
     "agro": ["agrochemical", "analytical", "drug-substance"],
 }
 # Phase range a kind usually covers; services are clipped to it most of the time.
-USUAL_PHASES = {"cro": (1, 5), "cdmo": (2, 7), "cmo": (5, 7), "agro": (2, 7)}
+USUAL_PHASES = {"cro": (1, 5), "cdmo": (3, 7), "cmo": (5, 7), "agro": (3, 7)}
 TYPE_MIXES = [
     (["cro"], "cro", 30),
     (["cdmo"], "cdmo", 28),
