@@ -224,8 +224,12 @@ def compare(request):
     }
     if len(chosen) >= 2:
         context["table"] = _comparison(chosen, catalogue)
-    elif slugs:
-        notices.append("Choose at least two providers to compare.")
+    else:
+        if slugs:
+            notices.append("Choose at least two providers to compare.")
+        # Offer the shortlist to pick from.
+        context["candidates"] = card_rows(shortlist.ids(request))
+        context["chosen_slugs"] = {provider.slug for provider in chosen}
     return render(request, "providers/compare.html", context)
 
 

@@ -186,3 +186,11 @@ def test_exports_never_carry_a_formula(client, directory):
     assert rows[1][0].startswith("'=")
     sheet = load_workbook(io.BytesIO(client.get("/shortlist/export.xlsx").content)).active
     assert sheet["A2"].data_type == "s" and sheet["A2"].value.startswith("'=")
+
+
+def test_compare_without_a_choice_offers_the_shortlist(client, directory):
+    shortlist(client, "beta-biologics", "delta-oligo")
+    html = client.get("/compare/?p=beta-biologics").content.decode()
+    assert "Pick two to four providers from your shortlist" in html
+    assert 'name="p" value="beta-biologics" checked' in html
+    assert 'name="p" value="delta-oligo">' in html
