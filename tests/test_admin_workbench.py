@@ -306,3 +306,15 @@ def test_drafts_and_withdrawn_never_reach_buyers(client):
     assert client.get("/providers/visible-co/").status_code == 200
     assert client.get("/providers/draft-co/").status_code == 404
     assert client.get("/providers/gone-co/").status_code == 404
+
+
+def test_facet_counts_are_on_request_for_a_large_directory(client, curator, monkeypatch):
+    from providers import admin as provider_admin
+
+    for number in range(3):
+        make_provider(f"Big {number}", slug=f"big-{number}")
+    assert "(3)" in client.get(CHANGELIST).content.decode()  # small: counts always shown
+    monkeypatch.setattr(provider_admin, "FACETS_ALWAYS_UP_TO", 2)
+    html = client.get(CHANGELIST).content.decode()
+    assert "Show counts" in html and "(3)" not in html
+    assert "(3)" in client.get(CHANGELIST + "?_facets=True").content.decode()
