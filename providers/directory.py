@@ -86,6 +86,8 @@ def answer(index: DirectoryIndex, query: DirectoryQuery, page_size: int = PAGE_S
 
 
 def page_ids(index, query, active, result, text, start: int, size: int) -> list[int]:
+    if not result:
+        return []
     if query.sort == "verified":
         verified = combine(index, masks(index, query, text, verified=True))
         return [index.ids_by_verified[p] for p in positions_from_bits(verified, start, size)]

@@ -298,7 +298,8 @@ def get_index() -> DirectoryIndex:
         if _cached is not None and _cached.token == token:
             return _cached
         _cached = build_index(token)
-        _text_cache.clear()
+        with _text_lock:
+            _text_cache.clear()
         return _cached
 
 
@@ -308,20 +309,25 @@ _text_cache: OrderedDict = OrderedDict()
 TEXT_CACHE_SIZE = getattr(settings, "DIRECTORY_TEXT_CACHE_SIZE", 512)
 
 
+_text_lock = threading.Lock()
+
+
 def cached_text(token: str, query: str):
     if not TEXT_CACHE_SIZE:
         return None
     key = (token, query)
-    value = _text_cache.get(key)
-    if value is not None:
-        _text_cache.move_to_end(key)
-    return value
+    with _text_lock:
+        value = _text_cache.get(key)
+        if value is not None:
+            _text_cache.move_to_end(key)
+        return value
 
 
 def store_text(token: str, query: str, value) -> None:
     if not TEXT_CACHE_SIZE:
         return
-    _text_cache[(token, query)] = value
-    _text_cache.move_to_end((token, query))
-    while len(_text_cache) > TEXT_CACHE_SIZE:
-        _text_cache.popitem(last=False)
+    with _text_lock:
+        _text_cache[(token, query)] = value
+        _text_cache.move_to_end((token, query))
+        while len(_text_cache) > TEXT_CACHE_SIZE:
+            _text_cache.popitem(last=False)

@@ -6,6 +6,7 @@ and reported back to the page as notices, everything else is bounded, and only t
 cleaned values reach the index and the database.
 """
 
+import re
 from dataclasses import dataclass, field
 
 from django import forms
@@ -154,7 +155,7 @@ class DirectoryForm(forms.Form):
 
         page_text = str(self.data.get("page", "") or "").strip()
         if page_text:
-            if page_text.isdigit() and len(page_text) < 7 and int(page_text) >= 1:
+            if re.fullmatch(r"[0-9]{1,6}", page_text) and int(page_text) >= 1:
                 result.page = int(page_text)
             else:
                 notices.append("Ignored a page number that is not a positive whole number.")

@@ -14,24 +14,16 @@ from django.utils.safestring import SafeString, mark_safe
 
 from providers.facets import Catalogue, Option
 
-# {zero} {checked} {count} are filled per request; everything else is escaped once.
-OPTION = (
-    '<div class="option{{zero}}"><input type="checkbox" id="{id}" name="{name}" value="{value}"'
-    '{{checked}}><label for="{id}"{title}>{label} <span class="count">{{count}}'
-    '<span class="visually-hidden"> {{unit}}</span></span></label></div>'
-)
-
 
 @lru_cache(maxsize=4096)
-def option_template(name: str, option: Option) -> str:
+def option_parts(name: str, option: Option) -> tuple[str, str]:
+    """The fixed, escaped markup of one option, around the parts that change per request."""
     element_id = escape(f"f-{name}-{option.key}")
     title = f' title="{escape(option.description)}"' if option.description else ""
-    return OPTION.format(
-        id=element_id,
-        name=escape(name),
-        value=escape(option.key),
-        title=title,
-        label=escape(option.label),
+    return (
+        f'"><input type="checkbox" id="{element_id}" name="{escape(name)}" '
+        f'value="{escape(option.key)}"',
+        f'><label for="{element_id}"{title}>{escape(option.label)} <span class="count">',
     )
 
 
@@ -39,13 +31,17 @@ def options_html(name: str, entries) -> SafeString:
     """Checkbox rows for one facet (``entries``: OptionCount items)."""
     parts = []
     for entry in entries:
-        parts.append(
-            option_template(name, entry.option).format(
-                zero=" is-zero" if not entry.count and not entry.selected else "",
-                checked=" checked" if entry.selected else "",
-                count=entry.count,
-                unit="provider" if entry.count == 1 else "providers",
-            )
+        before_checked, before_count = option_parts(name, entry.option)
+        parts += (
+            '<div class="option',
+            " is-zero" if not entry.count and not entry.selected else "",
+            before_checked,
+            " checked" if entry.selected else "",
+            before_count,
+            str(entry.count),
+            '<span class="visually-hidden"> ',
+            "provider" if entry.count == 1 else "providers",
+            "</span></span></label></div>",
         )
     return mark_safe("".join(parts))  # every piece was escaped above
 

@@ -1,6 +1,6 @@
 """Keep derived provider columns fresh whenever a curator changes what they summarise."""
 
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 from django.dispatch import receiver
 
 from lifecycle.models import Phase, Stage
@@ -24,6 +24,16 @@ def provider_saved(sender, instance: Provider, raw: bool = False, **kwargs) -> N
         refresh_derived([instance.pk])
 
 
+@receiver(pre_save, sender=Service)
+@receiver(pre_save, sender=Site)
+def remember_previous_provider(sender, instance, raw: bool = False, **kwargs) -> None:
+    """A service or site moved to another provider changes both providers."""
+    if instance.pk and not raw:
+        instance._previous_provider_id = (
+            sender.objects.filter(pk=instance.pk).values_list("provider_id", flat=True).first()
+        )
+
+
 @receiver(post_save, sender=Service)
 @receiver(post_delete, sender=Service)
 @receiver(post_save, sender=Site)
@@ -32,7 +42,7 @@ def part_changed(sender, instance, raw: bool = False, **kwargs) -> None:
     if raw:
         return
     # After a cascade delete the provider is already gone; refreshing it is a no-op.
-    refresh_derived([instance.provider_id])
+    refresh_derived([instance.provider_id, getattr(instance, "_previous_provider_id", None)])
 
 
 @receiver(m2m_changed, sender=Provider.types.through)
@@ -89,8 +99,11 @@ def catalogue_name_changed(sender, instance, created: bool, raw: bool = False, *
 @receiver(post_delete, sender=Modality)
 @receiver(post_delete, sender=ProviderType)
 @receiver(post_save, sender=Stage)
+@receiver(post_delete, sender=Stage)
 @receiver(post_save, sender=Phase)
-def catalogue_changed(sender, raw: bool = False, **kwargs) -> None:
+@receiver(post_delete, sender=Phase)
+@receiver(m2m_changed, sender=ProviderType.typical_stages.through)
+def catalogue_changed(sender, raw: bool = False, action: str = "post_", **kwargs) -> None:
     """Filter options and their labels come from the catalogue: cached views must rebuild."""
-    if not raw:
+    if not raw and action.startswith("post_"):
         bump_version()

@@ -91,7 +91,7 @@ def detail(request, slug: str):
     capabilities, categories = catalogue.capabilities, catalogue.categories
     service_rows = []
     for capability_id, first, last, note in sorted(
-        provider.services,
+        [service for service in provider.services if service[0] in capabilities],
         key=lambda s: (categories[capabilities[s[0]].category_id].position, s[1], s[0]),
     ):
         capability = capabilities[capability_id]
@@ -109,7 +109,11 @@ def detail(request, slug: str):
             "name": name,
             "city": city,
             "country": country_name(country, catalogue),
-            "certifications": [catalogue.certifications[pk] for pk in certifications],
+            "certifications": [
+                catalogue.certifications[pk]
+                for pk in certifications
+                if pk in catalogue.certifications
+            ],
         }
         for name, city, country, certifications in provider.sites
     ]
@@ -119,8 +123,12 @@ def detail(request, slug: str):
         "provider": provider,
         "hq_name": country_name(provider.hq_country, catalogue),
         "types": [catalogue.types[pk] for pk in provider.type_ids if pk in catalogue.types],
-        "modalities": [catalogue.modalities[pk] for pk in provider.modality_ids],
-        "industries": [catalogue.industries[pk] for pk in provider.industry_ids],
+        "modalities": [
+            catalogue.modalities[pk] for pk in provider.modality_ids if pk in catalogue.modalities
+        ],
+        "industries": [
+            catalogue.industries[pk] for pk in provider.industry_ids if pk in catalogue.industries
+        ],
         "strip": strip_html(tuple(provider.phase_positions), label, catalogue),
         "coverage_label": label,
         "phases": phases,

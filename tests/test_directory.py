@@ -303,3 +303,36 @@ def test_misspelt_multi_word_names_and_lower_case_countries(client, directory):
 def test_a_page_past_the_end_says_so(client, directory):
     html = client.get("/providers/?page=9").content.decode()
     assert "There is no page 9; this is the last page (1)." in html
+
+
+def test_catalogue_labels_with_braces_or_markup_are_shown_as_text(client, directory):
+    from providers.models import Industry, Modality
+
+    Modality.objects.filter(slug="mrna").update(name="Lipid {LNP} nanoparticle")
+    Industry.objects.create(slug="odd", name="{unit.__lt__.__doc__[11]}b<i>x</i>", position=9)
+    from providers.derived import bump_version
+
+    bump_version()
+    html = client.get("/providers/").content.decode()
+    assert "Lipid {LNP} nanoparticle" in html
+    assert "{unit.__lt__.__doc__[11]}b&lt;i&gt;x&lt;/i&gt;" in html and "<i>x</i>" not in html
+
+
+def test_punctuation_search_sorted_by_verification_shows_nothing(client, directory):
+    response = client.get("/providers/?q=!!!&sort=verified")
+    assert names(response) == [] and "0 providers" in response.content.decode()
+    assert client.get("/providers/?page=%C2%B2").status_code == 200  # a superscript two
+
+
+def test_moving_a_service_or_site_to_another_provider_updates_both(client, directory):
+    from providers.models import Service, Site
+
+    alpha, beta = directory["alpha"], directory["beta"]
+    service = Service.objects.get(provider=alpha, capability__slug="target-validation")
+    service.provider = beta
+    service.save()
+    site = Site.objects.get(provider=alpha)
+    site.provider = beta
+    site.save()
+    assert names(client.get("/providers/?capability=target-validation")) == ["Beta Biologics"]
+    assert names(client.get("/providers/?certification=glp")) == ["Beta Biologics"]
