@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db import connection
 
 from lifecycle.models import Phase, Stage
+from providers import regions
 from providers.models import (
     Capability,
     CapabilityCategory,
@@ -30,7 +31,16 @@ from providers.models import (
 )
 
 # Facets whose options are OR-ed (any of the chosen options) ...
-ANY_OF = ("type", "stage", "phase", "modality", "industry", "country", "certification")
+ANY_OF = (
+    "type",
+    "stage",
+    "phase",
+    "modality",
+    "industry",
+    "region",
+    "country",
+    "certification",
+)
 # ... and those whose options must all hold (offers every chosen capability).
 ALL_OF = ("capability",)
 FACETS = ANY_OF + ALL_OF
@@ -163,6 +173,11 @@ class DirectoryIndex:
             self.bits_verified[facet][key] = bits_from_positions(
                 [rank[position] for position in positions], self.size
             )
+        # A region is the union of its countries.
+        for table in (self.bits, self.bits_verified):
+            for code, bits in table["country"].items():
+                region = regions.region_of(code)
+                table["region"][region] = table["region"].get(region, 0) | bits
         self.all = (1 << self.size) - 1
         self.options = self._options()
         self.known_keys = {
@@ -198,9 +213,24 @@ class DirectoryIndex:
             "certification": [
                 Option(row.slug, row.name, pk=pk) for pk, row in catalogue.certifications.items()
             ],
+            "region": [
+                Option(slug, regions.LABELS[slug])
+                for slug in regions.ORDER
+                if slug in self.bits["region"]
+            ],
             "country": sorted(
-                (Option(code, country_names.name(code) or code) for code in self.bits["country"]),
-                key=lambda option: option.label,
+                (
+                    Option(
+                        code,
+                        str(country_names.name(code) or code),
+                        group=regions.LABELS[regions.region_of(code)],
+                    )
+                    for code in self.bits["country"]
+                ),
+                key=lambda option: (
+                    regions.ORDER.index(regions.region_of(option.key)),
+                    option.label,
+                ),
             ),
         }
         return options

@@ -25,6 +25,7 @@ FACET_LABELS = {
     "capability": "capability",
     "modality": "modality",
     "industry": "industry",
+    "region": "region",
     "country": "country",
     "certification": "certification",
 }

@@ -30,6 +30,11 @@ from providers.presenting import (
 )
 
 MAX_COMPARE = 4
+GROUPED_FACETS = {
+    "capability": grouped_options_html,
+    "phase": grouped_options_html,
+    "country": grouped_options_html,
+}
 SLUG = re.compile(r"[-a-zA-Z0-9_]+")
 SIMILAR_COUNT = 5
 
@@ -68,9 +73,7 @@ def directory(request):
         "first_shown": (found.page - 1) * PAGE_SIZE + 1,
         "last_shown": (found.page - 1) * PAGE_SIZE + len(found.ids),
         "facet_html": {
-            facet: (grouped_options_html if facet in ("capability", "phase") else options_html)(
-                facet, entries
-            )
+            facet: (GROUPED_FACETS.get(facet, options_html))(facet, entries)
             for facet, entries in found.counts.items()
         },
         "open_facets": {facet: bool(keys) for facet, keys in query.facets.items()},

@@ -57,6 +57,11 @@ def test_only_published_providers_are_listed_and_counted(client, directory):
         ("modality=small-molecule", ["Alpha Discovery", "Gamma Manufacturing"]),
         ("industry=agrochemical", ["Epsilon Agro"]),
         ("country=IE", ["Beta Biologics"]),
+        ("region=europe", ["Beta Biologics", "Epsilon Agro"]),
+        (
+            "region=asia-pacific&region=north-america",
+            ["Alpha Discovery", "Delta Oligo", "Gamma Manufacturing"],
+        ),
         ("certification=fda-inspected", ["Beta Biologics", "Gamma Manufacturing"]),
         ("cover_from=phase-1&cover_to=commercial-supply", ["Beta Biologics", "Delta Oligo"]),
         ("cover_from=discovery-research&cover_to=preclinical", ["Alpha Discovery"]),
@@ -77,6 +82,7 @@ def test_facet_counts_show_what_each_option_would_give_with_the_other_filters(cl
     # Other facets are counted within the current results.
     assert count_of(response, "certification", "glp") == 0
     assert count_of(response, "country", "IN") == 1
+    assert count_of(response, "region", "europe") == 2  # Beta (DE, IE) and Epsilon (CH)
 
 
 def test_options_that_would_give_nothing_are_visibly_marked(client, directory):
