@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 
 from lifecycle.reference import PHASES, STAGES
 from providers.reference import CAPABILITIES, CERTIFICATIONS, INDUSTRIES, MODALITIES
+from providers.regions import ORDER
 from providers.synthetic import COUNTRIES
 
 TYPES = ["cro", "cdmo", "cmo"]
@@ -26,6 +27,7 @@ MODALITY_SLUGS = [row[0] for row in MODALITIES]
 INDUSTRY_SLUGS = [row[0] for row in INDUSTRIES]
 CERTIFICATION_SLUGS = [row[0] for row in CERTIFICATIONS]
 COUNTRY_CODES = [code for code, _weight in COUNTRIES]
+REGION_SLUGS = list(ORDER[:-1])
 # What buyers type: service and modality words, company names, and misspellings of them.
 TEXTS = [
     "peptide",
@@ -80,7 +82,7 @@ def _pick(rng: random.Random, values: list[str], low: int = 1, high: int = 1) ->
 
 
 def _shapes():
-    """Twenty-four kinds of realistic directory query, each filled from the seed."""
+    """Twenty-five kinds of realistic directory query, each filled from the seed."""
 
     def coverage(rng):
         first = rng.randint(0, 4)
@@ -106,6 +108,13 @@ def _shapes():
         ("modality", lambda r: {"modality": _pick(r, MODALITY_SLUGS, 1, 2)}),
         ("country", lambda r: {"country": _pick(r, COUNTRY_CODES, 1, 3)}),
         ("certification", lambda r: {"certification": _pick(r, CERTIFICATION_SLUGS)}),
+        (
+            "region + certification",
+            lambda r: {
+                "region": _pick(r, REGION_SLUGS),
+                "certification": _pick(r, CERTIFICATION_SLUGS),
+            },
+        ),
         (
             "industry + type",
             lambda r: {"industry": _pick(r, INDUSTRY_SLUGS), "type": _pick(r, TYPES)},
