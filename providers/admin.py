@@ -7,6 +7,7 @@ withdraw, import and export; only superusers delete providers or edit the
 lifecycle's stages and phases.
 """
 
+import datetime
 import io
 import secrets
 
@@ -58,6 +59,25 @@ from providers.models import (
 )
 
 PENDING_IMPORT = "provider_import"
+PENDING_FOLDER = "provider-imports"
+# A checked file nobody confirmed within this time is deleted.
+ABANDONED_AFTER = datetime.timedelta(days=1)
+
+
+def forget_abandoned_imports() -> int:
+    """Delete checked import files whose preview was left unconfirmed; return how many."""
+    if not default_storage.exists(PENDING_FOLDER):
+        return 0
+    cutoff = timezone.now() - ABANDONED_AFTER
+    removed = 0
+    for name in default_storage.listdir(PENDING_FOLDER)[1]:
+        path = f"{PENDING_FOLDER}/{name}"
+        if default_storage.get_modified_time(path) < cutoff:
+            default_storage.delete(path)
+            removed += 1
+    return removed
+
+
 PREVIEW_ROWS = 500
 
 
@@ -489,9 +509,10 @@ class ProviderAdmin(SimpleHistoryAdmin):
     def _keep_pending(self, request, filename: str, plan, upload) -> str:
         """Keep the checked file until the curator confirms (or uploads another)."""
         self._drop_pending(request)
+        forget_abandoned_imports()
         token = secrets.token_urlsafe(16)
         upload.seek(0)
-        stored = default_storage.save(f"provider-imports/{token}", ContentFile(upload.read()))
+        stored = default_storage.save(f"{PENDING_FOLDER}/{token}", ContentFile(upload.read()))
         request.session[PENDING_IMPORT] = {"token": token, "path": stored, "filename": filename}
         return token
 

@@ -316,3 +316,25 @@ def test_command_refuses_a_bad_file_and_writes_nothing(tmp_path):
         call_command("import_providers", str(path), stderr=err, verbosity=0)
     assert "Row 3, column hq_country: Unknown country" in err.getvalue()
     assert not Provider.objects.exists()
+
+
+def test_abandoned_previews_are_deleted_after_a_day(monkeypatch):
+    import datetime
+
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+    from django.utils import timezone
+
+    from providers import admin as provider_admin
+
+    old = default_storage.save("provider-imports/old", ContentFile(b"x"))
+    fresh = default_storage.save("provider-imports/fresh", ContentFile(b"x"))
+    real = default_storage.get_modified_time
+    monkeypatch.setattr(
+        default_storage,
+        "get_modified_time",
+        lambda name: timezone.now() - datetime.timedelta(days=2) if name == old else real(name),
+    )
+    assert provider_admin.forget_abandoned_imports() == 1
+    assert not default_storage.exists(old) and default_storage.exists(fresh)
+    default_storage.delete(fresh)
