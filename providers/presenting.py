@@ -14,7 +14,6 @@ from django.utils.safestring import SafeString, mark_safe
 
 from providers.facets import Catalogue
 from providers.markup import strip_html
-from providers.models import Provider
 
 TOP_CAPABILITIES = 3
 CARD_FIELDS = (
@@ -146,14 +145,24 @@ def card_html(
     )
 
 
+CARD_SQL = (
+    "SELECT " + ", ".join(CARD_FIELDS) + " FROM providers_provider"
+    " WHERE status = 'published' AND id = ANY(%s)"
+)
+
+
 def card_rows(ids: list[int]) -> list[CardRow]:
-    """Published providers ``ids`` as card rows, in that order, in one query."""
+    """Published providers ``ids`` as card rows, in that order, in one query.
+
+    Plain SQL: on every directory request the ORM's query building cost more than the query.
+    """
     if not ids:
         return []
-    found = {
-        values[0]: CardRow(*values)
-        for values in Provider.objects.published().filter(pk__in=ids).values_list(*CARD_FIELDS)
-    }
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(CARD_SQL, [list(ids)])
+        found = {values[0]: CardRow(*values) for values in cursor.fetchall()}
     return [found[pk] for pk in ids if pk in found]
 
 
