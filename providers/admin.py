@@ -649,6 +649,10 @@ class CatalogueAdmin(admin.ModelAdmin):
 
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
+    usage_relation = "providers"  # what the "usage" column counts
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(usage_count=Count(self.usage_relation))
 
     def in_use_by(self, obj) -> tuple[int, list[str], str]:
         """(how many, a few names, what they are) of the records using ``obj``."""
@@ -678,17 +682,21 @@ class CatalogueAdmin(admin.ModelAdmin):
         return super().delete_view(request, object_id, extra_context)
 
 
+def usage_column(label: str):
+    """A list column with how many records use each entry (annotated by CatalogueAdmin)."""
+
+    @admin.display(description=label, ordering="usage_count")
+    def usage(self, obj):
+        return obj.usage_count
+
+    return usage
+
+
 @admin.register(ProviderType)
 class ProviderTypeAdmin(CatalogueAdmin):
-    list_display = ["code", "name", "position", "provider_count"]
+    list_display = ["code", "name", "position", "usage"]
     filter_horizontal = ["typical_stages"]
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).annotate(provider_count=Count("providers"))
-
-    @admin.display(description="providers", ordering="provider_count")
-    def provider_count(self, obj):
-        return obj.provider_count
+    usage = usage_column("providers")
 
     def users(self, obj):
         return Provider.objects.filter(types=obj)
@@ -696,14 +704,9 @@ class ProviderTypeAdmin(CatalogueAdmin):
 
 @admin.register(CapabilityCategory)
 class CapabilityCategoryAdmin(CatalogueAdmin):
-    list_display = ["name", "position", "capability_count"]
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).annotate(capability_count=Count("capabilities"))
-
-    @admin.display(description="capabilities", ordering="capability_count")
-    def capability_count(self, obj):
-        return obj.capability_count
+    list_display = ["name", "position", "usage"]
+    usage_relation = "capabilities"
+    usage = usage_column("capabilities")
 
     def in_use_by(self, obj):
         capabilities = obj.capabilities.all()
@@ -716,16 +719,11 @@ class CapabilityCategoryAdmin(CatalogueAdmin):
 
 @admin.register(Capability)
 class CapabilityAdmin(CatalogueAdmin):
-    list_display = ["name", "category", "first_phase", "last_phase", "service_count"]
+    list_display = ["name", "category", "first_phase", "last_phase", "usage"]
     list_select_related = ["category", "first_phase", "last_phase"]
     list_filter = ["category"]
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).annotate(service_count=Count("services"))
-
-    @admin.display(description="providers offering it", ordering="service_count")
-    def service_count(self, obj):
-        return obj.service_count
+    usage_relation = "services"
+    usage = usage_column("providers offering it")
 
     def users(self, obj):
         return Provider.objects.filter(services__capability=obj).distinct()
@@ -733,14 +731,8 @@ class CapabilityAdmin(CatalogueAdmin):
 
 @admin.register(Modality)
 class ModalityAdmin(CatalogueAdmin):
-    list_display = ["name", "position", "provider_count"]
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).annotate(provider_count=Count("providers"))
-
-    @admin.display(description="providers", ordering="provider_count")
-    def provider_count(self, obj):
-        return obj.provider_count
+    list_display = ["name", "position", "usage"]
+    usage = usage_column("providers")
 
     def users(self, obj):
         return Provider.objects.filter(modalities=obj)
@@ -754,15 +746,10 @@ class IndustryAdmin(ModalityAdmin):
 
 @admin.register(Certification)
 class CertificationAdmin(CatalogueAdmin):
-    list_display = ["name", "kind", "position", "site_count"]
+    list_display = ["name", "kind", "position", "usage"]
     list_filter = ["kind"]
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).annotate(site_count=Count("sites"))
-
-    @admin.display(description="sites", ordering="site_count")
-    def site_count(self, obj):
-        return obj.site_count
+    usage_relation = "sites"
+    usage = usage_column("sites")
 
     def users(self, obj):
         return Provider.objects.filter(sites__certifications=obj).distinct()

@@ -116,6 +116,18 @@ def plan_import(data: bytes, filename: str, progress: Progress = None) -> Import
         if progress:
             progress(1)
 
+    _plan_records(parsed, plan, catalogue)
+    return plan
+
+
+def plan_records(records: list[ProviderRecord], name: str) -> ImportPlan:
+    """What writing these records would do, as for a file (used by ``load_demo``)."""
+    plan = ImportPlan(filename=name)
+    _plan_records(list(enumerate(records, start=1)), plan, Catalogue.load())
+    return plan
+
+
+def _plan_records(parsed: list[tuple[int, ProviderRecord]], plan: ImportPlan, catalogue) -> None:
     _check_duplicates(parsed, plan)
     _match(parsed, plan, catalogue)
     plan.errors.sort(
@@ -124,7 +136,6 @@ def plan_import(data: bytes, filename: str, progress: Progress = None) -> Import
             COLUMNS.index(error.column) if error.column in COLUMNS else -1,
         )
     )
-    return plan
 
 
 def _check_duplicates(parsed: list[tuple[int, ProviderRecord]], plan: ImportPlan) -> None:
