@@ -7,11 +7,11 @@ import io
 
 from django.http import HttpRequest
 
+from providers.interchange import protect_formula
 from providers.models import Provider
 
 SESSION_KEY = "shortlist"
 MAX_SHORTLIST = 50
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def ids(request: HttpRequest) -> list[int]:
@@ -60,8 +60,7 @@ def safe_cell(value):
     """Text a spreadsheet will never run as a formula (dates stay dates)."""
     if isinstance(value, datetime.date):
         return value
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    return protect_formula("" if value is None else str(value))
 
 
 COLUMNS = [
