@@ -10,8 +10,7 @@ admin.site.site_title = "Provider directory curation"
 admin.site.index_title = "Curate the directory"
 
 urlpatterns = [
-    path("", include("lifecycle.urls")),
-    path("", include("providers.urls")),
+    path("", include("providers.directory.urls")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("favicon.ico", lambda request: redirect(static("favicon.svg"), permanent=True)),

@@ -18,6 +18,7 @@ from django.urls import reverse
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
+from lifecycle.coverage import range_label
 from lifecycle.models import Phase, Stage
 
 SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
@@ -234,16 +235,41 @@ class SiteCertificationLink(models.Model):
         return f"{self.site_id} / {self.certification_id}"
 
 
+class ProviderStatus(models.TextChoices):
+    """A record's place in the publishing workflow; only published records reach buyers.
+
+    SQL written by hand passes these values as parameters (``PUBLISHED``), never as literals.
+    """
+
+    DRAFT = "draft", "Draft"
+    PUBLISHED = "published", "Published"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+PUBLISHED = ProviderStatus.PUBLISHED.value
+
+
 class ProviderQuerySet(models.QuerySet):
     def published(self):
-        return self.filter(status=Provider.Status.PUBLISHED)
+        return self.filter(status=ProviderStatus.PUBLISHED)
+
+    def with_parts(self):
+        """Providers with their types, modalities, industries, services (with capability)
+        and sites (with certifications) loaded: the one way pages and exports that show
+        whole records through the ORM load them."""
+        return self.prefetch_related(
+            "types",
+            "modalities",
+            "industries",
+            "services__capability",
+            "services__first_phase",
+            "services__last_phase",
+            "sites__certifications",
+        )
 
 
 class Provider(models.Model):
-    class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        PUBLISHED = "published", "Published"
-        WITHDRAWN = "withdrawn", "Withdrawn"
+    Status = ProviderStatus
 
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=200, unique=True)
@@ -311,7 +337,7 @@ class Provider(models.Model):
         ordering = ["name"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(status__in=["draft", "published", "withdrawn"]),
+                condition=models.Q(status__in=ProviderStatus.values),
                 name="provider_status_valid",
             ),
             models.CheckConstraint(
@@ -357,14 +383,6 @@ class Provider(models.Model):
     def is_published(self) -> bool:
         return self.status == self.Status.PUBLISHED
 
-    def served_stages(self) -> list[Stage]:
-        """Stages in which the provider serves at least one phase (from its services)."""
-        return [stage for stage in Stage.objects.all() if self.serves_stage(stage)]
-
-    def serves_stage(self, stage: Stage) -> bool:
-        positions = set(self.phase_positions)
-        return any(phase.position in positions for phase in stage.phases.all())
-
 
 class Service(models.Model):
     """A provider offering one catalogue capability over a range of phases."""
@@ -398,9 +416,8 @@ class Service(models.Model):
 
     @property
     def phase_range_label(self) -> str:
-        if self.first_phase_id == self.last_phase_id:
-            return self.first_phase.name
-        return f"{self.first_phase.name} to {self.last_phase.name}"
+        phases = {self.first_phase_id: self.first_phase, self.last_phase_id: self.last_phase}
+        return range_label(self.first_phase_id, self.last_phase_id, phases)
 
     def clean(self) -> None:
         from django.core.exceptions import ValidationError

@@ -16,7 +16,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import connection
 
-from providers import benchmark
+from providers.devdata import benchmark
 from providers.models import Provider
 
 TARGETS = {
@@ -77,51 +77,24 @@ class Command(BaseCommand):
 
     def explain(self) -> list[tuple[str, str]]:
         """EXPLAIN ANALYZE of the queries a directory request runs, on this database."""
-        from providers.search import search_sql
+        from providers.directory.index import INDEX_PARAMS, INDEX_SQL
+        from providers.directory.loading import CARD_SQL
+        from providers.directory.search import search_query
 
         plans = []
         some_ids = list(Provider.objects.published().values_list("id", flat=True)[:20])
         queries = [
-            (
-                "Facet index load (once per process and data change)",
-                "SELECT id, last_verified_on, type_ids, phase_positions, capability_ids, "
-                "modality_ids, industry_ids, certification_ids, countries FROM providers_provider "
-                "WHERE status = 'published' ORDER BY lower(name), id",
-                [],
-            ),
+            ("Facet index load (once per process and data change)", INDEX_SQL, INDEX_PARAMS),
             (
                 "A page of results by id (every directory request)",
-                "SELECT id, name, slug, hq_country, summary, last_verified_on, type_ids, "
-                "phase_positions, capability_ids FROM providers_provider "
-                "WHERE status = 'published' AND id = ANY(%s)",
-                [some_ids],
+                CARD_SQL,
+                [Provider.Status.PUBLISHED, some_ids],
             ),
             (
                 "Text search for a common word, uncached ('peptide')",
-                search_sql(1),
-                {
-                    "name": "peptide:*A",
-                    "core": "peptide:*AB",
-                    "summary": "peptide:*C",
-                    "w0": "peptide",
-                    "any": "peptide:*",
-                    "text": "peptide",
-                    "fuzzy": True,
-                },
+                *search_query(["peptide"]),
             ),
-            (
-                "Text search for a misspelt name ('lonzza')",
-                search_sql(1),
-                {
-                    "name": "lonzza:*A",
-                    "core": "lonzza:*AB",
-                    "summary": "lonzza:*C",
-                    "w0": "lonzza",
-                    "any": "lonzza:*",
-                    "text": "lonzza",
-                    "fuzzy": True,
-                },
-            ),
+            ("Text search for a misspelt name ('lonzza')", *search_query(["lonzza"])),
         ]
         with connection.cursor() as cursor:
             for title, sql, params in queries:

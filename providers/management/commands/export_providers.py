@@ -3,7 +3,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from providers.interchange import Catalogue, iter_records, write_csv, write_xlsx
+from providers.interchange.records import ReferenceLookup, iter_records
+from providers.interchange.writing import write_csv, write_xlsx
 from providers.models import Provider
 
 
@@ -26,13 +27,13 @@ class Command(BaseCommand):
             providers = providers.filter(status=status)
         ids = list(providers.values_list("pk", flat=True))
         bar = tqdm(total=len(ids), unit="providers", disable=options["verbosity"] < 1)
-        catalogue = Catalogue.load()
-        records = (bar.update(1) or record for record in iter_records(ids, catalogue))
+        lookup = ReferenceLookup.load()
+        records = (bar.update(1) or record for record in iter_records(ids, lookup))
         with bar:
             if file.suffix.lower() == ".csv":
                 with file.open("w", encoding="utf-8", newline="") as stream:
-                    write_csv(records, catalogue, stream)
+                    write_csv(records, lookup, stream)
             else:
                 with file.open("wb") as stream:
-                    write_xlsx(records, catalogue, stream)
+                    write_xlsx(records, lookup, stream)
         self.stdout.write(f"Exported {len(ids)} providers to {file}.")

@@ -3,7 +3,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from providers.synthetic import generate
+from providers.devdata.synthetic import generate
 
 
 class Command(BaseCommand):

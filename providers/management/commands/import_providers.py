@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 from tqdm import tqdm
 
-from providers.importing import apply_plan, plan_import
+from providers.interchange.importing import apply_plan, plan_import
 
 
 class Command(BaseCommand):

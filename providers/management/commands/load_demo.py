@@ -2,15 +2,16 @@ import datetime
 
 from django.core.management.base import BaseCommand, CommandError
 
-from providers import demo_data
-from providers.importing import apply_plan, plan_records
-from providers.interchange import Catalogue, ProviderRecord, ServiceEntry, SiteEntry
+from providers.devdata import demo as demo_data
+from providers.interchange.format import ProviderRecord, ServiceEntry, SiteEntry
+from providers.interchange.importing import apply_plan, plan_records
+from providers.interchange.records import ReferenceLookup
 
 # The day the demo records were compiled; shown as their last-verified date.
 COMPILED_ON = datetime.date(2026, 11, 25)
 
 
-def demo_records(catalogue: Catalogue) -> list[ProviderRecord]:
+def demo_records(catalogue: ReferenceLookup) -> list[ProviderRecord]:
     """The demo directory in the interchange format, so it loads like any import."""
     return [
         ProviderRecord(
@@ -49,7 +50,7 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
-        plan = plan_records(demo_records(Catalogue.load()), "the demo directory")
+        plan = plan_records(demo_records(ReferenceLookup.load()), "the demo directory")
         if not plan.ok:
             problems = [*plan.file_errors, *(f"{e.row}: {e.message}" for e in plan.errors)]
             raise CommandError("The demo data does not check out: " + "; ".join(problems[:5]))

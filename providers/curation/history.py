@@ -1,0 +1,250 @@
+"""A provider's whole history (its own record, services and sites) and restoring a point of it.
+
+simple-history keeps one table per model: the provider's rows (with snapshots of
+its types, industries and modalities), its services' rows and its sites' rows
+(with snapshots of their certifications). ``timeline`` merges them into one list
+of changes with before and after values; ``record_as_of`` rebuilds the
+provider, complete, as it stood right after any of those changes, so it can be
+restored with ``providers.importing.sync_provider``.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.contrib.auth import get_user_model
+
+from providers.interchange.format import ProviderRecord, ServiceEntry, SiteEntry
+from providers.interchange.records import ReferenceLookup
+from providers.models import Provider, Service, Site
+
+KINDS = {"provider": Provider, "service": Service, "site": Site}
+LIMIT = 300
+M2M_COLUMNS = {
+    "types": "providertype_id",
+    "industries": "industry_id",
+    "modalities": "modality_id",
+    "certifications": "certification_id",
+}
+SKIP = {"id", "provider", "history_id", "history_date", "history_user", "history_type"}
+
+
+@dataclass
+class Change:
+    field: str
+    old: str
+    new: str
+
+
+@dataclass
+class Entry:
+    kind: str
+    history_id: int
+    when: datetime.datetime
+    user: str
+    action: str
+    label: str
+    reason: str
+    changes: list[Change] = field(default_factory=list)
+    # Rows written by one save (the provider, then its services and sites) form one change;
+    # restoring it means restoring to the newest row of that change.
+    first_of_change: bool = True
+    is_current: bool = False
+    restore_kind: str = ""
+    restore_id: int = 0
+
+
+# History rows by the same person this close together come from one save.
+SAME_CHANGE = datetime.timedelta(seconds=5)
+
+
+def group_into_changes(entries: list[Entry]) -> list[Entry]:
+    """Mark which entries (newest first) belong together and where each change restores to."""
+    groups: list[list[Entry]] = []
+    for entry in entries:
+        latest = groups[-1][-1] if groups else None
+        if latest and latest.user == entry.user and latest.when - entry.when <= SAME_CHANGE:
+            groups[-1].append(entry)
+        else:
+            groups.append([entry])
+    for number, group in enumerate(groups):
+        newest = group[0]
+        for position, entry in enumerate(group):
+            entry.first_of_change = position == 0
+            entry.is_current = number == 0
+            entry.restore_kind, entry.restore_id = newest.kind, newest.history_id
+    return entries
+
+
+def _history_rows(kind: str, provider_id: int):
+    model = KINDS[kind]
+    rows = model.history.filter(
+        **({"id": provider_id} if kind == "provider" else {"provider_id": provider_id})
+    )
+    rows = list(rows.select_related("history_user").order_by("history_date", "history_id"))
+    attach_links(kind, rows)
+    return rows
+
+
+M2M_FIELDS = {"provider": ("types", "industries", "modalities"), "site": ("certifications",)}
+
+
+def attach_links(kind: str, rows: list) -> None:
+    """Give each historical row ``links``: the link snapshot saved with it, as sets of ids."""
+    history_model = KINDS[kind].history.model
+    ids = [row.history_id for row in rows]
+    for row in rows:
+        row.links = {name: set() for name in M2M_FIELDS.get(kind, ())}
+    by_id = {row.history_id: row for row in rows}
+    for name in M2M_FIELDS.get(kind, ()):
+        m2m_model = getattr(history_model, name).model
+        for history_id, pk in m2m_model.objects.filter(history_id__in=ids).values_list(
+            "history_id", M2M_COLUMNS[name]
+        ):
+            by_id[history_id].links[name].add(pk)
+
+
+def _values(kind: str, row, names: dict) -> dict[str, str]:
+    model = KINDS[kind]
+    values = {}
+    for model_field in model.history.model.tracked_fields:
+        if model_field.name in SKIP:
+            continue
+        value = getattr(row, model_field.attname)
+        if model_field.attname in names:
+            value = names[model_field.attname].get(value, value)
+        values[str(model_field.verbose_name)] = "" if value in (None, "") else str(value)
+    for name in M2M_FIELDS.get(kind, ()):
+        labels = sorted(names[name].get(pk, "?") for pk in row.links[name])
+        values[name] = ", ".join(labels)
+    return values
+
+
+def _names(catalogue: ReferenceLookup, rows) -> dict:
+    users = {row.history_user_id for row in rows} | {
+        getattr(row, "verified_by_id", None) for row in rows
+    }
+    usernames = dict(
+        get_user_model().objects.filter(pk__in=users - {None}).values_list("pk", "username")
+    )
+    phases = {position: phase.name for position, phase in catalogue.phases.items()}
+    return {
+        "capability_id": {row.pk: row.name for row in catalogue.capabilities.values()},
+        "first_phase_id": phases,
+        "last_phase_id": phases,
+        "verified_by_id": usernames,
+        "types": {row.pk: row.code for row in catalogue.types.values()},
+        "industries": {row.pk: row.name for row in catalogue.industries.values()},
+        "modalities": {row.pk: row.name for row in catalogue.modalities.values()},
+        "certifications": {row.pk: row.name for row in catalogue.certifications.values()},
+    }
+
+
+def timeline(provider: Provider, catalogue: ReferenceLookup | None = None) -> list[Entry]:
+    """Every recorded change to the provider, its services and its sites, newest first."""
+    catalogue = catalogue or ReferenceLookup.load()
+    rows = {kind: list(_history_rows(kind, provider.pk)) for kind in KINDS}
+    names = _names(catalogue, [row for kind_rows in rows.values() for row in kind_rows])
+    entries = []
+    for kind, kind_rows in rows.items():
+        previous: dict[int, dict[str, str]] = {}
+        for row in kind_rows:
+            values = _values(kind, row, names)
+            before = previous.get(row.id)
+            if row.history_type == "+" or before is None:
+                changes = [Change(name, "", value) for name, value in values.items() if value]
+            elif row.history_type == "-":
+                changes = [Change(name, value, "") for name, value in values.items() if value]
+            else:
+                changes = [
+                    Change(name, before.get(name, ""), value)
+                    for name, value in values.items()
+                    if before.get(name, "") != value
+                ]
+            previous[row.id] = values
+            if row.history_type == "~" and not changes:
+                continue
+            label = (
+                row.name if kind != "service" else names["capability_id"].get(row.capability_id, "")
+            )
+            entries.append(
+                Entry(
+                    kind=kind,
+                    history_id=row.history_id,
+                    when=row.history_date,
+                    user=row.history_user.get_username() if row.history_user else "",
+                    action={"+": "created", "~": "changed", "-": "deleted"}[row.history_type],
+                    label=f"{kind.capitalize()}: {label}",
+                    reason=row.history_change_reason or "",
+                    changes=changes,
+                )
+            )
+    entries.sort(key=lambda entry: (entry.when, entry.history_id), reverse=True)
+    return group_into_changes(entries[:LIMIT])
+
+
+def record_as_of(provider_id: int, when: datetime.datetime, catalogue: ReferenceLookup):
+    """The provider, complete, as it stood at ``when``; None if it did not exist then.
+
+    Returns (record, verified_by_id).
+    """
+    state = (
+        Provider.history.filter(id=provider_id, history_date__lte=when)
+        .order_by("-history_date", "-history_id")
+        .first()
+    )
+    if state is None or state.history_type == "-":
+        return None, None
+    attach_links("provider", [state])
+    by_id = {name: catalogue.by_id(name) for name in ("types", "industries", "modalities")}
+    capabilities = catalogue.by_id("capabilities")
+    certifications = catalogue.by_id("certifications")
+
+    services = set()
+    for row in Service.history.filter(
+        provider_id=provider_id, history_date__lte=when
+    ).latest_of_each():
+        if row.history_type != "-":
+            services.add(
+                ServiceEntry(
+                    row.first_phase_id, row.last_phase_id, capabilities[row.capability_id], row.note
+                )
+            )
+    sites = set()
+    site_rows = list(
+        Site.history.filter(provider_id=provider_id, history_date__lte=when).latest_of_each()
+    )
+    attach_links("site", site_rows)
+    for row in site_rows:
+        if row.history_type != "-":
+            certs = catalogue.ordered(
+                "certifications", {certifications[pk] for pk in row.links["certifications"]}
+            )
+            sites.add(SiteEntry(str(row.country), row.city, row.name, tuple(certs)))
+    record = ProviderRecord(
+        slug=state.slug,
+        name=state.name,
+        types=frozenset(by_id["types"][pk] for pk in state.links["types"]),
+        hq_country=str(state.hq_country),
+        website=state.website,
+        summary=state.summary,
+        industries=frozenset(by_id["industries"][pk] for pk in state.links["industries"]),
+        modalities=frozenset(by_id["modalities"][pk] for pk in state.links["modalities"]),
+        services=frozenset(services),
+        sites=frozenset(sites),
+        status=state.status,
+        last_verified_on=state.last_verified_on,
+        source=state.source,
+        is_synthetic=state.is_synthetic,
+    )
+    return record, state.verified_by_id
+
+
+def restore_point(kind: str, history_id: int, provider_id: int):
+    """The history row a curator chose to restore to, if it belongs to this provider."""
+    model = KINDS.get(kind)
+    if model is None:
+        return None
+    owner = {"id": provider_id} if kind == "provider" else {"provider_id": provider_id}
+    return model.history.filter(history_id=history_id, **owner).first()

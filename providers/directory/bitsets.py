@@ -1,0 +1,39 @@
+"""Sets of providers as bitsets held in Python ``int``s: bit *i* stands for the *i*-th
+published provider in the index's order. AND / OR combine sets, ``bit_count()`` counts."""
+
+_BITS_IN_BYTE = [tuple(bit for bit in range(8) if value >> bit & 1) for value in range(256)]
+_CHUNK = 1024  # bytes per block when skipping to a deep page
+
+
+def bits_from_positions(positions: list[int], size: int) -> int:
+    data = bytearray((size + 7) // 8)
+    for position in positions:
+        data[position >> 3] |= 1 << (position & 7)
+    return int.from_bytes(data, "little")
+
+
+def positions_from_bits(bits: int, start: int = 0, limit: int | None = None) -> list[int]:
+    """Positions of the set bits of ``bits``, skipping the first ``start``, at most ``limit``."""
+    if bits <= 0 or (limit is not None and limit <= 0):
+        return []
+    data = bits.to_bytes((bits.bit_length() + 7) // 8, "little")
+    offset = 0
+    skipped = 0
+    while offset < len(data):  # skip whole blocks cheaply
+        in_block = int.from_bytes(data[offset : offset + _CHUNK], "little").bit_count()
+        if skipped + in_block > start:
+            break
+        skipped += in_block
+        offset += _CHUNK
+    found: list[int] = []
+    for index in range(offset, len(data)):
+        byte = data[index]
+        if not byte:
+            continue
+        for bit in _BITS_IN_BYTE[byte]:
+            if skipped >= start:
+                found.append(index * 8 + bit)
+                if limit is not None and len(found) >= limit:
+                    return found
+            skipped += 1
+    return found

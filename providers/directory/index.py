@@ -1,0 +1,314 @@
+"""The directory's facet index: per filter option, the set of matching published providers.
+
+Each set is a bitset held in a Python ``int``: bit *i* stands for the *i*-th published
+provider in name order. Filtering is AND / OR of bitsets and a facet count is
+``(candidates & option).bit_count()``, so every count on the page costs microseconds
+whatever the number of providers. A second copy of every bitset, in "most recently
+verified" order, serves that sort without re-sorting results.
+
+The index is built from the derived columns (``providers.derived``) of published
+providers and cached per process. It is rebuilt when the ``DirectoryVersion`` token,
+which changes in the same transaction as any buyer-visible change, differs from the one
+it was built at: one single-row query per request keeps every count fresh.
+"""
+
+import threading
+from dataclasses import dataclass, field
+
+from django.db import connection
+
+from lifecycle.models import Phase, Stage
+from providers import regions
+from providers.directory.bitsets import bits_from_positions, positions_from_bits
+from providers.models import (
+    PUBLISHED,
+    Capability,
+    CapabilityCategory,
+    Certification,
+    Industry,
+    Modality,
+    ProviderType,
+)
+
+# Facets whose options are OR-ed (any of the chosen options) ...
+ANY_OF = (
+    "type",
+    "stage",
+    "phase",
+    "modality",
+    "industry",
+    "region",
+    "country",
+    "certification",
+)
+# ... and those whose options must all hold (offers every chosen capability).
+ALL_OF = ("capability",)
+FACETS = ANY_OF + ALL_OF
+
+
+@dataclass(frozen=True)
+class Option:
+    key: str
+    label: str
+    group: str = ""
+    pk: int | None = None
+    description: str = ""
+
+
+@dataclass
+class DirectoryCatalogue:
+    """Labels and lookups for everything a directory page shows, loaded with the index."""
+
+    stages: list
+    phases: list
+    types: dict[int, ProviderType]
+    capabilities: dict[int, Capability]
+    categories: dict[int, CapabilityCategory]
+    modalities: dict[int, Modality]
+    industries: dict[int, Industry]
+    certifications: dict[int, Certification]
+    phase_by_position: dict[int, Phase] = field(default_factory=dict)
+    phase_by_slug: dict[str, Phase] = field(default_factory=dict)
+    html_cache: dict = field(default_factory=dict)  # markup built once per index
+
+
+class DirectoryIndex:
+    """Bitsets for every filter option over the published providers (see module docstring)."""
+
+    def __init__(self, token: str, rows: list[tuple], catalogue: DirectoryCatalogue):
+        self.token = token
+        self.catalogue = catalogue
+        self.size = len(rows)
+        # rows: (id, last_verified_on, type_ids, phases, capability_ids, modality_ids,
+        #        industry_ids, certification_ids, countries), already in name order.
+        self.ids = [row[0] for row in rows]
+        self.position_of = {pk: position for position, pk in enumerate(self.ids)}
+        verified_order = sorted(
+            range(self.size),
+            key=lambda position: (rows[position][1] is None, -(rows[position][1] or 0)),
+        )
+        self.ids_by_verified = [self.ids[position] for position in verified_order]
+        # rank[name position] = verified position
+        rank = [0] * self.size
+        for verified_position, position in enumerate(verified_order):
+            rank[position] = verified_position
+        self.rank = rank
+
+        members: dict[tuple[str, str], list[int]] = {}
+
+        def add(facet: str, key, position: int) -> None:
+            members.setdefault((facet, key), []).append(position)
+
+        stage_of_phase = {phase.position: phase.stage.slug for phase in catalogue.phases}
+        slug_of = {
+            "type": {pk: row.slug for pk, row in catalogue.types.items()},
+            "capability": {pk: row.slug for pk, row in catalogue.capabilities.items()},
+            "modality": {pk: row.slug for pk, row in catalogue.modalities.items()},
+            "industry": {pk: row.slug for pk, row in catalogue.industries.items()},
+            "certification": {pk: row.slug for pk, row in catalogue.certifications.items()},
+        }
+        phase_slug = {phase.position: phase.slug for phase in catalogue.phases}
+        for position, row in enumerate(rows):
+            _, _, types, phases, capabilities, modalities, industries, certs, countries = row
+            for pk in types:
+                add("type", slug_of["type"].get(pk), position)
+            for number in phases:
+                add("phase", phase_slug.get(number), position)
+            for stage in {stage_of_phase.get(number) for number in phases}:
+                add("stage", stage, position)
+            for pk in capabilities:
+                add("capability", slug_of["capability"].get(pk), position)
+            for pk in modalities:
+                add("modality", slug_of["modality"].get(pk), position)
+            for pk in industries:
+                add("industry", slug_of["industry"].get(pk), position)
+            for pk in certs:
+                add("certification", slug_of["certification"].get(pk), position)
+            for code in countries:
+                add("country", code, position)
+
+        self.bits: dict[str, dict[str, int]] = {facet: {} for facet in FACETS}
+        self.bits_verified: dict[str, dict[str, int]] = {facet: {} for facet in FACETS}
+        for (facet, key), positions in members.items():
+            if key is None:
+                continue
+            self.bits[facet][key] = bits_from_positions(positions, self.size)
+            self.bits_verified[facet][key] = bits_from_positions(
+                [rank[position] for position in positions], self.size
+            )
+        # A region is the union of its countries.
+        for table in (self.bits, self.bits_verified):
+            for code, bits in table["country"].items():
+                region = regions.region_of(code)
+                table["region"][region] = table["region"].get(region, 0) | bits
+        self.all = (1 << self.size) - 1
+        self.options = self._options()
+        self.known_keys = {
+            facet: frozenset(option.key for option in options)
+            for facet, options in self.options.items()
+        }
+
+    def _options(self) -> dict[str, list[Option]]:
+        from django_countries import countries as country_names
+
+        catalogue = self.catalogue
+        categories = catalogue.categories
+        options = {
+            "type": [
+                Option(row.slug, row.code, pk=pk, description=row.name)
+                for pk, row in catalogue.types.items()
+            ],
+            "stage": [Option(stage.slug, stage.name, pk=stage.pk) for stage in catalogue.stages],
+            "phase": [
+                Option(phase.slug, phase.name, group=phase.stage.name, pk=phase.position)
+                for phase in catalogue.phases
+            ],
+            "capability": [
+                Option(row.slug, row.name, group=categories[row.category_id].name, pk=pk)
+                for pk, row in catalogue.capabilities.items()
+            ],
+            "modality": [
+                Option(row.slug, row.name, pk=pk) for pk, row in catalogue.modalities.items()
+            ],
+            "industry": [
+                Option(row.slug, row.name, pk=pk) for pk, row in catalogue.industries.items()
+            ],
+            "certification": [
+                Option(row.slug, row.name, pk=pk) for pk, row in catalogue.certifications.items()
+            ],
+            "region": [
+                Option(slug, regions.LABELS[slug])
+                for slug in regions.ORDER
+                if slug in self.bits["region"]
+            ],
+            "country": sorted(
+                (
+                    Option(
+                        code,
+                        str(country_names.name(code) or code),
+                        group=regions.LABELS[regions.region_of(code)],
+                    )
+                    for code in self.bits["country"]
+                ),
+                key=lambda option: (
+                    regions.ORDER.index(regions.region_of(option.key)),
+                    option.label,
+                ),
+            ),
+        }
+        return options
+
+    def known(self, facet: str) -> frozenset[str]:
+        return self.known_keys[facet]
+
+    def facet_mask(self, facet: str, keys: list[str], verified: bool = False) -> int:
+        table = (self.bits_verified if verified else self.bits)[facet]
+        if facet in ALL_OF:
+            mask = self.all
+            for key in keys:
+                mask &= table.get(key, 0)
+            return mask
+        mask = 0
+        for key in keys:
+            mask |= table.get(key, 0)
+        return mask
+
+    def coverage_mask(self, first: int, last: int, verified: bool = False) -> int:
+        """Providers serving every phase from ``first`` through ``last`` (positions)."""
+        table = (self.bits_verified if verified else self.bits)["phase"]
+        mask = self.all
+        for phase in self.catalogue.phases:
+            if first <= phase.position <= last:
+                mask &= table.get(phase.slug, 0)
+        return mask
+
+    def to_verified(self, bits: int) -> int:
+        """Re-express a name-order bitset in verified order (used for text matches)."""
+        rank = self.rank
+        return bits_from_positions([rank[p] for p in positions_from_bits(bits)], self.size)
+
+    def positions_of_ids(self, ids) -> list[int]:
+        return [self.position_of[pk] for pk in ids if pk in self.position_of]
+
+
+def _load_catalogue() -> DirectoryCatalogue:
+    phases = list(Phase.objects.select_related("stage"))
+    catalogue = DirectoryCatalogue(
+        stages=list(Stage.objects.all()),
+        phases=phases,
+        types={row.pk: row for row in ProviderType.objects.prefetch_related("typical_stages")},
+        capabilities={
+            row.pk: row for row in Capability.objects.order_by("category__position", "name")
+        },
+        categories={row.pk: row for row in CapabilityCategory.objects.all()},
+        modalities={row.pk: row for row in Modality.objects.all()},
+        industries={row.pk: row for row in Industry.objects.all()},
+        certifications={row.pk: row for row in Certification.objects.all()},
+    )
+    catalogue.phase_by_position = {phase.position: phase for phase in phases}
+    catalogue.phase_by_slug = {phase.slug: phase for phase in phases}
+    return catalogue
+
+
+INDEX_SQL = """
+SELECT id, last_verified_on, type_ids, phase_positions, capability_ids, modality_ids,
+       industry_ids, certification_ids, countries
+FROM providers_provider
+WHERE status = %(published)s
+ORDER BY lower(name), id
+"""
+INDEX_PARAMS = {"published": PUBLISHED}
+
+
+def current_token() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT token FROM providers_directoryversion WHERE id = 1")
+        row = cursor.fetchone()
+    return row[0] if row else ""
+
+
+def build_index(token: str) -> DirectoryIndex:
+    catalogue = _load_catalogue()
+    with connection.cursor() as cursor:
+        cursor.execute(INDEX_SQL, INDEX_PARAMS)
+        rows = [
+            (row[0], row[1].toordinal() if row[1] else None, *row[2:]) for row in cursor.fetchall()
+        ]
+    return DirectoryIndex(token, rows, catalogue)
+
+
+_lock = threading.Lock()
+_cached: DirectoryIndex | None = None
+
+
+def get_index() -> DirectoryIndex:
+    """The index for the current data: one token query, and a rebuild only after a change."""
+    global _cached
+    token = current_token()
+    index = _cached
+    if index is not None and index.token == token:
+        return index
+    with _lock:
+        if _cached is not None and _cached.token == token:
+            return _cached
+        _cached = build_index(token)
+        for listener in _on_rebuild:
+            listener()
+        return _cached
+
+
+# Caches derived from an index (text matches) register here to be emptied on a rebuild.
+_on_rebuild: list = []
+
+
+def on_rebuild(listener) -> None:
+    _on_rebuild.append(listener)
+
+
+def reset() -> None:
+    """Forget the cached index and everything derived from it (tests, data reloads)."""
+    global _cached
+    with _lock:
+        _cached = None
+        for listener in _on_rebuild:
+            listener()

@@ -1,0 +1,99 @@
+"""Loading published providers for buyer pages, in one place: result cards (one query
+for a page of them) and everything the provider page shows (one query).
+
+Plain SQL: on every directory request the ORM's query building cost more than the query.
+Only published providers come back; the status is passed as a parameter
+(``providers.models.PUBLISHED``). Pages that load whole records through the ORM (compare,
+the shortlist export) use ``Provider.objects.published().with_parts()``.
+"""
+
+from dataclasses import dataclass
+
+from django.db import connection
+
+from providers.models import PUBLISHED
+
+CARD_FIELDS = (
+    "id",
+    "name",
+    "slug",
+    "hq_country",
+    "last_verified_on",
+    "type_ids",
+    "phase_positions",
+    "capability_ids",
+)
+
+
+@dataclass(frozen=True)
+class CardRow:
+    id: int
+    name: str
+    slug: str
+    hq_country: str
+    last_verified_on: object
+    type_ids: list
+    phase_positions: list
+    capability_ids: list
+
+
+CARD_SQL = (
+    "SELECT " + ", ".join(CARD_FIELDS) + " FROM providers_provider"
+    " WHERE status = %s AND id = ANY(%s)"
+)
+
+
+def card_rows(ids: list[int]) -> list[CardRow]:
+    """Published providers ``ids`` as card rows, in that order, in one query."""
+    if not ids:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(CARD_SQL, [PUBLISHED, list(ids)])
+        found = {values[0]: CardRow(*values) for values in cursor.fetchall()}
+    return [found[pk] for pk in ids if pk in found]
+
+
+PROVIDER_PAGE_SQL = """
+SELECT p.id, p.name, p.slug, p.summary, p.website, p.hq_country, p.last_verified_on, p.source,
+       p.type_ids, p.modality_ids, p.industry_ids, p.phase_positions, p.capability_ids,
+       coalesce((
+           SELECT json_agg(json_build_array(s.capability_id, s.first_phase_id, s.last_phase_id,
+                                            s.note))
+           FROM providers_service AS s WHERE s.provider_id = p.id), '[]'),
+       coalesce((
+           SELECT json_agg(json_build_array(
+                      site.name, site.city, site.country,
+                      ARRAY(SELECT sc.certification_id FROM providers_site_certifications AS sc
+                            WHERE sc.site_id = site.id ORDER BY 1))
+                  ORDER BY site.country, site.city, site.name)
+           FROM providers_site AS site WHERE site.provider_id = p.id), '[]')
+FROM providers_provider AS p
+WHERE p.slug = %s AND p.status = %s
+"""
+
+
+@dataclass(frozen=True)
+class ProviderPage:
+    id: int
+    name: str
+    slug: str
+    summary: str
+    website: str
+    hq_country: str
+    last_verified_on: object
+    source: str
+    type_ids: list
+    modality_ids: list
+    industry_ids: list
+    phase_positions: list
+    capability_ids: list
+    services: list  # [capability_id, first phase, last phase, note]
+    sites: list  # [name, city, country, [certification ids]]
+
+
+def provider_page(slug: str) -> ProviderPage | None:
+    """Everything the provider page shows, in one query (None unless published)."""
+    with connection.cursor() as cursor:
+        cursor.execute(PROVIDER_PAGE_SQL, [slug, PUBLISHED])
+        row = cursor.fetchone()
+    return ProviderPage(*row) if row else None

@@ -1,0 +1,164 @@
+"""Validation of the directory's query string.
+
+Every state of the directory is a link, so the query string comes from anywhere: old
+bookmarks, hand-edited URLs, robots. Nothing here raises: unknown values are dropped
+and reported back to the page as notices, everything else is bounded, and only the
+cleaned values reach the index and the database.
+"""
+
+import re
+from dataclasses import dataclass, field
+
+from django import forms
+
+from providers.directory.index import FACETS, DirectoryIndex
+from providers.text import MAX_QUERY_LENGTH, normalise
+
+MAX_VALUES_PER_FILTER = 60
+MAX_VALUE_LENGTH = 100
+# "" is the default: best match when searching, otherwise alphabetical.
+SORTS = {"": "Best match", "name": "Name (A to Z)", "verified": "Recently verified"}
+FACET_LABELS = {
+    "type": "provider type",
+    "stage": "lifecycle stage",
+    "phase": "phase",
+    "capability": "capability",
+    "modality": "modality",
+    "industry": "industry",
+    "region": "region",
+    "country": "country",
+    "certification": "certification",
+}
+
+
+@dataclass
+class DirectoryQuery:
+    facets: dict[str, list[str]] = field(default_factory=dict)
+    text: str = ""
+    cover_from: int | None = None
+    cover_to: int | None = None
+    cover_slugs: tuple[str, str] | None = None
+    sort: str = "name"  # what orders the results: relevance, name or verified
+    sort_choice: str = ""  # what the buyer chose ("" for the default)
+    page: int = 1
+    notices: list[str] = field(default_factory=list)
+
+    @property
+    def has_filters(self) -> bool:
+        return bool(self.text or any(self.facets.values()) or self.cover_from)
+
+
+def printable(text: str) -> str:
+    """Text safe to echo back in a notice: control characters shown as '?'."""
+    return "".join(char if char.isprintable() else "?" for char in text)
+
+
+class LenientMultipleChoiceField(forms.Field):
+    """Keeps the known values (once each, in order); unknown ones are set aside, not fatal."""
+
+    widget = forms.SelectMultiple
+
+    def __init__(self, *, known: frozenset[str], upper: bool = False, **kwargs):
+        super().__init__(**kwargs)
+        self.known = known
+        self.upper = upper  # country codes: "us" means "US"
+
+    def clean(self, value):
+        values = value if isinstance(value, list | tuple) else [value] if value else []
+        known = self.known
+        kept: list[str] = []
+        self.ignored: list[str] = []
+        for raw in values[: MAX_VALUES_PER_FILTER * 2]:
+            item = str(raw).strip()[:MAX_VALUE_LENGTH]
+            if self.upper:
+                item = item.upper()
+            if item in known:
+                if item not in kept:
+                    kept.append(item)
+            elif item:
+                self.ignored.append(item)
+        return kept[:MAX_VALUES_PER_FILTER]
+
+
+class LenientChoiceField(forms.ChoiceField):
+    def clean(self, value):
+        value = str(value or "").strip()[:MAX_VALUE_LENGTH]
+        known = {str(key) for key, _label in self.choices}
+        self.ignored = value if value and value not in known else ""
+        return value if value in known else ""
+
+
+class DirectoryForm(forms.Form):
+    q = forms.CharField(required=False, strip=False)
+    sort = LenientChoiceField(required=False, choices=[*SORTS.items(), ("relevance", "Best match")])
+    page = forms.CharField(required=False)
+    cover_from = LenientChoiceField(required=False)
+    cover_to = LenientChoiceField(required=False)
+
+    def __init__(self, data, index: DirectoryIndex):
+        super().__init__(data)
+        self.index = index
+        for facet in FACETS:
+            self.fields[facet] = LenientMultipleChoiceField(
+                required=False, known=index.known(facet), upper=facet == "country"
+            )
+        phases = [(phase.slug, phase.name) for phase in index.catalogue.phases]
+        self.fields["cover_from"].choices = phases
+        self.fields["cover_to"].choices = phases
+
+    def query(self) -> DirectoryQuery:
+        """The cleaned query; never fails."""
+        self.is_valid()  # lenient fields never add errors; this fills cleaned_data
+        data = self.cleaned_data
+        notices: list[str] = []
+        result = DirectoryQuery()
+
+        raw_text = str(self.data.get("q", ""))
+        result.text = normalise(raw_text)
+        if len(" ".join(raw_text.split())) > MAX_QUERY_LENGTH:
+            notices.append(f"The search text was cut to its first {MAX_QUERY_LENGTH} characters.")
+
+        for facet in FACETS:
+            result.facets[facet] = data.get(facet, [])
+            ignored = getattr(self.fields[facet], "ignored", [])
+            if ignored:
+                shown = ", ".join(f"“{printable(value)[:40]}”" for value in ignored[:3])
+                more = f" and {len(ignored) - 3} more" if len(ignored) > 3 else ""
+                notices.append(
+                    f"Ignored unknown {FACET_LABELS[facet]} {shown}{more}: it is not in the list."
+                )
+
+        phase_by_slug = self.index.catalogue.phase_by_slug
+        first, last = data.get("cover_from"), data.get("cover_to")
+        for name in ("cover_from", "cover_to"):
+            if self.fields[name].ignored:
+                notices.append(
+                    f"Ignored unknown phase “{printable(self.fields[name].ignored)[:40]}”."
+                )
+        if first or last:
+            phases = self.index.catalogue.phases
+            start = phase_by_slug[first].position if first else phases[0].position
+            end = phase_by_slug[last].position if last else phases[-1].position
+            if start > end:
+                start, end = end, start
+                notices.append("The coverage range was reversed so that it runs forwards.")
+            result.cover_from, result.cover_to = start, end
+            by_position = self.index.catalogue.phase_by_position
+            result.cover_slugs = (by_position[start].slug, by_position[end].slug)
+
+        choice = data.get("sort") or ""
+        if self.fields["sort"].ignored:
+            notices.append("Ignored an unknown sort order.")
+        if choice == "relevance":
+            choice = ""
+        result.sort_choice = choice
+        result.sort = choice or ("relevance" if result.text else "name")
+
+        page_text = str(self.data.get("page", "") or "").strip()
+        if page_text:
+            if re.fullmatch(r"[0-9]{1,6}", page_text) and int(page_text) >= 1:
+                result.page = int(page_text)
+            else:
+                notices.append("Ignored a page number that is not a positive whole number.")
+        result.notices = notices
+        return result

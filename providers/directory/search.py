@@ -1,0 +1,156 @@
+"""Free-text search: PostgreSQL full-text search with prefix matching, plus trigram name
+similarity so a misspelt provider name still finds it.
+
+Matches come back in four relevance tiers, each a bitset over the facet index:
+1. the name matches (every word, as a prefix, or the name is similar to the query);
+2. every word matches what the provider does (name, types, capabilities, modalities) and
+   its summary says so too;
+3. every word matches what the provider does;
+4. every word matches somewhere, the summary included.
+Within a tier, results keep the directory's name order.
+"""
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import connection
+
+from providers.directory.bitsets import bits_from_positions
+from providers.directory.index import DirectoryIndex, on_rebuild
+from providers.models import PUBLISHED
+from providers.text import words
+
+TIERS = 4
+
+# Two index-driven branches: full-text matches with their tier, and names similar to the
+# query (trigram word similarity, for misspellings). A row found by both keeps its best tier.
+# The queries are built once (a materialised CTE): to_tsquery is only STABLE, so written
+# inline it would run again for every matching row (about three times slower on common words).
+SEARCH_SQL = """
+WITH q AS MATERIALIZED (
+    SELECT to_tsquery('english', %(name)s) || to_tsquery('simple', %(name)s) AS name_q,
+           to_tsquery('english', %(core)s) || to_tsquery('simple', %(core)s) AS core_q,
+           to_tsquery('english', %(summary)s) AS summary_q,
+           to_tsquery('english', %(any)s) || to_tsquery('simple', %(any)s) AS any_q
+)
+SELECT p.id,
+       CASE
+           WHEN p.search_document @@ q.name_q THEN 1
+           WHEN p.search_document @@ q.core_q AND p.search_document @@ q.summary_q THEN 2
+           WHEN p.search_document @@ q.core_q THEN 3
+           ELSE 4
+       END AS tier
+FROM providers_provider AS p, q
+WHERE p.status = %(published)s AND p.search_document @@ q.any_q
+UNION ALL
+SELECT id, 1
+FROM providers_provider
+WHERE %(fuzzy)s AND status = %(published)s
+  AND (({each_word_similar}) OR %(text)s %% lower(name))
+"""
+
+
+def search_sql(word_count: int) -> str:
+    """The search query; a name is 'similar' when each word is close to a word of it."""
+    similar = " AND ".join(f"%(w{number})s <%% lower(name)" for number in range(word_count))
+    return SEARCH_SQL.replace("{each_word_similar}", similar or "false")
+
+
+@dataclass(frozen=True)
+class TextMatch:
+    tiers: tuple[int, ...]  # name-order bitsets, best tier first
+
+    @property
+    def any(self) -> int:
+        matched = 0
+        for tier in self.tiers:
+            matched |= tier
+        return matched
+
+
+def _tsquery(terms: list[str], weights: str = "") -> str:
+    return " & ".join(f"{term}:*{weights}" for term in terms)
+
+
+def search_query(terms: list[str]) -> tuple[str, dict]:
+    """The SQL and parameters that find ``terms`` (the benchmark explains this same query)."""
+    key = " ".join(terms)
+    params = {
+        "name": _tsquery(terms, "A"),
+        "core": _tsquery(terms, "AB"),
+        "summary": _tsquery(terms, "C"),
+        "any": _tsquery(terms),
+        "text": key,
+        "fuzzy": len(key) >= 3,
+        "published": PUBLISHED,
+    }
+    fuzzy_words = [term for term in terms if len(term) >= 3]
+    params.update({f"w{number}": term for number, term in enumerate(fuzzy_words)})
+    return search_sql(len(fuzzy_words)), params
+
+
+def match(index: DirectoryIndex, text: str) -> TextMatch | None:
+    """The providers matching ``text`` (None when it holds no searchable word)."""
+    terms = words(text)
+    if not terms:
+        return None
+    key = " ".join(terms)
+    found = cached_text(index.token, key)
+    if found is not None:
+        return found
+    best: dict[int, int] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(*search_query(terms))
+        for pk, tier in cursor.fetchall():
+            position = index.position_of.get(pk)
+            if position is not None and tier < best.get(position, TIERS + 1):
+                best[position] = tier
+    tiers: tuple[list[int], ...] = tuple([] for _ in range(TIERS))
+    for position, tier in best.items():
+        tiers[tier - 1].append(position)
+    found = TextMatch(tuple(bits_from_positions(group, index.size) for group in tiers))
+    store_text(index.token, key, found)
+    return found
+
+
+# Text matches per (token, query): search engines keep posting lists; this keeps the
+# last few hundred queries' match sets so typing and paging do not repeat the search.
+# Emptied whenever the index is rebuilt (its positions change).
+_text_cache: OrderedDict = OrderedDict()
+_text_lock = threading.Lock()
+
+
+def _cache_size() -> int:
+    return getattr(settings, "DIRECTORY_TEXT_CACHE_SIZE", 512)
+
+
+def cached_text(token: str, query: str) -> "TextMatch | None":
+    if not _cache_size():
+        return None
+    key = (token, query)
+    with _text_lock:
+        value = _text_cache.get(key)
+        if value is not None:
+            _text_cache.move_to_end(key)
+        return value
+
+
+def store_text(token: str, query: str, value: "TextMatch") -> None:
+    size = _cache_size()
+    if not size:
+        return
+    with _text_lock:
+        _text_cache[(token, query)] = value
+        _text_cache.move_to_end((token, query))
+        while len(_text_cache) > size:
+            _text_cache.popitem(last=False)
+
+
+def clear_text_cache() -> None:
+    with _text_lock:
+        _text_cache.clear()
+
+
+on_rebuild(clear_text_cache)

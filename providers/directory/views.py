@@ -1,0 +1,260 @@
+from django.contrib import messages
+from django.http import Http404, HttpResponse
+from django.middleware.csrf import get_token
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.vary import vary_on_headers
+
+from lifecycle.coverage import coverage_label, range_label
+from providers.directory import shortlist
+from providers.directory.bitsets import positions_from_bits
+from providers.directory.cards import card_list, country_name, shortlist_button
+from providers.directory.compare import MAX_COMPARE
+from providers.directory.facets import PAGE_SIZE, answer, query_string
+from providers.directory.index import get_index
+from providers.directory.loading import card_rows, provider_page
+from providers.directory.markup import (
+    coverage_map_rows,
+    grouped_options_html,
+    options_html,
+    strip_html,
+)
+from providers.directory.query import SORTS, DirectoryForm
+from providers.models import Provider
+
+GROUPED_FACETS = {
+    "capability": grouped_options_html,
+    "phase": grouped_options_html,
+    "country": grouped_options_html,
+}
+SIMILAR_COUNT = 5
+
+
+def _fragment(request, template: str, partial: str) -> str:
+    """The named partial for htmx requests, the whole page otherwise (and on history restore)."""
+    if request.htmx and not request.htmx.history_restore_request:
+        return f"{template}#{partial}"
+    return template
+
+
+@require_safe
+@vary_on_headers("HX-Request")
+def directory(request):
+    index = get_index()
+    query = DirectoryForm(request.GET, index=index).query()
+    found = answer(index, query)
+    if query.page > found.pages:
+        query.notices.append(
+            f"There is no page {query.page}; this is the last page ({found.pages})."
+        )
+    chosen_capabilities = frozenset(query.facets.get("capability") or [])
+    pages = {
+        "previous": query_string(query, page=found.page - 1) if found.page > 1 else None,
+        "next": query_string(query, page=found.page + 1) if found.page < found.pages else None,
+        "first": query_string(query, page=None) if found.page > 2 else None,
+        "last": query_string(query, page=found.pages) if found.page < found.pages - 1 else None,
+    }
+    context = {
+        "query": query,
+        "found": found,
+        "cards": card_list(card_rows(found.ids), index.catalogue, request, chosen_capabilities),
+        "phases": index.catalogue.phases,
+        "sorts": SORTS,
+        "pages": pages,
+        "first_shown": (found.page - 1) * PAGE_SIZE + 1,
+        "last_shown": (found.page - 1) * PAGE_SIZE + len(found.ids),
+        "facet_html": {
+            facet: (GROUPED_FACETS.get(facet, options_html))(facet, entries)
+            for facet, entries in found.counts.items()
+        },
+        "open_facets": {facet: bool(keys) for facet, keys in query.facets.items()},
+        "active_filters": sum(len(keys) for keys in query.facets.values())
+        + (1 if query.cover_from else 0),
+    }
+    return render(request, _fragment(request, "directory/directory.html", "directory"), context)
+
+
+@require_safe
+def detail(request, slug: str):
+    index = get_index()
+    catalogue = index.catalogue
+    provider = provider_page(slug)
+    if provider is None:
+        raise Http404("No published provider has this address.")
+    phases = catalogue.phases
+    capabilities, categories = catalogue.capabilities, catalogue.categories
+    service_rows = []
+    for capability_id, first, last, note in sorted(
+        [service for service in provider.services if service[0] in capabilities],
+        key=lambda s: (categories[capabilities[s[0]].category_id].position, s[1], s[0]),
+    ):
+        capability = capabilities[capability_id]
+        service_rows.append(
+            {
+                "capability": capability,
+                "category": categories[capability.category_id],
+                "cells": [first <= phase.position <= last for phase in phases],
+                "range": range_label(first, last, catalogue.phase_by_position),
+                "note": note,
+            }
+        )
+    sites = [
+        {
+            "name": name,
+            "city": city,
+            "country": country_name(country, catalogue),
+            "certifications": [
+                catalogue.certifications[pk]
+                for pk in certifications
+                if pk in catalogue.certifications
+            ],
+        }
+        for name, city, country, certifications in provider.sites
+    ]
+    label = coverage_label(provider.phase_positions, catalogue.phase_by_position)
+    similar = card_rows(_similar_ids(index, provider))
+    context = {
+        "provider": provider,
+        "hq_name": country_name(provider.hq_country, catalogue),
+        "types": [catalogue.types[pk] for pk in provider.type_ids if pk in catalogue.types],
+        "modalities": [
+            catalogue.modalities[pk] for pk in provider.modality_ids if pk in catalogue.modalities
+        ],
+        "industries": [
+            catalogue.industries[pk] for pk in provider.industry_ids if pk in catalogue.industries
+        ],
+        "strip": strip_html(tuple(provider.phase_positions), label, catalogue),
+        "coverage_label": label,
+        "phases": phases,
+        "service_rows": service_rows,
+        "coverage_rows": coverage_map_rows(service_rows, len(phases)),
+        "sites": sites,
+        "similar": card_list(similar, catalogue, request),
+        "compare_similar": reverse("providers:compare")
+        + "?"
+        + "&".join(f"p={slug}" for slug in [provider.slug] + [row.slug for row in similar[:3]]),
+        "compare_count": len(similar[:3]),
+        "shortlist_button": shortlist_button(
+            provider.slug,
+            provider.name,
+            provider.id in shortlist.ids(request),
+            get_token(request),
+            request.get_full_path(),
+        ),
+    }
+    return render(request, "directory/detail.html", context)
+
+
+def _similar_ids(index, provider) -> list[int]:
+    """Published providers of the same type(s) with overlapping coverage, most shared
+    capabilities first (counted with bitsets: 'shares at least k' for each k)."""
+    me = index.position_of.get(provider.id)
+    if not provider.type_ids or not provider.phase_positions:
+        return []
+    types = [
+        index.catalogue.types[pk].slug for pk in provider.type_ids if pk in index.catalogue.types
+    ]
+    phases = [
+        index.catalogue.phase_by_position[p].slug
+        for p in provider.phase_positions
+        if p in index.catalogue.phase_by_position
+    ]
+    candidates = index.facet_mask("type", types) & index.facet_mask("phase", phases)
+    if me is not None:
+        candidates &= ~(1 << me)
+    capability_bits = [
+        index.bits["capability"].get(index.catalogue.capabilities[pk].slug, 0)
+        for pk in provider.capability_ids
+        if pk in index.catalogue.capabilities
+    ]
+    at_least = [candidates] + [0] * len(capability_bits)
+    for bits in capability_bits:
+        for shared in range(len(capability_bits), 0, -1):
+            at_least[shared] |= at_least[shared - 1] & bits
+    chosen: list[int] = []
+    taken = 0
+    for shared in range(len(capability_bits), -1, -1):
+        fresh = at_least[shared] & ~taken
+        if fresh:
+            chosen += positions_from_bits(fresh, 0, SIMILAR_COUNT - len(chosen))
+            taken |= fresh
+        if len(chosen) >= SIMILAR_COUNT:
+            break
+    return [index.ids[p] for p in chosen]
+
+
+def _back(request, fallback: str) -> str:
+    target = request.POST.get("next") or request.META.get("HTTP_REFERER") or fallback
+    if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return target
+    return fallback
+
+
+@require_POST
+def shortlist_toggle(request, slug: str):
+    provider = get_object_or_404(Provider.objects.published(), slug=slug)
+    action = request.POST.get("action")
+    if action == "remove":
+        shortlist.remove(request, provider.pk)
+    elif action == "add":
+        if not shortlist.add(request, provider.pk):
+            messages.error(
+                request, f"The shortlist holds at most {shortlist.MAX_SHORTLIST} providers."
+            )
+    else:
+        return HttpResponse("Unknown shortlist action.", status=400)
+    if request.htmx:
+        context = {
+            "button": shortlist_button(
+                provider.slug,
+                provider.name,
+                provider.pk in shortlist.ids(request),
+                get_token(request),
+                _back(request, provider.get_absolute_url()),
+            ),
+            "shortlist_count": len(shortlist.ids(request)),
+            "oob": True,
+        }
+        return render(request, "partials/shortlist_toggled.html", context)
+    return redirect(_back(request, reverse("providers:shortlist")))
+
+
+@require_safe
+def shortlist_page(request):
+    index = get_index()
+    rows = card_rows(shortlist.ids(request))
+    context = {
+        "cards": card_list(rows, index.catalogue, request),
+        "count": len(rows),
+        "compare_query": "&".join(f"p={row.slug}" for row in rows[:MAX_COMPARE]),
+        "max_compare": MAX_COMPARE,
+    }
+    return render(request, "directory/shortlist.html", context)
+
+
+@require_POST
+def shortlist_clear(request):
+    shortlist.clear(request)
+    return redirect("providers:shortlist")
+
+
+@require_safe
+def shortlist_export(request, fmt: str):
+    if fmt not in ("csv", "xlsx"):
+        raise Http404("Exports are CSV or XLSX.")
+    index = get_index()
+    items = shortlist.providers(request)
+    coverage = {
+        p.pk: coverage_label(p.phase_positions, index.catalogue.phase_by_position) for p in items
+    }
+    table = shortlist.rows(items, coverage, request.build_absolute_uri("/").rstrip("/"))
+    if fmt == "csv":
+        body, content_type = shortlist.as_csv(table), "text/csv; charset=utf-8"
+    else:
+        body = shortlist.as_xlsx(table)
+        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="provider-shortlist.{fmt}"'
+    return response

@@ -1,0 +1,148 @@
+"""The spreadsheet interchange format for providers (CSV and XLSX), as in docs/import-format.md.
+
+One row per provider. List cells separate items with ``;``; a service is
+``capability: first-phase to last-phase | note`` and a site is
+``name | city | country | certification, certification``. A backslash makes the
+next character literal (``\\;``, ``\\|``, ``\\\\``), so any text round-trips.
+
+Reading turns a file into rows of text cells (or one plain error); writing turns
+``ProviderRecord`` objects into cells that are safe to open in a spreadsheet: a
+cell starting with ``= + - @``, a tab, a carriage return or an apostrophe gets a
+leading apostrophe, which reading removes again.
+
+``ProviderRecord`` is the canonical, comparable form of a provider. Export,
+import ("is this row unchanged?") and restore from history all go through it, so
+they cannot disagree about what a provider is.
+
+The package: ``format`` (this module: columns, records, cell escaping), ``records``
+(loading records from the database), ``reading`` (CSV/XLSX files to rows of text),
+``parsing`` (rows to records, every error with row and column), ``writing`` (records
+to CSV/XLSX) and ``importing`` (plan, preview and write an import, all or nothing).
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from dataclasses import dataclass
+
+from providers.models import Provider
+
+COLUMNS = (
+    "slug",
+    "name",
+    "types",
+    "hq_country",
+    "website",
+    "summary",
+    "industries",
+    "modalities",
+    "services",
+    "sites",
+    "status",
+    "last_verified_on",
+    "source",
+    "is_synthetic",
+)
+REQUIRED_COLUMNS = ("name", "types", "hq_country", "status")
+ESCAPED = ("\\", ";", "|")
+SHEET_TITLE = "providers"
+YES = {"yes", "y", "true", "1"}
+NO = {"no", "n", "false", "0", ""}
+
+
+class InterchangeError(Exception):
+    """The file as a whole cannot be read; the message says why in plain words."""
+
+
+# --------------------------------------------------------------------------- records
+
+
+@dataclass(frozen=True, order=True)
+class ServiceEntry:
+    first: int
+    last: int
+    capability: str
+    note: str = ""
+
+
+@dataclass(frozen=True, order=True)
+class SiteEntry:
+    country: str
+    city: str
+    name: str
+    certifications: tuple[str, ...] = ()
+
+    @property
+    def key(self) -> str:
+        return self.name.lower()
+
+
+@dataclass(frozen=True)
+class ProviderRecord:
+    """Everything the interchange format carries about one provider."""
+
+    slug: str
+    name: str
+    types: frozenset[str]
+    hq_country: str
+    website: str = ""
+    summary: str = ""
+    industries: frozenset[str] = frozenset()
+    modalities: frozenset[str] = frozenset()
+    services: frozenset[ServiceEntry] = frozenset()
+    sites: frozenset[SiteEntry] = frozenset()
+    status: str = Provider.Status.DRAFT
+    last_verified_on: datetime.date | None = None
+    source: str = ""
+    is_synthetic: bool = False
+
+    def provider_fields(self) -> dict:
+        """Values of the Provider's own columns (not links, services or sites)."""
+        return {
+            "slug": self.slug,
+            "name": self.name,
+            "hq_country": self.hq_country,
+            "website": self.website,
+            "summary": self.summary,
+            "status": self.status,
+            "last_verified_on": self.last_verified_on,
+            "source": self.source,
+            "is_synthetic": self.is_synthetic,
+        }
+
+    def changed_columns(self, other: ProviderRecord) -> list[str]:
+        return [column for column in COLUMNS if getattr(self, column) != getattr(other, column)]
+
+
+# --------------------------------------------------------------------------- cells
+
+
+def escape_text(text: str) -> str:
+    for char in ESCAPED:
+        text = text.replace(char, "\\" + char)
+    return text
+
+
+def split_escaped(text: str, separator: str) -> list[str]:
+    """Split on ``separator`` where it is not escaped; escapes stay in the parts."""
+    parts, current, chars = [], [], iter(text)
+    for char in chars:
+        if char == "\\":
+            current.append(char)
+            current.append(next(chars, ""))
+        elif char == separator:
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+    parts.append("".join(current))
+    return parts
+
+
+def unescape_text(text: str) -> str:
+    return re.sub(r"\\(.)", r"\1", text, flags=re.DOTALL).strip()
+
+
+def items(cell: str) -> list[str]:
+    return [part.strip() for part in split_escaped(cell, ";") if part.strip()]

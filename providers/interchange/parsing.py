@@ -1,0 +1,306 @@
+"""Rows of text cells to provider records: every bad value reported with its row and
+column, nothing guessed."""
+
+from __future__ import annotations
+
+import datetime
+import re
+from dataclasses import dataclass
+
+from django.utils.text import slugify
+from django_countries import countries
+
+from providers.interchange.format import (
+    COLUMNS,
+    NO,
+    REQUIRED_COLUMNS,
+    YES,
+    ProviderRecord,
+    ServiceEntry,
+    SiteEntry,
+    items,
+    split_escaped,
+    unescape_text,
+)
+from providers.interchange.records import ReferenceLookup
+from providers.models import Provider, Service, Site
+from providers.spreadsheets import unprotect_formula
+
+
+@dataclass(frozen=True)
+class CellError:
+    row: int
+    column: str
+    message: str
+    value: str = ""
+
+
+MAX_LENGTHS = {
+    "slug": Provider._meta.get_field("slug").max_length,
+    "name": Provider._meta.get_field("name").max_length,
+    "website": Provider._meta.get_field("website").max_length,
+    "summary": Provider._meta.get_field("summary").max_length,
+    "source": Provider._meta.get_field("source").max_length,
+}
+NOTE_MAX = Service._meta.get_field("note").max_length
+SITE_NAME_MAX = Site._meta.get_field("name").max_length
+CITY_MAX = Site._meta.get_field("city").max_length
+SLUG_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+COUNTRY_NAMES = {name.lower(): code for code, name in countries}
+STATUSES = {value for value, _ in Provider.Status.choices}
+
+
+def check_header(header: list[str]) -> tuple[dict[str, int], list[str]]:
+    """Map each column name to its position; return problems with the header as messages."""
+    names = [cell.strip().lower().replace(" ", "_") for cell in header]
+    problems, positions = [], {}
+    for index, name in enumerate(names):
+        if not name:
+            problems.append(f"Column {index + 1} has no name in the header row.")
+        elif name in positions:
+            problems.append(f"The column '{name}' appears twice in the header row.")
+        elif name not in COLUMNS:
+            problems.append(
+                f"Unknown column '{header[index].strip()}' (column {index + 1}); the format has "
+                f"exactly these columns: {', '.join(COLUMNS)}."
+            )
+        else:
+            positions[name] = index
+    missing = [name for name in COLUMNS if name not in positions]
+    if missing:
+        problems.append(f"Missing column(s): {', '.join(missing)}.")
+    return positions, problems
+
+
+class RowParser:
+    """Turns one row of cells into a ProviderRecord, collecting every problem it finds."""
+
+    def __init__(self, lookup: ReferenceLookup, positions: dict[str, int]):
+        self.lookup = lookup
+        self.positions = positions
+        self.width = max(positions.values()) + 1 if positions else 0
+
+    def parse(self, number: int, cells: list[str]) -> tuple[ProviderRecord | None, list[CellError]]:
+        errors: list[CellError] = []
+
+        def fail(column: str, message: str, value: str = "") -> None:
+            errors.append(CellError(number, column, message, value[:80]))
+
+        if len(cells) > self.width and any(cell.strip() for cell in cells[self.width :]):
+            fail("", f"The row has {len(cells)} cells but the header has {self.width} columns.")
+            return None, errors
+        if len(cells) < self.width:
+            fail("", f"The row has {len(cells)} cells but the header has {self.width} columns.")
+            return None, errors
+        raw = {column: unprotect_formula(cells[i]).strip() for column, i in self.positions.items()}
+
+        for column in REQUIRED_COLUMNS:
+            if not raw[column]:
+                fail(column, "This cell is required and is empty.")
+        for column, limit in MAX_LENGTHS.items():
+            if len(raw[column]) > limit:
+                fail(
+                    column,
+                    f"Too long: {len(raw[column])} characters, at most {limit} allowed.",
+                    raw[column][:60] + "…",
+                )
+
+        slug = raw["slug"]
+        if slug and not SLUG_RE.match(slug):
+            fail(
+                "slug",
+                "A slug is lower-case letters, digits and single hyphens, e.g. 'acme-pharma'.",
+                slug,
+            )
+        if not slug and not raw["website"]:
+            fail("slug", "Give a slug or a website so the row can be matched to a provider.")
+
+        website = raw["website"]
+        if website:
+            from django.core.exceptions import ValidationError
+            from django.core.validators import URLValidator
+
+            try:
+                URLValidator(schemes=["http", "https"])(website)
+            except ValidationError:
+                fail("website", "Not a web address; write it in full, e.g. https://example.com.")
+
+        hq_country = self._country(raw["hq_country"])
+        if raw["hq_country"] and not hq_country:
+            fail(
+                "hq_country",
+                "Unknown country; use the ISO two-letter code, e.g. CH.",
+                raw["hq_country"],
+            )
+
+        status = raw["status"].lower()
+        if status and status not in STATUSES:
+            fail("status", f"Unknown status; use one of: {', '.join(sorted(STATUSES))}.", status)
+
+        verified_on = None
+        if raw["last_verified_on"]:
+            try:
+                verified_on = datetime.date.fromisoformat(raw["last_verified_on"][:10])
+                if len(raw["last_verified_on"]) > 10 and "T" not in raw["last_verified_on"]:
+                    raise ValueError
+            except ValueError:
+                fail(
+                    "last_verified_on",
+                    "Not a date; write it as YYYY-MM-DD, e.g. 2026-03-31.",
+                    raw["last_verified_on"],
+                )
+            if verified_on and not raw["source"]:
+                fail("source", "A verified record needs a source: a URL or a note.")
+
+        synthetic = raw["is_synthetic"].lower()
+        if synthetic not in YES | NO:
+            fail("is_synthetic", "Write yes or no.", synthetic)
+
+        types = self._slugs("types", raw["types"], fail)
+        industries = self._slugs("industries", raw["industries"], fail)
+        modalities = self._slugs("modalities", raw["modalities"], fail)
+        services = self._services(raw["services"], fail)
+        sites = self._sites(raw["sites"], fail)
+
+        if errors:
+            return None, errors
+        return ProviderRecord(
+            slug=slug,
+            name=raw["name"],
+            types=types,
+            hq_country=hq_country,
+            website=website,
+            summary=raw["summary"],
+            industries=industries,
+            modalities=modalities,
+            services=services,
+            sites=sites,
+            status=status,
+            last_verified_on=verified_on,
+            source=raw["source"],
+            is_synthetic=synthetic in YES,
+        ), errors
+
+    def _country(self, value: str) -> str:
+        if len(value) == 2 and value.upper() in countries:
+            return value.upper()
+        return COUNTRY_NAMES.get(value.lower(), "")
+
+    def _slugs(self, name: str, cell: str, fail) -> frozenset[str]:
+        aliases, found, unknown = self.lookup.aliases[name], set(), []
+        for item in items(cell):
+            slug = aliases.get(unescape_text(item).lower())
+            if slug:
+                found.add(slug)
+            else:
+                unknown.append(item)
+        if unknown:
+            known = ", ".join(sorted(getattr(self.lookup, name)))
+            fail(name, f"Unknown {name}: {', '.join(unknown)}. Known: {known}.", cell)
+        return frozenset(found)
+
+    def _phase(self, text: str) -> int | None:
+        position = self.lookup.aliases["phases"].get(text.strip().lower())
+        return int(position) if position else None
+
+    def _services(self, cell: str, fail) -> frozenset[ServiceEntry]:
+        entries: dict[str, ServiceEntry] = {}
+        for item in items(cell):
+            main, *rest = split_escaped(item, "|")
+            note = unescape_text("|".join(rest)) if rest else ""
+            capability_text, colon, phases_text = main.partition(":")
+            slug = self.lookup.aliases["capabilities"].get(capability_text.strip().lower())
+            if not colon or not phases_text.strip():
+                fail(
+                    "services",
+                    f"'{item}': write a service as 'capability: first-phase to last-phase'.",
+                    item,
+                )
+                continue
+            if not slug:
+                fail("services", f"Unknown capability '{capability_text.strip()}'.", item)
+                continue
+            first_text, _, last_text = phases_text.partition(" to ")
+            first, last = self._phase(first_text), self._phase(last_text or first_text)
+            if first is None or last is None:
+                bad = first_text if first is None else last_text
+                known = ", ".join(phase.slug for phase in self.lookup.phases.values())
+                fail("services", f"Unknown phase '{bad.strip()}'. Known: {known}.", item)
+                continue
+            capability = self.lookup.capabilities[slug]
+            if first > last:
+                fail("services", f"'{item}': the last phase comes before the first.", item)
+            elif not capability.allows(first, last):
+                phases = self.lookup.phases
+                fail(
+                    "services",
+                    f"'{item}': {capability.name} applies only from "
+                    f"{phases[capability.first_phase_id].slug} to "
+                    f"{phases[capability.last_phase_id].slug}.",
+                    item,
+                )
+            elif slug in entries:
+                fail("services", f"The capability '{slug}' is listed twice.", item)
+            elif len(note) > NOTE_MAX:
+                fail("services", f"The note of '{slug}' is longer than {NOTE_MAX} characters.")
+            else:
+                entries[slug] = ServiceEntry(first, last, slug, note)
+        return frozenset(entries.values())
+
+    def _sites(self, cell: str, fail) -> frozenset[SiteEntry]:
+        entries: dict[str, SiteEntry] = {}
+        for item in items(cell):
+            parts = split_escaped(item, "|")
+            if len(parts) not in (3, 4):
+                fail(
+                    "sites",
+                    f"'{item}': write a site as 'name | city | country | certifications'.",
+                    item,
+                )
+                continue
+            name, city = unescape_text(parts[0]), unescape_text(parts[1])
+            country = self._country(parts[2].strip())
+            certifications, unknown = [], []
+            for text in parts[3].split(",") if len(parts) == 4 else []:
+                if not text.strip():
+                    continue
+                slug = self.lookup.aliases["certifications"].get(unescape_text(text).lower())
+                if slug:
+                    certifications.append(slug)
+                else:
+                    unknown.append(text.strip())
+            if not name:
+                fail("sites", f"'{item}': the site has no name.", item)
+            elif len(name) > SITE_NAME_MAX or len(city) > CITY_MAX:
+                fail(
+                    "sites",
+                    f"'{name[:40]}': a site name is at most {SITE_NAME_MAX} characters and a "
+                    f"city at most {CITY_MAX}.",
+                    item,
+                )
+            elif not country:
+                fail("sites", f"'{name}': unknown country '{parts[2].strip()}'.", item)
+            elif unknown:
+                known = ", ".join(sorted(self.lookup.certifications))
+                fail(
+                    "sites",
+                    f"'{name}': unknown certification(s) {', '.join(unknown)}. Known: {known}.",
+                    item,
+                )
+            elif name.lower() in entries:
+                fail("sites", f"The site '{name}' is listed twice.", item)
+            else:
+                certs = tuple(self.lookup.ordered("certifications", set(certifications)))
+                entries[name.lower()] = SiteEntry(country, city, name, certs)
+        return frozenset(entries.values())
+
+
+def new_slug(name: str, taken) -> str:
+    """A slug for a new provider from its name, not in ``taken`` (a set or callable)."""
+    base = slugify(name).replace("_", "-")
+    base = re.sub(r"-+", "-", base).strip("-")[:180] or "provider"
+    slug, number = base, 2
+    while slug in taken:
+        slug = f"{base}-{number}"
+        number += 1
+    return slug

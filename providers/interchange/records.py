@@ -1,0 +1,154 @@
+"""Loading providers from the database as interchange records, in a fixed number of
+queries per chunk: used by exports, the importer's "unchanged?" check and history."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from lifecycle.models import Phase
+from providers.interchange.format import ProviderRecord, ServiceEntry, SiteEntry
+from providers.models import (
+    Capability,
+    Certification,
+    Industry,
+    Modality,
+    Provider,
+    ProviderIndustryLink,
+    ProviderModalityLink,
+    ProviderType,
+    ProviderTypeLink,
+    Service,
+    Site,
+    SiteCertificationLink,
+)
+
+
+@dataclass
+class ReferenceLookup:
+    """The reference data a file may name, loaded once per import or export."""
+
+    types: dict[str, ProviderType] = field(default_factory=dict)
+    industries: dict[str, Industry] = field(default_factory=dict)
+    modalities: dict[str, Modality] = field(default_factory=dict)
+    capabilities: dict[str, Capability] = field(default_factory=dict)
+    certifications: dict[str, Certification] = field(default_factory=dict)
+    phases: dict[int, Phase] = field(default_factory=dict)
+    # Lower-cased names, codes and slugs -> slug, for friendly input.
+    aliases: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls) -> ReferenceLookup:
+        catalogue = cls(
+            types={row.slug: row for row in ProviderType.objects.all()},
+            industries={row.slug: row for row in Industry.objects.all()},
+            modalities={row.slug: row for row in Modality.objects.all()},
+            capabilities={row.slug: row for row in Capability.objects.all()},
+            certifications={row.slug: row for row in Certification.objects.all()},
+            phases={row.position: row for row in Phase.objects.all()},
+        )
+        for name in ("types", "industries", "modalities", "capabilities", "certifications"):
+            aliases = {}
+            for slug, row in getattr(catalogue, name).items():
+                aliases[row.name.lower()] = slug
+                if name == "types":
+                    aliases[row.code.lower()] = slug
+                aliases[slug] = slug
+            catalogue.aliases[name] = aliases
+        phase_aliases = {}
+        for position, phase in catalogue.phases.items():
+            for alias in (str(position), phase.slug, phase.name.lower(), phase.short_name.lower()):
+                phase_aliases[alias] = str(position)
+        catalogue.aliases["phases"] = phase_aliases
+        return catalogue
+
+    def by_id(self, name: str) -> dict[int, str]:
+        return {row.pk: slug for slug, row in getattr(self, name).items()}
+
+    def ordered(self, name: str, slugs: Iterable[str]) -> list[str]:
+        rows = getattr(self, name)
+        return sorted(slugs, key=lambda slug: (getattr(rows[slug], "position", 0), slug))
+
+
+def load_records(provider_ids: list[int], lookup: ReferenceLookup) -> dict[int, ProviderRecord]:
+    """Canonical records of the given providers, in a fixed number of queries."""
+    types, industries, modalities = (
+        lookup.by_id("types"),
+        lookup.by_id("industries"),
+        lookup.by_id("modalities"),
+    )
+    capabilities, certifications = (
+        lookup.by_id("capabilities"),
+        lookup.by_id("certifications"),
+    )
+    links: dict[str, dict[int, set[str]]] = {"types": {}, "industries": {}, "modalities": {}}
+    for name, model, column, slugs in (
+        ("types", ProviderTypeLink, "providertype_id", types),
+        ("industries", ProviderIndustryLink, "industry_id", industries),
+        ("modalities", ProviderModalityLink, "modality_id", modalities),
+    ):
+        rows = model.objects.filter(provider_id__in=provider_ids).values_list("provider_id", column)
+        for provider_id, pk in rows:
+            links[name].setdefault(provider_id, set()).add(slugs[pk])
+    services: dict[int, set[ServiceEntry]] = {}
+    for provider_id, capability_id, first, last, note in Service.objects.filter(
+        provider_id__in=provider_ids
+    ).values_list("provider_id", "capability_id", "first_phase_id", "last_phase_id", "note"):
+        entry = ServiceEntry(first, last, capabilities[capability_id], note)
+        services.setdefault(provider_id, set()).add(entry)
+    site_certifications: dict[int, list[str]] = {}
+    for site_id, certification_id in SiteCertificationLink.objects.filter(
+        site__provider_id__in=provider_ids
+    ).values_list("site_id", "certification_id"):
+        site_certifications.setdefault(site_id, []).append(certifications[certification_id])
+    sites: dict[int, set[SiteEntry]] = {}
+    for site_id, provider_id, name, city, country in Site.objects.filter(
+        provider_id__in=provider_ids
+    ).values_list("id", "provider_id", "name", "city", "country"):
+        certs = tuple(lookup.ordered("certifications", site_certifications.get(site_id, ())))
+        sites.setdefault(provider_id, set()).add(SiteEntry(str(country), city, name, certs))
+    records = {}
+    for values in Provider.objects.filter(pk__in=provider_ids).values(
+        "id",
+        "slug",
+        "name",
+        "hq_country",
+        "website",
+        "summary",
+        "status",
+        "last_verified_on",
+        "source",
+        "is_synthetic",
+    ):
+        pk = values.pop("id")
+        values["hq_country"] = str(values["hq_country"])
+        records[pk] = ProviderRecord(
+            types=frozenset(links["types"].get(pk, ())),
+            industries=frozenset(links["industries"].get(pk, ())),
+            modalities=frozenset(links["modalities"].get(pk, ())),
+            services=frozenset(services.get(pk, ())),
+            sites=frozenset(sites.get(pk, ())),
+            **values,
+        )
+    return records
+
+
+def iter_records(
+    provider_ids: Iterable[int], lookup: ReferenceLookup, chunk_size: int = 2000
+) -> Iterator[ProviderRecord]:
+    """Records in the order of ``provider_ids``, loaded a chunk at a time."""
+    chunk: list[int] = []
+    for pk in provider_ids:
+        chunk.append(pk)
+        if len(chunk) >= chunk_size:
+            yield from _records_in_order(chunk, lookup)
+            chunk = []
+    if chunk:
+        yield from _records_in_order(chunk, lookup)
+
+
+def _records_in_order(ids: list[int], lookup: ReferenceLookup) -> Iterator[ProviderRecord]:
+    records = load_records(ids, lookup)
+    for pk in ids:
+        if pk in records:
+            yield records[pk]

@@ -1,0 +1,69 @@
+"""Records to CSV or XLSX cells, through the app's one spreadsheet writer."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from providers.interchange.format import (
+    COLUMNS,
+    SHEET_TITLE,
+    ProviderRecord,
+    ServiceEntry,
+    SiteEntry,
+    escape_text,
+)
+from providers.interchange.records import ReferenceLookup
+from providers.spreadsheets import csv_lines as spreadsheet_csv_lines
+from providers.spreadsheets import protect_formula
+from providers.spreadsheets import write_xlsx as spreadsheet_write_xlsx
+
+
+def record_to_cells(record: ProviderRecord, lookup: ReferenceLookup) -> list[str]:
+    phases = lookup.phases
+
+    def service_text(entry: ServiceEntry) -> str:
+        text = f"{entry.capability}: {phases[entry.first].slug}"
+        if entry.last != entry.first:
+            text += f" to {phases[entry.last].slug}"
+        if entry.note:
+            text += f" | {escape_text(entry.note)}"
+        return text
+
+    def site_text(entry: SiteEntry) -> str:
+        parts = [escape_text(entry.name), escape_text(entry.city), entry.country]
+        if entry.certifications:
+            parts.append(", ".join(entry.certifications))
+        return " | ".join(parts)
+
+    cells = {
+        "slug": record.slug,
+        "name": record.name,
+        "types": "; ".join(lookup.ordered("types", record.types)),
+        "hq_country": record.hq_country,
+        "website": record.website,
+        "summary": record.summary,
+        "industries": "; ".join(lookup.ordered("industries", record.industries)),
+        "modalities": "; ".join(lookup.ordered("modalities", record.modalities)),
+        "services": "; ".join(service_text(entry) for entry in sorted(record.services)),
+        "sites": "; ".join(site_text(entry) for entry in sorted(record.sites)),
+        "status": record.status,
+        "last_verified_on": record.last_verified_on.isoformat() if record.last_verified_on else "",
+        "source": record.source,
+        "is_synthetic": "yes" if record.is_synthetic else "no",
+    }
+    return [protect_formula(cells[column]) for column in COLUMNS]
+
+
+def csv_lines(records: Iterable[ProviderRecord], lookup: ReferenceLookup) -> Iterator[str]:
+    """CSV text line by line (UTF-8 with a BOM so Excel reads it as UTF-8; CRLF line ends)."""
+    return spreadsheet_csv_lines(COLUMNS, (record_to_cells(record, lookup) for record in records))
+
+
+def write_csv(records: Iterable[ProviderRecord], lookup: ReferenceLookup, stream) -> None:
+    for line in csv_lines(records, lookup):
+        stream.write(line)
+
+
+def write_xlsx(records: Iterable[ProviderRecord], lookup: ReferenceLookup, stream) -> None:
+    rows = (record_to_cells(record, lookup) for record in records)
+    spreadsheet_write_xlsx(stream, SHEET_TITLE, COLUMNS, rows)

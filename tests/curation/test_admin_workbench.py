@@ -1,0 +1,320 @@
+"""The provider admin as a curator's workbench: list, filters, one-screen editing, actions."""
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from lifecycle.models import Phase, Stage
+from providers.models import Capability, Certification, Provider
+from tests.factories import make_provider
+
+pytestmark = pytest.mark.django_db
+
+CHANGELIST = reverse("admin:providers_provider_changelist")
+
+
+def names_listed(response) -> set[str]:
+    return {provider.name for provider in response.context["cl"].result_list}
+
+
+def test_changelist_runs_a_fixed_number_of_queries(admin_client):
+    def count_queries() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            response = admin_client.get(CHANGELIST)
+        assert response.status_code == 200
+        return len(queries)
+
+    for _ in range(3):
+        make_provider(types=("cro", "cdmo"), services=(("process-development", 2, 6),))
+    few = count_queries()
+    for _ in range(12):
+        make_provider(types=("cmo",), services=(("trial-management", 3, 5),))
+    assert count_queries() == few
+
+
+def test_list_shows_types_stage_coverage_status_and_verification(admin_client):
+    make_provider(
+        "Basel Chemistry",
+        types=("cdmo", "cmo"),
+        services=(("process-development", 3, 6),),
+        last_verified_on=datetime.date(2026, 1, 5),
+        source="https://example.com",
+    )
+    content = admin_client.get(CHANGELIST).content.decode()
+    assert "CDMO, CMO" in content
+    assert "Development, Delivery" in content
+    assert "Published" in content
+    assert "Jan. 5, 2026" in content or "5 Jan 2026" in content
+
+
+def test_filters_by_type_stage_status_country_synthetic_and_staleness(admin_client):
+    today = timezone.localdate()
+    fresh = make_provider(
+        "Fresh CRO",
+        types=("cro",),
+        services=(("hit-finding-screening", 1, 1),),
+        last_verified_on=today - datetime.timedelta(days=30),
+        source="call",
+        hq_country="CH",
+    )
+    make_provider(
+        "Year-old CMO",
+        types=("cmo",),
+        services=(("commercial-api-manufacture", 6, 7),),
+        last_verified_on=today - datetime.timedelta(days=300),
+        source="call",
+        status=Provider.Status.DRAFT,
+    )
+    make_provider(
+        "Old CDMO",
+        types=("cdmo",),
+        last_verified_on=today - datetime.timedelta(days=800),
+        source="web",
+    )
+    make_provider("Never checked", types=("cro",), is_synthetic=True)
+    cro = fresh.types.get()
+    delivery = Stage.objects.get(slug="delivery")
+
+    def listed(query: str) -> set[str]:
+        return names_listed(admin_client.get(CHANGELIST + "?" + query))
+
+    assert listed(f"type={cro.pk}") == {"Fresh CRO", "Never checked"}
+    assert listed(f"stage={delivery.slug}") == {"Year-old CMO"}
+    assert listed("stage=discovery") == {"Fresh CRO"}
+    assert listed("status__exact=draft") == {"Year-old CMO"}
+    assert listed("hq=CH") == {"Fresh CRO"}
+    assert listed("is_synthetic__exact=1") == {"Never checked"}
+    assert listed("verified=6m") == {"Fresh CRO"}
+    assert listed("verified=1y") == {"Year-old CMO"}
+    assert listed("verified=older") == {"Old CDMO"}
+    assert listed("verified=never") == {"Never checked"}
+
+
+def test_filters_show_facet_counts(admin_client):
+    make_provider(types=("cro",))
+    make_provider(types=("cro",))
+    make_provider(types=("cmo",), status=Provider.Status.WITHDRAWN)
+    content = admin_client.get(CHANGELIST).content.decode()
+    assert "CRO (2)" in content
+    assert "Withdrawn (1)" in content
+    assert "Never (3)" in content
+
+
+def test_search_by_name_website_and_capability(admin_client):
+    make_provider(
+        "Helix Peptides", website="https://helix.example", services=(("peptide-manufacture", 2, 6),)
+    )
+    make_provider("Quarry Clinical", website="https://quarry.example")
+
+    def found(term: str) -> set[str]:
+        return names_listed(admin_client.get(CHANGELIST, {"q": term}))
+
+    assert found("helix") == {"Helix Peptides"}
+    assert found("quarry.example") == {"Quarry Clinical"}
+    assert found("Peptide manufacture") == {"Helix Peptides"}
+
+
+def edit_payload(provider: Provider, **changes) -> dict:
+    capability = Capability.objects.get(slug="process-development")
+    data = {
+        "name": provider.name,
+        "slug": provider.slug,
+        "status": provider.status,
+        "provider_types": [t.pk for t in provider.types.all()],
+        "hq_country": str(provider.hq_country),
+        "website": provider.website,
+        "summary": provider.summary,
+        "provider_industries": [i.pk for i in provider.industries.all()],
+        "provider_modalities": [],
+        "last_verified_on": "",
+        "source": provider.source,
+        "services-TOTAL_FORMS": "1",
+        "services-INITIAL_FORMS": "0",
+        "services-0-capability": capability.pk,
+        "services-0-first_phase": "3",
+        "services-0-last_phase": "5",
+        "services-0-note": "kilo lab",
+        "sites-TOTAL_FORMS": "1",
+        "sites-INITIAL_FORMS": "0",
+        "sites-0-name": "Visp plant",
+        "sites-0-city": "Visp",
+        "sites-0-country": "CH",
+        "sites-0-site_certifications": [Certification.objects.get(slug="eu-gmp").pk],
+    }
+    data.update(changes)
+    return data
+
+
+def test_one_screen_edit_saves_links_services_and_sites(client, curator):
+    provider = make_provider("Edit Me", types=("cro",))
+    url = reverse("admin:providers_provider_change", args=[provider.pk])
+    assert client.get(url).status_code == 200
+    response = client.post(
+        url,
+        edit_payload(
+            provider,
+            provider_types=[
+                t.pk for t in provider.types.model.objects.filter(slug__in=["cro", "cdmo"])
+            ],
+            last_verified_on="2026-11-01",
+            source="Site visit",
+        ),
+    )
+    assert response.status_code == 302, (
+        response.context["adminform"].errors if response.context else ""
+    )
+    provider.refresh_from_db()
+    assert set(provider.types.values_list("slug", flat=True)) == {"cro", "cdmo"}
+    service = provider.services.get()
+    assert (service.first_phase_id, service.last_phase_id, service.note) == (3, 5, "kilo lab")
+    site = provider.sites.get()
+    assert list(site.certifications.values_list("slug", flat=True)) == ["eu-gmp"]
+    # Derived columns follow at once; the verifier is the curator who set the date.
+    assert provider.phase_positions == [3, 4, 5]
+    assert "CH" in provider.countries
+    assert provider.verified_by == curator
+
+
+def test_service_outside_the_capability_range_is_refused(client, curator):
+    provider = make_provider("Range Check")
+    url = reverse("admin:providers_provider_change", args=[provider.pk])
+    response = client.post(url, edit_payload(provider, **{"services-0-first_phase": "1"}))
+    assert response.status_code == 200
+    assert "applies from" in response.content.decode()
+    assert not provider.services.exists()
+
+
+def test_verified_date_without_source_is_refused(client, curator):
+    provider = make_provider("No Source", source="")
+    url = reverse("admin:providers_provider_change", args=[provider.pk])
+    response = client.post(url, edit_payload(provider, last_verified_on="2026-11-01", source=""))
+    assert response.status_code == 200
+    assert "Say where the record was verified" in response.content.decode()
+
+
+def run_action(client, action: str, providers) -> object:
+    return client.post(
+        CHANGELIST,
+        {"action": action, "_selected_action": [p.pk for p in providers]},
+        follow=True,
+    )
+
+
+def test_bulk_publish_and_withdraw_record_history(client, curator):
+    drafts = [make_provider(status=Provider.Status.DRAFT) for _ in range(3)]
+    run_action(client, "publish", drafts)
+    assert Provider.objects.published().count() == 3
+    latest = Provider.history.filter(id=drafts[0].pk).first()
+    assert latest.status == "published" and latest.history_user == curator
+
+    run_action(client, "withdraw", drafts[:2])
+    assert list(Provider.objects.published()) == [drafts[2]]
+
+
+def test_mark_verified_today_records_curator_and_date(client, curator):
+    providers = [make_provider(source="https://example.com/a"), make_provider(source="Call notes")]
+    response = run_action(client, "mark_verified_today", providers)
+    assert "Marked 2 provider(s) verified" in response.content.decode()
+    for provider in providers:
+        provider.refresh_from_db()
+        assert provider.last_verified_on == timezone.localdate()
+        assert provider.verified_by == curator
+
+
+def test_mark_verified_refuses_rows_without_source_and_writes_nothing(client, curator):
+    with_source = make_provider("Has Source", source="https://example.com")
+    without = make_provider("Lacks Source", source="")
+    response = run_action(client, "mark_verified_today", [with_source, without])
+    text = response.content.decode()
+    assert "Nothing was marked verified" in text and "Lacks Source" in text
+    with_source.refresh_from_db()
+    assert with_source.last_verified_on is None and with_source.verified_by is None
+
+
+def test_only_superusers_delete_providers(client, curator, admin_user):
+    provider = make_provider("Keep Me")
+    actions = client.get(CHANGELIST).context["action_form"].fields["action"].choices
+    assert "delete_selected" not in {value for value, _ in actions}
+    delete_url = reverse("admin:providers_provider_delete", args=[provider.pk])
+    assert client.post(delete_url, {"post": "yes"}).status_code == 403
+    assert Provider.objects.filter(pk=provider.pk).exists()
+
+    client.force_login(admin_user)
+    assert client.post(delete_url, {"post": "yes"}).status_code == 302
+    assert not Provider.objects.filter(pk=provider.pk).exists()
+
+
+def test_catalogue_entry_in_use_cannot_be_deleted_and_admin_says_why(client, curator):
+    make_provider("Uses It", services=(("peptide-manufacture", 2, 6),))
+    capability = Capability.objects.get(slug="peptide-manufacture")
+    url = reverse("admin:providers_capability_delete", args=[capability.pk])
+    response = client.get(url, follow=True)
+    text = response.content.decode()
+    assert "cannot be deleted" in text and "Uses It" in text
+    client.post(url, {"post": "yes"})
+    assert Capability.objects.filter(pk=capability.pk).exists()
+
+    unused = Capability.objects.get(slug="softgel")
+    response = client.post(
+        reverse("admin:providers_capability_delete", args=[unused.pk]), {"post": "yes"}
+    )
+    assert response.status_code == 302
+    assert not Capability.objects.filter(pk=unused.pk).exists()
+
+
+def test_curators_manage_catalogue_but_only_read_stages_and_phases(client, curator, admin_user):
+    add = client.post(
+        reverse("admin:providers_modality_add"),
+        {
+            "name": "Radiopharmaceutical",
+            "slug": "radiopharmaceutical",
+            "position": 20,
+            "description": "",
+        },
+    )
+    assert add.status_code == 302
+    phase = Phase.objects.get(position=3)
+    url = reverse("admin:lifecycle_phase_change", args=[phase.pk])
+    assert client.get(url).status_code == 200  # view only
+    payload = {
+        "stage": phase.stage_id,
+        "slug": phase.slug,
+        "name": "Renamed",
+        "short_name": phase.short_name,
+        "position": phase.position,
+        "description": phase.description,
+    }
+    assert client.post(url, payload).status_code == 403
+    client.force_login(admin_user)
+    assert client.post(url, payload).status_code == 302
+    phase.refresh_from_db()
+    assert phase.name == "Renamed"
+
+
+def test_drafts_and_withdrawn_never_reach_buyers(client):
+    published = make_provider("Visible Co", slug="visible-co")
+    make_provider("Draft Co", slug="draft-co", status=Provider.Status.DRAFT)
+    make_provider("Gone Co", slug="gone-co", status=Provider.Status.WITHDRAWN)
+    assert list(Provider.objects.published()) == [published]
+    listing = client.get("/providers/").content.decode()
+    assert "Visible Co" in listing
+    assert "Draft Co" not in listing and "Gone Co" not in listing
+    assert client.get("/providers/visible-co/").status_code == 200
+    assert client.get("/providers/draft-co/").status_code == 404
+    assert client.get("/providers/gone-co/").status_code == 404
+
+
+def test_facet_counts_are_on_request_for_a_large_directory(client, curator, monkeypatch):
+    from providers.curation import workbench as provider_admin
+
+    for number in range(3):
+        make_provider(f"Big {number}", slug=f"big-{number}")
+    assert "(3)" in client.get(CHANGELIST).content.decode()  # small: counts always shown
+    monkeypatch.setattr(provider_admin, "FACETS_ALWAYS_UP_TO", 2)
+    html = client.get(CHANGELIST).content.decode()
+    assert "Show counts" in html and "(3)" not in html
+    assert "(3)" in client.get(CHANGELIST + "?_facets=True").content.decode()

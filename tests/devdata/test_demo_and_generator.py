@@ -1,0 +1,103 @@
+import pytest
+from django.core.management import call_command
+
+from providers.devdata import demo as demo_data
+from providers.models import Provider, Service, Site
+from providers.devdata.synthetic import generate
+from tests.factories import make_provider
+
+pytestmark = pytest.mark.django_db
+
+
+def snapshot():
+    return (
+        list(
+            Provider.objects.order_by("slug").values_list(
+                "slug",
+                "name",
+                "status",
+                "website",
+                "hq_country",
+                "phase_positions",
+                "type_ids",
+                "modality_ids",
+                "countries",
+                "updated_at",
+            )
+        ),
+        sorted(
+            Service.objects.values_list(
+                "provider__slug", "capability__slug", "first_phase_id", "last_phase_id"
+            )
+        ),
+        sorted(Site.objects.values_list("provider__slug", "name", "city", "country")),
+        Provider.history.count(),
+    )
+
+
+def test_load_demo_loads_sixty_plus_published_providers_marked_as_demo(capsys):
+    call_command("load_demo")
+    providers = Provider.objects.filter(is_synthetic=False)
+    assert providers.count() == len(demo_data.PROVIDERS) >= 60
+    assert set(providers.values_list("status", flat=True)) == {"published"}
+    assert all(
+        "demo data compiled from public company information" in provider.source.lower()
+        for provider in providers
+    )
+    assert all(provider.phase_positions for provider in providers)
+    countries = set(providers.values_list("hq_country", flat=True))
+    assert {"US", "CN", "IN", "DE"} <= countries
+    assert providers.filter(industry_ids__len__gt=0, industries__slug="agrochemical").exists()
+
+
+def test_load_demo_twice_changes_nothing(capsys):
+    call_command("load_demo")
+    before = snapshot()
+    capsys.readouterr()
+    call_command("load_demo")
+    assert snapshot() == before
+    assert "0 created, 0 updated" in capsys.readouterr().out
+
+
+def test_load_demo_repairs_a_demo_record_a_curator_broke():
+    call_command("load_demo")
+    lonza = Provider.objects.get(slug="lonza")
+    lonza.services.all().delete()
+    call_command("load_demo")
+    lonza.refresh_from_db()
+    assert lonza.services.exists() and lonza.phase_positions
+
+
+def test_generator_is_deterministic_for_a_seed():
+    generate(60, seed=7)
+    first = snapshot()[1:3]
+    generate(60, seed=7)
+    assert snapshot()[1:3] == first
+    generate(60, seed=8)
+    assert snapshot()[1:3] != first
+
+
+def test_generator_marks_synthetic_records_and_leaves_curated_ones_alone():
+    curated = make_provider("Curated Ltd", slug="curated")
+    assert generate(200, seed=1) == 200
+    synthetic = Provider.objects.filter(is_synthetic=True)
+    assert synthetic.count() == 200
+    assert all(
+        "synthetic" in source.lower() for source in synthetic.values_list("source", flat=True)
+    )
+    assert Provider.objects.filter(pk=curated.pk, is_synthetic=False).exists()
+    generate(10, seed=1)
+    assert Provider.objects.filter(is_synthetic=True).count() == 10
+
+
+def test_generator_spread_looks_like_a_real_directory():
+    generate(400, seed=3)
+    providers = Provider.objects.filter(is_synthetic=True)
+    assert providers.filter(status="published").count() > 300
+    assert providers.filter(type_ids__len=2).exists()  # several types
+    assert len({c for row in providers.values_list("countries", flat=True) for c in row}) > 10
+    assert providers.filter(certification_ids__len__gt=0).count() > 100
+    assert all(row for row in providers.values_list("phase_positions", flat=True))
+    # Services respect their capability's phase range.
+    for service in Service.objects.select_related("capability"):
+        assert service.capability.allows(service.first_phase_id, service.last_phase_id)

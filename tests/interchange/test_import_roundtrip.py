@@ -1,0 +1,297 @@
+"""Export -> import reproduces the directory exactly; re-importing changes nothing; exports are
+safe to open in a spreadsheet."""
+
+import csv
+import io
+
+import pytest
+from django.contrib.auth.models import User
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from providers.interchange.importing import apply_plan, plan_import
+from providers.interchange.records import ReferenceLookup, load_records
+from providers.models import Provider, Service, Site
+from tests.factories import make_provider
+
+pytestmark = pytest.mark.django_db
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def rich_directory() -> None:
+    """Providers that use every column and every character the format must carry."""
+    tricky = make_provider(
+        '=HYPERLINK("http://evil.example","click")',
+        slug="tricky",
+        types=("cro", "cdmo"),
+        modalities=("small-molecule", "peptide"),
+        industries=("pharmaceutical", "agrochemical"),
+        services=(("process-development", 2, 7), ("phase-1-unit", 3, 3)),
+        sites=(
+            {
+                "name": "Plant | A; B \\ C",
+                "city": "Zürich",
+                "country": "CH",
+                "certifications": ("eu-gmp", "glp"),
+            },
+            {"name": "@Second site", "city": "", "country": "CN"},
+        ),
+        summary="-20 °C storage;\nsecond line, with 'quotes' and \"double\" ones. 中文",
+        website="https://tricky.example/path?a=1",
+        last_verified_on="2026-06-30",
+        source="+41 call; notes: see file | folder",
+        status=Provider.Status.WITHDRAWN,
+        is_synthetic=True,
+        hq_country="CH",
+    )
+    service = tricky.services.get(capability__slug="process-development")
+    service.note = "runs: phase-1 to phase-3; | piped \\ slashed"
+    service.save()
+    make_provider("'Quoted name", slug="quoted", types=("cmo",), status=Provider.Status.DRAFT)
+    make_provider("Plain Ltd", slug="plain", types=("cmo",), industries=(), website="")
+
+
+def snapshot() -> dict:
+    catalogue = ReferenceLookup.load()
+    records = load_records(list(Provider.objects.values_list("pk", flat=True)), catalogue)
+    return {record.slug: record for record in records.values()}
+
+
+def history_rows() -> int:
+    return (
+        sum(model.history.count() for model in (Provider, Service, Site))
+        + Provider.history.model.types.model.objects.count()
+        + Site.history.model.certifications.model.objects.count()
+    )
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_export_then_import_into_an_empty_directory_reproduces_it(admin_client, admin_user, kind):
+    rich_directory()
+    before = snapshot()
+    response = admin_client.get(reverse("admin:providers_provider_export", args=[kind]))
+    assert response.status_code == 200
+    data = b"".join(response.streaming_content) if response.streaming else response.content
+
+    Provider.objects.all().delete()
+    plan = plan_import(data, f"directory.{kind}")
+    assert plan.ok, (plan.file_errors, plan.errors)
+    assert plan.counts == {"create": 3, "update": 0, "unchanged": 0}
+    apply_plan(plan, user=admin_user)
+    assert snapshot() == before
+    # Derived columns are rebuilt for the imported providers too.
+    tricky = Provider.objects.get(slug="tricky")
+    assert tricky.phase_positions == [2, 3, 4, 5, 6, 7]
+    assert tricky.countries == ["CH", "CN"]
+
+
+def test_reimporting_the_same_file_changes_nothing_not_even_history(admin_user):
+    rich_directory()
+    response_data = io.StringIO()
+    from providers.interchange.records import iter_records
+    from providers.interchange.writing import write_csv
+
+    catalogue = ReferenceLookup.load()
+    write_csv(
+        iter_records(Provider.objects.values_list("pk", flat=True), catalogue),
+        catalogue,
+        response_data,
+    )
+    data = response_data.getvalue().encode()
+    before, history_before = snapshot(), history_rows()
+    plan = plan_import(data, "again.csv")
+    assert plan.counts == {"create": 0, "update": 0, "unchanged": 3}
+    apply_plan(plan, user=admin_user)
+    assert snapshot() == before
+    assert history_rows() == history_before
+
+
+def test_importing_a_new_file_twice_writes_once(admin_user):
+    data = (
+        b"slug,name,types,hq_country,website,summary,industries,modalities,services,sites,status,"
+        b"last_verified_on,source,is_synthetic\n"
+        b"omega,Omega,cro,FR,https://omega.example,Hi,biotech,mrna,"
+        b'"mrna-lnp: preclinical to phase-3","Lyon site | Lyon | FR | gcp",published,2026-02-02,'
+        b"Web,no\n"
+    )
+    apply_plan(plan_import(data, "a.csv"), user=admin_user)
+    first, history_first = snapshot(), history_rows()
+    second = plan_import(data, "a.csv")
+    assert second.counts == {"create": 0, "update": 0, "unchanged": 1}
+    apply_plan(second, user=admin_user)
+    assert snapshot() == first
+    assert history_rows() == history_first
+
+
+def test_export_follows_the_changelist_filters_and_search(admin_client):
+    make_provider("Draft One", status=Provider.Status.DRAFT)
+    make_provider("Published One")
+    make_provider("Published Two")
+    url = reverse("admin:providers_provider_export", args=["csv"])
+    rows = list(
+        csv.reader(
+            io.StringIO(
+                b"".join(admin_client.get(url + "?status__exact=draft").streaming_content).decode(
+                    "utf-8-sig"
+                )
+            )
+        )
+    )
+    assert [row[1] for row in rows[1:]] == ["Draft One"]
+    rows = list(
+        csv.reader(
+            io.StringIO(
+                b"".join(admin_client.get(url + "?q=two").streaming_content).decode("utf-8-sig")
+            )
+        )
+    )
+    assert [row[1] for row in rows[1:]] == ["Published Two"]
+    everything = list(
+        csv.reader(
+            io.StringIO(b"".join(admin_client.get(url).streaming_content).decode("utf-8-sig"))
+        )
+    )
+    assert len(everything) == 4
+
+
+def test_csv_export_cannot_inject_formulas(admin_client):
+    rich_directory()
+    response = admin_client.get(reverse("admin:providers_provider_export", args=["csv"]))
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
+    cells = [cell for row in rows for cell in row]
+    assert not [cell for cell in cells if cell.startswith(FORMULA_STARTS)]
+    tricky = next(row for row in rows if row[0] == "tricky")
+    assert tricky[1].startswith("'=HYPERLINK")
+    assert tricky[5].startswith("'-20")
+
+
+def test_xlsx_export_holds_text_never_formulas(admin_client):
+    rich_directory()
+    response = admin_client.get(reverse("admin:providers_provider_export", args=["xlsx"]))
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    cells = [cell for row in sheet.iter_rows() for cell in row if cell.value is not None]
+    assert all(cell.data_type == "s" for cell in cells)
+    assert not [cell for cell in cells if str(cell.value).startswith(FORMULA_STARTS)]
+
+
+def test_curators_can_export_and_non_staff_cannot(client, curator):
+    make_provider("Exported")
+    url = reverse("admin:providers_provider_export", args=["csv"])
+    assert client.get(url).status_code == 200
+    client.logout()
+    client.force_login(User.objects.create_user("buyer", password="pw-buyer-123"))
+    assert client.get(url).status_code == 302  # to the admin login
+
+
+@pytest.mark.parametrize("name", ["providers-example.csv", "providers-example.xlsx"])
+def test_the_documented_example_files_import_cleanly(name, admin_user):
+    from django.conf import settings
+
+    data = (settings.BASE_DIR / "docs" / "examples" / name).read_bytes()
+    plan = plan_import(data, name)
+    assert plan.ok, (plan.file_errors, plan.errors)
+    assert plan.counts["create"] == 3
+    apply_plan(plan, user=admin_user)
+    alpine = Provider.objects.get(slug="alpine-process-chemistry")
+    assert alpine.services.get(capability__slug="process-development").note == (
+        "from gram to tonne scale"
+    )
+    assert Provider.objects.filter(slug="plains-agro-formulation").exists()
+
+
+def test_imported_providers_have_history_that_restores(admin_client, admin_user):
+    from providers.curation import history
+
+    data = (
+        b"slug,name,types,hq_country,website,summary,industries,modalities,services,sites,status,"
+        b"last_verified_on,source,is_synthetic\n"
+        b'sigma,Sigma,cro; cdmo,FR,,,biotech,mrna,"mrna-lnp: preclinical to phase-3",'
+        b'"Lyon site | Lyon | FR | gcp",published,,,no\n'
+    )
+    apply_plan(plan_import(data, "a.csv"), user=admin_user)
+    sigma = Provider.objects.get(slug="sigma")
+    imported = sigma.history.get()
+    assert imported.history_user == admin_user and imported.history_change_reason == (
+        "Imported from a.csv"
+    )
+    before = snapshot()["sigma"]
+    record, _ = history.record_as_of(sigma.pk, imported.history_date, ReferenceLookup.load())
+    assert record == before
+
+    sigma.services.all().delete()
+    sigma.types.set([])
+    sigma.sites.get().certifications.set([])
+    url = reverse(
+        "admin:providers_provider_restore", args=[sigma.pk, "provider", imported.history_id]
+    )
+    assert admin_client.post(url).status_code == 302
+    assert snapshot()["sigma"] == before
+
+
+def test_an_update_row_replaces_links_services_and_sites_and_is_recorded(admin_user):
+    from providers.curation import history
+
+    provider = make_provider(
+        "Kappa",
+        slug="kappa",
+        types=("cro",),
+        modalities=("peptide",),
+        services=(("process-development", 2, 5), ("glp-toxicology", 2, 3)),
+        sites=(
+            {"name": "Old site", "city": "Leeds", "country": "GB", "certifications": ("glp",)},
+            {"name": "kept site", "city": "York", "country": "GB", "certifications": ("gcp",)},
+            {"name": "Same site", "city": "Hull", "country": "GB", "certifications": ("glp",)},
+        ),
+    )
+    from django.utils import timezone
+
+    before_import = timezone.now()
+    unchanged_site = provider.sites.get(name="Same site")
+    unchanged_site_history = unchanged_site.history.count()
+    data = (
+        b"slug,name,types,hq_country,website,summary,industries,modalities,services,sites,status,"
+        b"last_verified_on,source,is_synthetic\n"
+        b"kappa,Kappa Two,cro; cmo,GB,,New summary,pharmaceutical,,"
+        b'"process-development: phase-1 to phase-3 | new note; oral-solid-dose: phase-1",'
+        b'"Kept Site | York | GB | gcp, glp; Same site | Hull | GB | glp; New site | Cork | IE",'
+        b"published,2026-01-02,Web,no\n"
+    )
+    plan = plan_import(data, "update.csv")
+    assert plan.counts["update"] == 1
+    assert set(plan.rows[0].changes) == {
+        "name",
+        "types",
+        "summary",
+        "modalities",
+        "services",
+        "sites",
+        "last_verified_on",
+        "source",
+    }
+    apply_plan(plan, user=admin_user)
+    after = snapshot()["kappa"]
+    assert after == plan.rows[0].record
+    provider.refresh_from_db()
+    assert provider.verified_by == admin_user
+    assert provider.phase_positions == [3, 4, 5]
+    assert sorted(provider.countries) == ["GB", "IE"]
+    # Untouched rows keep their identity and history; changed ones get exactly one new row each.
+    assert unchanged_site.history.count() == unchanged_site_history
+    assert provider.sites.get(name="Kept Site").history.first().history_type == "~"
+    assert Service.history.filter(provider_id=provider.pk, history_type="-").count() == 1
+    latest = provider.history.first()
+    assert (
+        latest.history_user == admin_user
+        and latest.history_change_reason == "Imported from update.csv"
+    )
+    catalogue = ReferenceLookup.load()
+    assert history.record_as_of(provider.pk, latest.history_date, catalogue)[0] == after
+    # The version before the import can still be rebuilt exactly.
+    old, _ = history.record_as_of(provider.pk, before_import, catalogue)
+    assert old.name == "Kappa" and {s.name for s in old.sites} == {
+        "Old site",
+        "kept site",
+        "Same site",
+    }
