@@ -20,6 +20,7 @@ from simple_history.models import HistoricalRecords
 
 from lifecycle.coverage import range_label
 from lifecycle.models import Phase, Stage
+from providers.changes import ChangeIdentified
 
 SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 COUNTRY_PATTERN = r"^[A-Z]{2}$"
@@ -329,6 +330,7 @@ class Provider(models.Model):
 
     objects = ProviderQuerySet.as_manager()
     history = HistoricalRecords(
+        bases=[ChangeIdentified],
         m2m_fields=[types, industries, modalities],
         excluded_fields=[*DERIVED_ARRAY_FIELDS, "search_document", "updated_at"],
     )
@@ -396,7 +398,7 @@ class Service(models.Model):
         Phase, to_field="position", on_delete=models.PROTECT, related_name="+"
     )
     note = models.CharField(max_length=300, blank=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[ChangeIdentified])
 
     class Meta:
         ordering = ["first_phase", "capability__name"]
@@ -447,7 +449,7 @@ class Site(models.Model):
     certifications = models.ManyToManyField(
         Certification, related_name="sites", blank=True, through=SiteCertificationLink
     )
-    history = HistoricalRecords(m2m_fields=[certifications])
+    history = HistoricalRecords(bases=[ChangeIdentified], m2m_fields=[certifications])
 
     class Meta:
         ordering = ["country", "city", "name"]

@@ -27,7 +27,15 @@ M2M_COLUMNS = {
     "modalities": "modality_id",
     "certifications": "certification_id",
 }
-SKIP = {"id", "provider", "history_id", "history_date", "history_user", "history_type"}
+SKIP = {
+    "id",
+    "provider",
+    "history_id",
+    "history_date",
+    "history_user",
+    "history_type",
+    "change_id",
+}
 
 
 @dataclass
@@ -47,34 +55,32 @@ class Entry:
     label: str
     reason: str
     changes: list[Change] = field(default_factory=list)
-    # Rows written by one save (the provider, then its services and sites) form one change;
-    # restoring it means restoring to the newest row of that change.
+    # Rows written by one request, import or command share a change identifier and form one
+    # change; restoring it means restoring to the newest row of that change. Rows without
+    # one (recorded before identifiers existed) stand alone.
+    change_id: object = None
     first_of_change: bool = True
     is_current: bool = False
     restore_kind: str = ""
     restore_id: int = 0
 
 
-# History rows by the same person this close together come from one save.
-SAME_CHANGE = datetime.timedelta(seconds=5)
-
-
 def group_into_changes(entries: list[Entry]) -> list[Entry]:
-    """Mark which entries (newest first) belong together and where each change restores to."""
-    groups: list[list[Entry]] = []
+    """Put the entries (newest first) of each change together, newest change first, and
+    mark where each change restores to (its newest row)."""
+    groups: dict[object, list[Entry]] = {}
     for entry in entries:
-        latest = groups[-1][-1] if groups else None
-        if latest and latest.user == entry.user and latest.when - entry.when <= SAME_CHANGE:
-            groups[-1].append(entry)
-        else:
-            groups.append([entry])
-    for number, group in enumerate(groups):
+        key = entry.change_id if entry.change_id is not None else ("alone", entry.history_id)
+        groups.setdefault(key, []).append(entry)
+    ordered: list[Entry] = []
+    for number, group in enumerate(groups.values()):
         newest = group[0]
         for position, entry in enumerate(group):
             entry.first_of_change = position == 0
             entry.is_current = number == 0
             entry.restore_kind, entry.restore_id = newest.kind, newest.history_id
-    return entries
+            ordered.append(entry)
+    return ordered
 
 
 def _history_rows(kind: str, provider_id: int):
@@ -178,6 +184,7 @@ def timeline(provider: Provider, catalogue: ReferenceLookup | None = None) -> li
                     label=f"{kind.capitalize()}: {label}",
                     reason=row.history_change_reason or "",
                     changes=changes,
+                    change_id=row.change_id,
                 )
             )
     entries.sort(key=lambda entry: (entry.when, entry.history_id), reverse=True)

@@ -20,6 +20,7 @@ from django.db import connection, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from providers.changes import change, current_change_id
 from providers.derived import analyze_provider_tables, deferred_refresh, refresh_derived
 from providers.interchange.format import COLUMNS, InterchangeError, ProviderRecord
 from providers.interchange.parsing import CellError, RowParser, check_header, new_slug
@@ -243,7 +244,7 @@ def apply_plan(plan: ImportPlan, *, user=None, reason: str = "", progress: Progr
     reason = reason or f"Imported from {plan.filename}"
     creates = [row.record for row in plan.rows if row.action == CREATE]
     updates = [row for row in plan.rows if row.action == UPDATE]
-    with transaction.atomic(), deferred_refresh():
+    with change(), transaction.atomic(), deferred_refresh():
         now = timezone.now()
         for chunk in _chunks(creates, 1000):
             create_providers(chunk, lookup, user=user, reason=reason, when=now)
@@ -316,7 +317,12 @@ def create_providers(
     SiteCertificationLink.objects.bulk_create(site_certs, batch_size=2000)
     refresh_derived([provider.pk for provider in providers])
 
-    history = {"default_user": user, "default_change_reason": reason, "default_date": when}
+    history = {
+        "default_user": user,
+        "default_change_reason": reason,
+        "default_date": when,
+        "custom_historical_attrs": {"change_id": current_change_id()},
+    }
     provider_history = Provider.history.bulk_history_create(providers, **history)
     Service.history.bulk_history_create(services, batch_size=2000, **history)
     site_history = Site.history.bulk_history_create(sites, batch_size=2000, **history)
@@ -368,6 +374,7 @@ def _history(model, instances: list, history_type: str, *, user, reason: str, wh
             history_user=user,
             history_change_reason=reason,
             history_type=history_type,
+            change_id=current_change_id(),
             **{f.attname: getattr(instance, f.attname) for f in history_model.tracked_fields},
         )
         for instance in instances
@@ -574,11 +581,12 @@ def sync_provider(
     """Make one provider match ``record`` (used to restore from history); return what changed."""
     changes = record.changed_columns(current)
     if changes:
-        update_providers(
-            [(provider, record, current)],
-            lookup,
-            user=user,
-            reason=reason,
-            verified_by=verified_by,
-        )
+        with change():
+            update_providers(
+                [(provider, record, current)],
+                lookup,
+                user=user,
+                reason=reason,
+                verified_by=verified_by,
+            )
     return changes

@@ -151,27 +151,115 @@ def test_a_version_of_another_provider_cannot_be_restored_onto_this_one(client, 
 
 def test_rows_saved_together_form_one_change_that_restores_as_a_whole():
     import datetime
+    import uuid
 
     from providers.curation.history import Entry, group_into_changes
 
     t = datetime.datetime(2026, 11, 25, 12, 0, 0, tzinfo=datetime.UTC)
+    later, earlier, other = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
 
-    def entry(kind, history_id, seconds, user="cora"):
+    def entry(kind, history_id, seconds, change_id):
         return Entry(
-            kind, history_id, t + datetime.timedelta(seconds=seconds), user, "changed", kind, ""
+            kind,
+            history_id,
+            t + datetime.timedelta(seconds=seconds),
+            "cora",
+            "changed",
+            kind,
+            "",
+            change_id=change_id,
         )
 
     newest_first = [
-        entry("site", 9, 62),  # one later save: provider, service and site rows
-        entry("service", 8, 61.5),
-        entry("provider", 7, 61),
-        entry("service", 5, 1),  # an earlier save by the same curator
-        entry("provider", 4, 0),
-        entry("provider", 2, -600, user="ben"),  # someone else, long before
+        entry("site", 9, 2, later),  # one save: provider, service and site rows
+        entry("service", 8, 1.5, later),
+        entry("provider", 7, 1, later),
+        entry("service", 5, 0.5, earlier),  # a save by the same curator a moment before
+        entry("provider", 4, 0, earlier),
+        entry("provider", 2, -600, None),  # recorded before change identifiers: alone
+        entry("provider", 1, -700, other),
     ]
     grouped = group_into_changes(newest_first)
-    assert [e.first_of_change for e in grouped] == [True, False, False, True, False, True]
-    assert [e.is_current for e in grouped] == [True, True, True, False, False, False]
+    assert [e.first_of_change for e in grouped] == [True, False, False, True, False, True, True]
+    assert [e.is_current for e in grouped] == [True, True, True] + [False] * 4
     # Restoring the earlier save goes to its newest row (the service), not half of it.
     assert (grouped[4].restore_kind, grouped[4].restore_id) == ("service", 5)
     assert (grouped[3].restore_kind, grouped[3].restore_id) == ("service", 5)
+
+
+def test_each_request_is_one_change_however_close_in_time(client, curator):
+    """Two quick saves by one curator are two changes; one save with inlines is one."""
+    provider = make_provider("Quick", services=(("process-development", 2, 5),))
+    change_url = reverse("admin:providers_provider_change", args=[provider.pk])
+    service = provider.services.get()
+
+    def post(name: str, last_phase: int) -> None:
+        data = {
+            "name": name,
+            "slug": provider.slug,
+            "status": "published",
+            "provider_types": [t.pk for t in provider.types.all()],
+            "hq_country": "US",
+            "services-TOTAL_FORMS": "2",
+            "services-INITIAL_FORMS": "1",
+            "services-0-id": service.pk,
+            "services-0-provider": provider.pk,
+            "services-0-capability": service.capability_id,
+            "services-0-first_phase": 2,
+            "services-0-last_phase": last_phase,
+            "sites-TOTAL_FORMS": "0",
+            "sites-INITIAL_FORMS": "0",
+        }
+        response = client.post(change_url, data)
+        assert response.status_code == 302, response.context["adminform"].form.errors
+
+    post("Quick Renamed", 6)  # provider and service change in one save
+    post("Quick Again", 7)  # the same curator, within the same second
+    ids = list(provider.history.order_by("-history_date").values_list("change_id", flat=True)[:2])
+    service_ids = list(
+        service.history.order_by("-history_date").values_list("change_id", flat=True)[:2]
+    )
+    assert ids[0] != ids[1] and service_ids == ids  # each save: provider + service together
+    timeline = client.get(reverse("admin:providers_provider_history", args=[provider.pk])).context[
+        "timeline"
+    ]
+    latest, previous = timeline[:2], timeline[2:4]
+    assert [entry.first_of_change for entry in timeline[:4]] == [True, False, True, False]
+    assert all(entry.is_current for entry in latest)
+    assert not any(entry.is_current for entry in previous)
+    assert {entry.kind for entry in previous} == {"provider", "service"}
+
+
+def test_an_import_is_one_change(client, curator):
+    from providers.interchange.format import COLUMNS
+    from providers.interchange.importing import apply_plan, plan_import
+
+    def row(**cells) -> str:
+        return ",".join(cells.get(column, "") for column in COLUMNS)
+
+    data = "\r\n".join(
+        [
+            ",".join(COLUMNS),
+            row(
+                slug="imported-one",
+                name="Imported One",
+                types="cro",
+                hq_country="US",
+                status="published",
+                services="process-development: 2 to 3",
+            ),
+            row(
+                slug="imported-two",
+                name="Imported Two",
+                types="cdmo",
+                hq_country="DE",
+                status="draft",
+            ),
+        ]
+    ).encode()
+    apply_plan(plan_import(data, "two.csv"), user=curator)
+    change_ids = {
+        *Provider.history.values_list("change_id", flat=True),
+        *Service.history.values_list("change_id", flat=True),
+    }
+    assert len(change_ids) == 1 and None not in change_ids

@@ -2,8 +2,8 @@ import pytest
 from django.core.management import call_command
 
 from providers.devdata import demo as demo_data
-from providers.models import Provider, Service, Site
 from providers.devdata.synthetic import generate
+from providers.models import Provider, Service, Site
 from tests.factories import make_provider
 
 pytestmark = pytest.mark.django_db
