@@ -2,14 +2,14 @@
 list costs one query and no template work per card.
 
 A card is the same everywhere (directory, similar providers, shortlist), so it is built
-in one place, here, as escaped HTML: on a directory page the twenty cards were most of
-the rendering time when they went through template includes.
+in one place, here, with ``format_html`` (every value escaped by construction): on a
+directory page the twenty cards were most of the rendering time when they went through
+template includes.
 """
 
-from html import escape  # the standard one: these loops escape thousands of strings a page
-
 from django.urls import reverse
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 
 from lifecycle.coverage import coverage_label
 from providers.directory.index import DirectoryCatalogue
@@ -44,27 +44,41 @@ def shortlist_button(
 ) -> SafeString:
     """The add/remove form; a plain POST without JavaScript, an htmx swap with it."""
     directory_url = directory_url or reverse("providers:directory")
-    url = escape(f"{directory_url}{slug}/shortlist/")
-    name = escape(name)
+    url = f"{directory_url}{slug}/shortlist/"
     if shortlisted:
         action = "remove"
-        button = (
+        button = format_html(
             '<button type="submit" class="secondary" aria-pressed="true">Shortlisted'
-            f'<span class="visually-hidden">: remove {name}</span></button>'
+            '<span class="visually-hidden">: remove {}</span></button>',
+            name,
         )
     else:
         action = "add"
-        button = (
+        button = format_html(
             '<button type="submit" class="secondary" aria-pressed="false">Add'
-            f'<span class="visually-hidden"> {name}</span> to shortlist</button>'
+            '<span class="visually-hidden"> {}</span> to shortlist</button>',
+            name,
         )
-    return mark_safe(  # every piece is escaped
-        f'<form class="shortlist-form" id="shortlist-{escape(slug)}" method="post" '
-        f'action="{url}" hx-post="{url}" hx-target="this" hx-swap="outerHTML">'
-        f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(csrf_token)}">'
-        f'<input type="hidden" name="next" value="{escape(next_url)}">'
-        f'<input type="hidden" name="action" value="{action}">{button}</form>'
+    return format_html(
+        '<form class="shortlist-form" id="shortlist-{}" method="post" action="{}" '
+        'hx-post="{}" hx-target="this" hx-swap="outerHTML">'
+        '<input type="hidden" name="csrfmiddlewaretoken" value="{}">'
+        '<input type="hidden" name="next" value="{}">'
+        '<input type="hidden" name="action" value="{}">{}</form>',
+        slug,
+        url,
+        url,
+        csrf_token,
+        next_url,
+        action,
+        button,
     )
+
+
+CARD = (
+    '<li class="result"><div class="result-head"><h3><a href="{}">{}</a></h3>{}</div>'
+    '<p class="meta">{} <span>HQ: {}</span> <span class="muted">Verified {}</span></p>{}{}</li>'
+)
 
 
 def card_html(
@@ -76,33 +90,35 @@ def card_html(
     next_url: str,
     directory_url: str,
     preferred: frozenset[str] = frozenset(),
-) -> str:
+) -> SafeString:
     types = [catalogue.types[pk] for pk in row.type_ids if pk in catalogue.types]
     capabilities = [
         catalogue.capabilities[pk] for pk in row.capability_ids if pk in catalogue.capabilities
     ]
     if preferred:  # capabilities the buyer filtered on first, then catalogue order
         capabilities.sort(key=lambda capability: capability.slug not in preferred)
-    shown = ", ".join(escape(capability.name) for capability in capabilities[:TOP_CAPABILITIES])
-    more = len(capabilities) - TOP_CAPABILITIES
-    if more > 0:
-        shown += f' <span class="muted">+{more} more</span>'
+    shown = ""
+    if capabilities:
+        more = len(capabilities) - TOP_CAPABILITIES
+        shown = format_html(
+            '<p class="capabilities">{}{}</p>',
+            ", ".join(capability.name for capability in capabilities[:TOP_CAPABILITIES]),
+            format_html(' <span class="muted">+{} more</span>', more) if more > 0 else "",
+        )
     label = coverage_label(row.phase_positions, catalogue.phase_by_position)
-    tags = "".join(
-        f'<abbr class="tag" title="{escape(kind.name)}">{escape(kind.code)}</abbr>'
-        for kind in types
+    tags = format_html_join(
+        "", '<abbr class="tag" title="{}">{}</abbr>', ((kind.name, kind.code) for kind in types)
     )
-    url = escape(f"{directory_url}{row.slug}/")
-    button = shortlist_button(row.slug, row.name, shortlisted, csrf_token, next_url, directory_url)
-    return (
-        '<li class="result"><div class="result-head">'
-        f'<h3><a href="{url}">{escape(row.name)}</a></h3>'
-        f"{button}</div>"
-        f'<p class="meta">{tags} <span>HQ: {escape(country_name(row.hq_country, catalogue))}'
-        f'</span> <span class="muted">Verified {verified_label(row.last_verified_on)}</span></p>'
-        f"{strip_html(tuple(row.phase_positions), label, catalogue)}"
-        + (f'<p class="capabilities">{shown}</p>' if capabilities else "")
-        + "</li>"
+    return format_html(
+        CARD,
+        f"{directory_url}{row.slug}/",
+        row.name,
+        shortlist_button(row.slug, row.name, shortlisted, csrf_token, next_url, directory_url),
+        tags,
+        country_name(row.hq_country, catalogue),
+        verified_label(row.last_verified_on),
+        strip_html(tuple(row.phase_positions), label, catalogue),
+        shown,
     )
 
 
@@ -116,17 +132,21 @@ def card_list(rows: list[CardRow], catalogue: DirectoryCatalogue, request, prefe
     token = get_token(request)
     next_url = request.get_full_path()
     directory_url = reverse("providers:directory")
-    return mark_safe(  # card_html escapes every value
-        "".join(
-            card_html(
-                row,
-                catalogue,
-                shortlisted=row.id in chosen,
-                csrf_token=token,
-                next_url=next_url,
-                directory_url=directory_url,
-                preferred=preferred,
+    return format_html_join(
+        "",
+        "{}",
+        (
+            (
+                card_html(
+                    row,
+                    catalogue,
+                    shortlisted=row.id in chosen,
+                    csrf_token=token,
+                    next_url=next_url,
+                    directory_url=directory_url,
+                    preferred=preferred,
+                ),
             )
             for row in rows
-        )
+        ),
     )

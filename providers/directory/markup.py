@@ -2,64 +2,74 @@
 
 A page shows about 160 filter options and 20 coverage strips; rendered through template
 tags they cost more than everything else in the request together. Their markup is fixed
-per option (escaped once, when the index is built) and only the count, the checked state
-and the "would give nothing" mark change per request, so they are joined here as strings.
-The surrounding structure stays in the templates.
+per option (escaped once and cached) and only the count, the checked state and the "would
+give nothing" mark change per request, so they are built here with ``format_html`` and
+``format_html_join`` (escaping by construction). The surrounding structure stays in the
+templates.
 """
 
 from functools import lru_cache
-from html import escape  # the standard one: these loops escape thousands of strings a page
 
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 from providers.directory.index import DirectoryCatalogue, Option
 
+# Escaping by construction: every piece goes through format_html / format_html_join, and
+# the fixed parts of an option (escaped once, cached) are SafeStrings that pass through.
+OPTION = (
+    '<div class="option{}">{}{}>{}<span class="count">{}'
+    '<span class="visually-hidden"> {}</span></span></label></div>'
+)
+
+# Fixed literals (nothing interpolated), safe as written.
+SERVED_CELL = mark_safe('<td class="on"><span aria-hidden="true">●</span></td>')
+EMPTY_CELL = mark_safe("<td></td>")
+
 
 @lru_cache(maxsize=4096)
-def option_parts(name: str, option: Option) -> tuple[str, str]:
-    """The fixed, escaped markup of one option, around the parts that change per request."""
-    element_id = escape(f"f-{name}-{option.key}")
-    title = f' title="{escape(option.description)}"' if option.description else ""
+def option_parts(name: str, option: Option) -> tuple[SafeString, SafeString]:
+    """The fixed markup of one option: the checkbox (still open for ``checked``) and the
+    label up to its count."""
+    element_id = f"f-{name}-{option.key}"
+    title = format_html(' title="{}"', option.description) if option.description else ""
     return (
-        f'"><input type="checkbox" id="{element_id}" name="{escape(name)}" '
-        f'value="{escape(option.key)}"',
-        f'><label for="{element_id}"{title}>{escape(option.label)} <span class="count">',
+        format_html(
+            '<input type="checkbox" id="{}" name="{}" value="{}"', element_id, name, option.key
+        ),
+        format_html('<label for="{}"{}>{} ', element_id, title, option.label),
     )
 
 
 def options_html(name: str, entries) -> SafeString:
     """Checkbox rows for one facet (``entries``: OptionCount items)."""
-    parts = []
-    for entry in entries:
-        before_checked, before_count = option_parts(name, entry.option)
-        parts += (
-            '<div class="option',
-            " is-zero" if not entry.count and not entry.selected else "",
-            before_checked,
-            " checked" if entry.selected else "",
-            before_count,
-            str(entry.count),
-            '<span class="visually-hidden"> ',
-            "provider" if entry.count == 1 else "providers",
-            "</span></span></label></div>",
-        )
-    return mark_safe("".join(parts))  # every piece was escaped above
+    return format_html_join("", OPTION, (_option_args(name, entry) for entry in entries))
+
+
+def _option_args(name: str, entry) -> tuple:
+    control, label = option_parts(name, entry.option)
+    return (
+        " is-zero" if not entry.count and not entry.selected else "",
+        control,
+        " checked" if entry.selected else "",
+        label,
+        entry.count,
+        "provider" if entry.count == 1 else "providers",
+    )
 
 
 def grouped_options_html(name: str, entries) -> SafeString:
     """Checkbox rows grouped under fieldset legends (capability categories, stages)."""
-    parts = []
-    group = None
+    groups: list[tuple[str, list]] = []
     for entry in entries:
-        if entry.option.group != group:
-            if group is not None:
-                parts.append("</fieldset>")
-            group = entry.option.group
-            parts.append(f'<fieldset class="facet-group"><legend>{escape(group)}</legend>')
-        parts.append(options_html(name, [entry]))
-    if group is not None:
-        parts.append("</fieldset>")
-    return mark_safe("".join(parts))  # every piece was escaped above
+        if not groups or groups[-1][0] != entry.option.group:
+            groups.append((entry.option.group, []))
+        groups[-1][1].append(entry)
+    return format_html_join(
+        "",
+        '<fieldset class="facet-group"><legend>{}</legend>{}</fieldset>',
+        ((group, options_html(name, members)) for group, members in groups),
+    )
 
 
 def strip_html(positions: tuple[int, ...], label: str, catalogue: DirectoryCatalogue) -> SafeString:
@@ -73,18 +83,26 @@ def strip_html(positions: tuple[int, ...], label: str, catalogue: DirectoryCatal
 
 def _strip_html(positions, label, catalogue) -> SafeString:
     covered = set(positions)
-    cells = []
-    for phase in catalogue.phases:
-        on = phase.position in covered
-        state = "served" if on else "not served"
-        cells.append(
-            f'<li class="strip-cell stage-{escape(phase.stage.slug)}{" on" if on else ""}"'
-            f' title="{escape(phase.name)}: {state}"><span class="visually-hidden">'
-            f"{escape(phase.name)}: {state}</span>"
-            f'<span class="strip-label" aria-hidden="true">{escape(phase.short_name)}</span></li>'
-        )
-    return mark_safe(  # every piece was escaped above
-        f'<ol class="strip" aria-label="Lifecycle coverage: {escape(label)}">{"".join(cells)}</ol>'
+    cells = format_html_join(
+        "",
+        '<li class="strip-cell stage-{}{}" title="{}: {}"><span class="visually-hidden">{}: {}'
+        '</span><span class="strip-label" aria-hidden="true">{}</span></li>',
+        (
+            (
+                phase.stage.slug,
+                " on" if phase.position in covered else "",
+                phase.name,
+                state,
+                phase.name,
+                state,
+                phase.short_name,
+            )
+            for phase in catalogue.phases
+            for state in ["served" if phase.position in covered else "not served"]
+        ),
+    )
+    return format_html(
+        '<ol class="strip" aria-label="Lifecycle coverage: {}">{}</ol>', label, cells
     )
 
 
@@ -96,16 +114,23 @@ def coverage_map_rows(service_rows: list[dict], phase_count: int) -> SafeString:
         if row["category"] is not category:
             category = row["category"]
             parts.append(
-                f'<tr class="group-row"><th scope="rowgroup" colspan="{phase_count + 1}">'
-                f"{escape(category.name)}</th></tr>"
+                format_html(
+                    '<tr class="group-row"><th scope="rowgroup" colspan="{}">{}</th></tr>',
+                    phase_count + 1,
+                    category.name,
+                )
             )
-        note = f'<br><span class="muted">{escape(row["note"])}</span>' if row["note"] else ""
-        cells = "".join(
-            '<td class="on"><span aria-hidden="true">●</span></td>' if on else "<td></td>"
-            for on in row["cells"]
+        note = format_html('<br><span class="muted">{}</span>', row["note"]) if row["note"] else ""
+        cells = format_html_join(
+            "", "{}", ((SERVED_CELL if on else EMPTY_CELL,) for on in row["cells"])
         )
         parts.append(
-            f'<tr><th scope="row">{escape(row["capability"].name)}<span class="visually-hidden">'
-            f": {escape(row['range'])}</span>{note}</th>{cells}</tr>"
+            format_html(
+                '<tr><th scope="row">{}<span class="visually-hidden">: {}</span>{}</th>{}</tr>',
+                row["capability"].name,
+                row["range"],
+                note,
+                cells,
+            )
         )
-    return mark_safe("".join(parts))  # every piece was escaped above
+    return format_html_join("", "{}", ((part,) for part in parts))

@@ -342,3 +342,25 @@ def test_moving_a_service_or_site_to_another_provider_updates_both(client, direc
     site.save()
     assert names(client.get("/providers/?capability=target-validation")) == ["Beta Biologics"]
     assert names(client.get("/providers/?certification=glp")) == ["Beta Biologics"]
+
+
+def test_markup_in_names_is_escaped_on_cards_options_strips_and_the_provider_page(client, db):
+    from lifecycle.models import Phase
+    from providers.models import Capability, Modality
+
+    hostile = '"><script>alert(1)</script>'
+    Capability.objects.filter(slug="glp-toxicology").update(name="GLP tox " + hostile)
+    Modality.objects.filter(slug="peptide").update(name="Peptide " + hostile)
+    Phase.objects.filter(position=2).update(name="Pre-clinical " + hostile)
+    make_provider(
+        "Evil " + hostile,
+        slug="evil",
+        types=("cro",),
+        services=[("glp-toxicology", 2, 3)],
+        modalities=("peptide",),
+        sites=[{"name": "Lab " + hostile, "city": "Town " + hostile, "country": "US"}],
+    )
+    for url in ("/providers/", "/providers/?capability=glp-toxicology", "/providers/evil/"):
+        html = client.get(url).content.decode()
+        assert "<script>" not in html, url
+        assert "&lt;script&gt;" in html, url
