@@ -435,6 +435,9 @@ class ProviderAdmin(SimpleHistoryAdmin):
         return super().changelist_view(request, extra_context)
 
     def history_view(self, request, object_id, extra_context=None):
+        # Permission first: a refusal must not tell whether the provider exists.
+        if not self.has_view_history_or_change_history_permission(request):
+            raise PermissionDenied
         provider = self.get_object(request, unquote(object_id))
         if provider is None:  # unknown or malformed id: say so, as the change view does
             return self._get_obj_does_not_exist_redirect(request, self.model._meta, object_id)
@@ -444,6 +447,11 @@ class ProviderAdmin(SimpleHistoryAdmin):
             "can_restore": self.has_change_permission(request, provider),
         }
         return super().history_view(request, object_id, extra)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if not self.has_view_history_or_change_history_permission(request):
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
 
     def export_view(self, request, kind: str):
         """Export the changelist as filtered (and searched) now, or the whole directory."""
@@ -554,6 +562,8 @@ class ProviderAdmin(SimpleHistoryAdmin):
 
     def restore_view(self, request, object_id, kind: str, history_id: int):
         """Restore the whole provider (fields, links, services, sites) to a point in its history."""
+        if not self.has_change_permission(request):
+            raise PermissionDenied
         provider = self.get_object(request, unquote(object_id))
         if provider is None:
             return self._get_obj_does_not_exist_redirect(request, self.model._meta, object_id)
@@ -664,6 +674,9 @@ class CatalogueAdmin(admin.ModelAdmin):
 
     def delete_view(self, request, object_id, extra_context=None):
         obj = self.get_object(request, unquote(object_id))
+        # Who uses an entry (unpublished providers too) is only for those who may delete it.
+        if not self.has_delete_permission(request, obj):
+            raise PermissionDenied
         if obj is not None:
             count, names, noun = self.in_use_by(obj)
             if count:
