@@ -573,7 +573,10 @@ class ProviderAdmin(SimpleHistoryAdmin):
         if point is None:
             return HttpResponse("No such version of this provider.", status=404)
         catalogue = Catalogue.load()
-        record, verified_by_id = history.record_as_of(provider.pk, point.history_date, catalogue)
+        missing: list[str] = []  # what the version names that the catalogue no longer holds
+        record, verified_by_id = history.record_as_of(
+            provider.pk, point.history_date, catalogue, missing=missing
+        )
         change_url = reverse("admin:providers_provider_change", args=[provider.pk])
         if record is None:
             self.message_user(request, "The provider did not exist at that point.", messages.ERROR)
@@ -601,7 +604,9 @@ class ProviderAdmin(SimpleHistoryAdmin):
             self.message_user(
                 request,
                 f"Restored {provider} to the version of {when:%Y-%m-%d %H:%M:%S}"
-                + (f" ({', '.join(changed)} changed)." if changed else " (nothing had changed)."),
+                + (f" ({', '.join(changed)} changed)." if changed else " (nothing had changed).")
+                + (f" Left out: {'; '.join(missing)}." if missing else ""),
+                messages.WARNING if missing else messages.SUCCESS,
             )
             return HttpResponseRedirect(change_url)
         before = dict(zip(COLUMNS, record_to_cells(current, catalogue), strict=True))
@@ -612,6 +617,7 @@ class ProviderAdmin(SimpleHistoryAdmin):
             "original": provider,
             "title": f"Restore {provider} to {when:%Y-%m-%d %H:%M:%S}",
             "when": when,
+            "missing": missing,
             "rows": [
                 (column, before[column], after[column])
                 for column in record.changed_columns(current)
