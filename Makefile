@@ -39,8 +39,9 @@ format: $(INSTALLED)
 	$(PY) -m ruff format .
 	$(PY) -m ruff check --fix .
 
+# Installs Chromium for the browser tests when it is missing and this machine allows it.
 check-browser:
-	@command -v chromium >/dev/null || { echo "The browser tests need Chromium: install it (for example 'apt-get install -y chromium') and run make test again." >&2; exit 1; }
+	@bin/ensure-chromium
 
 # Benchmark at directory scale (docs/performance.md). Uses its own database, never the app's.
 bench: $(INSTALLED)

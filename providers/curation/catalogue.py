@@ -4,6 +4,7 @@ deleted, and the page says which records use it."""
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.http import HttpResponseRedirect
 from django.urls import reverse
@@ -39,6 +40,9 @@ class CatalogueAdmin(admin.ModelAdmin):
 
     def delete_view(self, request, object_id, extra_context=None):
         obj = self.get_object(request, unquote(object_id))
+        # Who uses an entry (unpublished providers too) is only for those who may delete it.
+        if not self.has_delete_permission(request, obj):
+            raise PermissionDenied
         if obj is not None:
             count, names, noun = self.in_use_by(obj)
             if count:

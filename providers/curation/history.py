@@ -27,6 +27,14 @@ M2M_COLUMNS = {
     "modalities": "modality_id",
     "certifications": "certification_id",
 }
+# What a history row may name that the catalogue no longer holds, as told to the curator.
+GONE = {
+    "types": "a provider type",
+    "industries": "an industry",
+    "modalities": "a modality",
+    "capabilities": "the service of a capability",
+    "certifications": "a certification",
+}
 SKIP = {
     "id",
     "provider",
@@ -191,11 +199,29 @@ def timeline(provider: Provider, catalogue: ReferenceLookup | None = None) -> li
     return group_into_changes(entries[:LIMIT])
 
 
-def record_as_of(provider_id: int, when: datetime.datetime, catalogue: ReferenceLookup):
+def record_as_of(
+    provider_id: int,
+    when: datetime.datetime,
+    catalogue: ReferenceLookup,
+    *,
+    missing: list[str] | None = None,
+):
     """The provider, complete, as it stood at ``when``; None if it did not exist then.
 
-    Returns (record, verified_by_id).
+    Returns (record, verified_by_id). Catalogue entries deleted since cannot come back:
+    the record leaves them out, and each one left out is described in ``missing``.
     """
+    missing = [] if missing is None else missing
+
+    def known(name: str, ids, lookup: dict[int, str], context: str = "") -> list[str]:
+        slugs = []
+        for pk in sorted(ids):
+            if pk in lookup:
+                slugs.append(lookup[pk])
+            else:
+                missing.append(f"{GONE[name]} deleted from the catalogue since (id {pk}){context}")
+        return slugs
+
     state = (
         Provider.history.filter(id=provider_id, history_date__lte=when)
         .order_by("-history_date", "-history_id")
@@ -213,11 +239,16 @@ def record_as_of(provider_id: int, when: datetime.datetime, catalogue: Reference
         provider_id=provider_id, history_date__lte=when
     ).latest_of_each():
         if row.history_type != "-":
-            services.add(
-                ServiceEntry(
-                    row.first_phase_id, row.last_phase_id, capabilities[row.capability_id], row.note
-                )
+            span = ", ".join(
+                str(getattr(catalogue.phases.get(position), "name", position))
+                for position in (row.first_phase_id, row.last_phase_id)
             )
+            for capability in known(
+                "capabilities", {row.capability_id}, capabilities, f" ({span})"
+            ):
+                services.add(
+                    ServiceEntry(row.first_phase_id, row.last_phase_id, capability, row.note)
+                )
     sites = set()
     site_rows = list(
         Site.history.filter(provider_id=provider_id, history_date__lte=when).latest_of_each()
@@ -225,19 +256,20 @@ def record_as_of(provider_id: int, when: datetime.datetime, catalogue: Reference
     attach_links("site", site_rows)
     for row in site_rows:
         if row.history_type != "-":
-            certs = catalogue.ordered(
-                "certifications", {certifications[pk] for pk in row.links["certifications"]}
+            held = known(
+                "certifications", row.links["certifications"], certifications, f" at {row.name}"
             )
+            certs = catalogue.ordered("certifications", set(held))
             sites.add(SiteEntry(str(row.country), row.city, row.name, tuple(certs)))
     record = ProviderRecord(
         slug=state.slug,
         name=state.name,
-        types=frozenset(by_id["types"][pk] for pk in state.links["types"]),
+        types=frozenset(known("types", state.links["types"], by_id["types"])),
         hq_country=str(state.hq_country),
         website=state.website,
         summary=state.summary,
-        industries=frozenset(by_id["industries"][pk] for pk in state.links["industries"]),
-        modalities=frozenset(by_id["modalities"][pk] for pk in state.links["modalities"]),
+        industries=frozenset(known("industries", state.links["industries"], by_id["industries"])),
+        modalities=frozenset(known("modalities", state.links["modalities"], by_id["modalities"])),
         services=frozenset(services),
         sites=frozenset(sites),
         status=state.status,

@@ -22,6 +22,9 @@ class HistoryViews:
     """The provider admin's history and restore views (mixed into ProviderAdmin)."""
 
     def history_view(self, request, object_id, extra_context=None):
+        # Permission first: a refusal must not tell whether the provider exists.
+        if not self.has_view_history_or_change_history_permission(request):
+            raise PermissionDenied
         provider = self.get_object(request, unquote(object_id))
         if provider is None:  # unknown or malformed id: say so, as the change view does
             return self._get_obj_does_not_exist_redirect(request, self.model._meta, object_id)
@@ -32,8 +35,15 @@ class HistoryViews:
         }
         return super().history_view(request, object_id, extra)
 
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if not self.has_view_history_or_change_history_permission(request):
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
     def restore_view(self, request, object_id, kind: str, history_id: int):
         """Restore the whole provider (fields, links, services, sites) to a point in its history."""
+        if not self.has_change_permission(request):
+            raise PermissionDenied
         provider = self.get_object(request, unquote(object_id))
         if provider is None:
             return self._get_obj_does_not_exist_redirect(request, self.model._meta, object_id)
@@ -43,7 +53,10 @@ class HistoryViews:
         if point is None:
             return HttpResponse("No such version of this provider.", status=404)
         lookup = ReferenceLookup.load()
-        record, verified_by_id = history.record_as_of(provider.pk, point.history_date, lookup)
+        missing: list[str] = []  # what the version names that the catalogue no longer holds
+        record, verified_by_id = history.record_as_of(
+            provider.pk, point.history_date, lookup, missing=missing
+        )
         change_url = reverse("admin:providers_provider_change", args=[provider.pk])
         if record is None:
             self.message_user(request, "The provider did not exist at that point.", messages.ERROR)
@@ -71,7 +84,9 @@ class HistoryViews:
             self.message_user(
                 request,
                 f"Restored {provider} to the version of {when:%Y-%m-%d %H:%M:%S}"
-                + (f" ({', '.join(changed)} changed)." if changed else " (nothing had changed)."),
+                + (f" ({', '.join(changed)} changed)." if changed else " (nothing had changed).")
+                + (f" Left out: {'; '.join(missing)}." if missing else ""),
+                messages.WARNING if missing else messages.SUCCESS,
             )
             return HttpResponseRedirect(change_url)
         before = dict(zip(COLUMNS, record_to_cells(current, lookup), strict=True))
@@ -82,6 +97,7 @@ class HistoryViews:
             "original": provider,
             "title": f"Restore {provider} to {when:%Y-%m-%d %H:%M:%S}",
             "when": when,
+            "missing": missing,
             "rows": [
                 (column, before[column], after[column])
                 for column in record.changed_columns(current)

@@ -187,7 +187,11 @@ def _similar_ids(index, provider) -> list[int]:
 
 def _back(request, fallback: str) -> str:
     target = request.POST.get("next") or request.META.get("HTTP_REFERER") or fallback
-    if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+    # Only a path of this site or an absolute URL to it: a bare word would reach redirect()
+    # as a view name.
+    if target.startswith(("/", "http://", "https://")) and url_has_allowed_host_and_scheme(
+        target, {request.get_host()}, request.is_secure()
+    ):
         return target
     return fallback
 
