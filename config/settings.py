@@ -155,13 +155,28 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "config.lockout.locked_out"
 
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# django-axes counts failed logins in the database, so every worker and server sees them.
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+
+# Nothing a buyer or curator does may live in one process only: sessions are kept in the
+# database, which every worker and app server shares. With REDIS_URL the cache is Redis
+# (shared as well) and sessions are read through it, with the database still behind it.
+# Without Redis the cache is per process and holds nothing that must be shared: sessions
+# are the only user of the cache today (axes uses the database handler above).
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-if os.environ.get("REDIS_URL"):
+REDIS_URL = os.environ.get("REDIS_URL", "").strip()
+if REDIS_URL:
+    if not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
+        raise ImproperlyConfigured(
+            f"REDIS_URL must be a Redis URL such as redis://127.0.0.1:6379/0, not {REDIS_URL!r}."
+        )
     CACHES["default"] = {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": os.environ["REDIS_URL"],
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "directory"),
     }
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"
