@@ -17,7 +17,6 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import connection
 
 from lifecycle.models import Phase, Stage
 from providers import regions
@@ -29,6 +28,7 @@ from providers.models import (
     Modality,
     ProviderType,
 )
+from providers.reads import read_connection
 
 # Facets whose options are OR-ed (any of the chosen options) ...
 ANY_OF = (
@@ -297,7 +297,7 @@ ORDER BY lower(name), id
 
 
 def current_token() -> str:
-    with connection.cursor() as cursor:
+    with read_connection().cursor() as cursor:
         cursor.execute("SELECT token FROM providers_directoryversion WHERE id = 1")
         row = cursor.fetchone()
     return row[0] if row else ""
@@ -305,7 +305,7 @@ def current_token() -> str:
 
 def build_index(token: str) -> DirectoryIndex:
     catalogue = _load_catalogue()
-    with connection.cursor() as cursor:
+    with read_connection().cursor() as cursor:
         cursor.execute(INDEX_SQL)
         rows = [
             (row[0], row[1].toordinal() if row[1] else None, *row[2:]) for row in cursor.fetchall()

@@ -14,6 +14,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from providers.facets import Catalogue
 from providers.markup import strip_html
+from providers.reads import read_connection
 
 TOP_CAPABILITIES = 3
 CARD_FIELDS = (
@@ -158,9 +159,7 @@ def card_rows(ids: list[int]) -> list[CardRow]:
     """
     if not ids:
         return []
-    from django.db import connection
-
-    with connection.cursor() as cursor:
+    with read_connection().cursor() as cursor:
         cursor.execute(CARD_SQL, [list(ids)])
         found = {values[0]: CardRow(*values) for values in cursor.fetchall()}
     return [found[pk] for pk in ids if pk in found]
@@ -232,9 +231,7 @@ class ProviderPage:
 
 def provider_page(slug: str) -> ProviderPage | None:
     """Everything the provider page shows, in one query (None unless published)."""
-    from django.db import connection
-
-    with connection.cursor() as cursor:
+    with read_connection().cursor() as cursor:
         cursor.execute(PROVIDER_PAGE_SQL, [slug])
         row = cursor.fetchone()
     return ProviderPage(*row) if row else None

@@ -14,9 +14,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from django.db import connection
-
 from providers.facets import DirectoryIndex, bits_from_positions, cached_text, store_text
+from providers.reads import read_connection
 
 MAX_QUERY_LENGTH = 200
 MAX_WORDS = 8
@@ -105,7 +104,7 @@ def match(index: DirectoryIndex, text: str) -> TextMatch | None:
     fuzzy_words = [term for term in terms if len(term) >= 3]
     params.update({f"w{number}": term for number, term in enumerate(fuzzy_words)})
     best: dict[int, int] = {}
-    with connection.cursor() as cursor:
+    with read_connection().cursor() as cursor:
         cursor.execute(search_sql(len(fuzzy_words)), params)
         for pk, tier in cursor.fetchall():
             position = index.position_of.get(pk)
