@@ -26,6 +26,7 @@ def free_port(taken: set[int] = frozenset()) -> int:
         if port in taken:
             continue
         with socket.socket() as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:
                 probe.bind(("127.0.0.1", port))
             except OSError:
