@@ -10,7 +10,7 @@ INSTALLED := $(VENV)/.installed
 WITH_DB = DATABASE_URL="$$($(PY) bin/database.py)" || exit 1; export DATABASE_URL;
 PORT ?= 8000
 
-.PHONY: run test lint format bench check-browser clean-venv
+.PHONY: run test lint format bench replica-drill check-browser clean-venv
 
 $(PY):
 	@bin/check-python "$(BOOT_PYTHON)"
@@ -47,6 +47,10 @@ check-browser:
 bench: $(INSTALLED)
 	@DATABASE_URL="$$($(PY) bin/database.py --bench)" || exit 1; export DATABASE_URL DEBUG=true; \
 	$(PY) manage.py bench $(BENCH_ARGS)
+
+# A primary, a streaming replica and two app servers on loopback, then removed (docs/scaling.md).
+replica-drill: $(INSTALLED)
+	$(PY) bin/replica-drill $(DRILL_ARGS)
 
 clean-venv:
 	rm -rf $(VENV)

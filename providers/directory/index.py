@@ -15,8 +15,6 @@ it was built at: one single-row query per request keeps every count fresh.
 import threading
 from dataclasses import dataclass, field
 
-from django.db import connection
-
 from lifecycle.models import Phase, Stage
 from providers import regions
 from providers.directory.bitsets import bits_from_positions, positions_from_bits
@@ -29,6 +27,7 @@ from providers.models import (
     Modality,
     ProviderType,
 )
+from providers.reads import read_connection
 
 # Facets whose options are OR-ed (any of the chosen options) ...
 ANY_OF = (
@@ -261,7 +260,7 @@ INDEX_PARAMS = {"published": PUBLISHED}
 
 
 def current_token() -> str:
-    with connection.cursor() as cursor:
+    with read_connection().cursor() as cursor:
         cursor.execute("SELECT token FROM providers_directoryversion WHERE id = 1")
         row = cursor.fetchone()
     return row[0] if row else ""
@@ -269,7 +268,7 @@ def current_token() -> str:
 
 def build_index(token: str) -> DirectoryIndex:
     catalogue = _load_catalogue()
-    with connection.cursor() as cursor:
+    with read_connection().cursor() as cursor:
         cursor.execute(INDEX_SQL, INDEX_PARAMS)
         rows = [
             (row[0], row[1].toordinal() if row[1] else None, *row[2:]) for row in cursor.fetchall()

@@ -9,9 +9,8 @@ the shortlist export) use ``Provider.objects.published().with_parts()``.
 
 from dataclasses import dataclass
 
-from django.db import connection
-
 from providers.models import PUBLISHED
+from providers.reads import read_connection
 
 CARD_FIELDS = (
     "id",
@@ -47,7 +46,7 @@ def card_rows(ids: list[int]) -> list[CardRow]:
     """Published providers ``ids`` as card rows, in that order, in one query."""
     if not ids:
         return []
-    with connection.cursor() as cursor:
+    with read_connection().cursor() as cursor:
         cursor.execute(CARD_SQL, [PUBLISHED, list(ids)])
         found = {values[0]: CardRow(*values) for values in cursor.fetchall()}
     return [found[pk] for pk in ids if pk in found]
@@ -93,7 +92,7 @@ class ProviderPage:
 
 def provider_page(slug: str) -> ProviderPage | None:
     """Everything the provider page shows, in one query (None unless published)."""
-    with connection.cursor() as cursor:
+    with read_connection().cursor() as cursor:
         cursor.execute(PROVIDER_PAGE_SQL, [slug, PUBLISHED])
         row = cursor.fetchone()
     return ProviderPage(*row) if row else None

@@ -15,11 +15,11 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import connection
 
 from providers.directory.bitsets import bits_from_positions
 from providers.directory.index import DirectoryIndex, on_rebuild
 from providers.models import PUBLISHED
+from providers.reads import read_connection
 from providers.text import words
 
 TIERS = 4
@@ -101,7 +101,7 @@ def match(index: DirectoryIndex, text: str) -> TextMatch | None:
     if found is not None:
         return found
     best: dict[int, int] = {}
-    with connection.cursor() as cursor:
+    with read_connection().cursor() as cursor:
         cursor.execute(*search_query(terms))
         for pk, tier in cursor.fetchall():
             position = index.position_of.get(pk)
