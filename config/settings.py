@@ -138,6 +138,11 @@ if env_bool("DATABASE_POOL", default=False):
     }
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env_int("CONN_MAX_AGE", 60)
+# A database server that does not answer fails the request quickly (a 503 page) instead
+# of holding a worker until gunicorn kills it. A connect_timeout in DATABASE_URL wins.
+DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+    "connect_timeout", env_int("DATABASE_CONNECT_TIMEOUT", 5)
+)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
