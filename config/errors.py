@@ -32,3 +32,8 @@ def page_not_found(request, exception=None):
 @requires_csrf_token
 def server_error(request):
     return error_page("500.html", 500)
+
+
+def csrf_failure(request, reason=""):
+    """A form posted without a valid CSRF token (CSRF_FAILURE_VIEW)."""
+    return error_page("403_csrf.html", 403)

@@ -205,3 +205,11 @@ def test_healthz_over_plain_http_is_not_redirected(client, settings):
 def test_healthz_over_plain_http_reports_503_not_301(lenient_client, settings, database_down):
     settings.SECURE_SSL_REDIRECT = True
     assert lenient_client.get("/healthz").status_code == 503
+
+
+@pytest.mark.django_db
+def test_form_without_its_security_token_gets_a_styled_403(directory):
+    strict = Client(enforce_csrf_checks=True)
+    response = strict.post("/providers/alpha-discovery/shortlist/", {"action": "add"})
+    assert_styled(response, 403, "Your form could not be sent")
+    assert response.wsgi_request.session.accessed is False, "the error page read the session"
