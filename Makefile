@@ -10,7 +10,7 @@ INSTALLED := $(VENV)/.installed
 WITH_DB = DATABASE_URL="$$($(PY) bin/database.py)" || exit 1; export DATABASE_URL;
 PORT ?= 8000
 
-.PHONY: run test lint format bench replica-drill check-browser clean-venv
+.PHONY: run test lint format bench replica-drill check-browser clean-venv fault-drill soak backup restore
 
 $(PY):
 	@bin/check-python "$(BOOT_PYTHON)"
@@ -51,6 +51,26 @@ bench: $(INSTALLED)
 # A primary, a streaming replica and two app servers on loopback, then removed (docs/scaling.md).
 replica-drill: $(INSTALLED)
 	$(PY) bin/replica-drill $(DRILL_ARGS)
+
+# Operations (docs/operations.md). The drill and the soak start their own PostgreSQL cluster
+# and gunicorn, and remove both when they end.
+fault-drill: $(INSTALLED)
+	$(PY) bin/fault-drill $(DRILL_ARGS)
+
+SOAK_SECONDS ?= 600
+soak: $(INSTALLED)
+	$(PY) bin/fault-drill --soak $(SOAK_SECONDS) $(DRILL_ARGS)
+
+# Backup of the app's database to var/backups/ (or FILE=...), and its restore
+# (docs/operations.md). A restore refuses a database that holds data unless REPLACE=1.
+backup: $(INSTALLED)
+	@$(WITH_DB) export DEBUG="$${DEBUG:-true}"; mkdir -p var/backups; \
+	$(PY) manage.py backup_directory "$(or $(FILE),var/backups/directory-$$(date -u +%Y%m%dT%H%M%SZ).dump)"
+
+restore: $(INSTALLED)
+	@test -n "$(FILE)" || { echo "Say which backup to restore: make restore FILE=var/backups/<name>.dump [INTO=postgresql://...] [REPLACE=1]" >&2; exit 1; }
+	@$(WITH_DB) export DEBUG="$${DEBUG:-true}"; \
+	$(PY) manage.py restore_directory "$(FILE)" $(if $(INTO),--database-url "$(INTO)") $(if $(REPLACE),--replace)
 
 clean-venv:
 	rm -rf $(VENV)

@@ -15,3 +15,8 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("favicon.ico", lambda request: redirect(static("favicon.svg"), permanent=True)),
 ]
+
+handler400 = "config.errors.bad_request"
+handler403 = "config.errors.permission_denied"
+handler404 = "config.errors.page_not_found"
+handler500 = "config.errors.server_error"

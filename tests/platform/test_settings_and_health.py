@@ -109,3 +109,24 @@ def test_missing_python_is_one_clear_sentence():
     assert result.returncode == 1
     assert result.stderr.strip().startswith("Python 3.12 or newer")
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    "url, expected",
+    [
+        ("postgresql://u@127.0.0.1:5432/d", "5"),
+        ("postgresql://u@127.0.0.1:5432/d?connect_timeout=2", "2"),
+    ],
+)
+def test_database_connections_give_up_after_a_few_seconds(url, expected):
+    code = "from config import settings; print(settings.DATABASES['default']['OPTIONS'])"
+    result = run_python(code, DEBUG="true", DATABASE_URL=url)
+    assert f"'connect_timeout': {expected}" in result.stdout, result.stderr
+
+
+def test_database_pool_keeps_the_connect_timeout():
+    code = "from config import settings; print(settings.DATABASES['default']['OPTIONS'])"
+    result = run_python(
+        code, DEBUG="true", DATABASE_URL="postgresql://u@127.0.0.1/d", DATABASE_POOL="true"
+    )
+    assert "'connect_timeout': 5" in result.stdout and "'pool'" in result.stdout, result.stderr
