@@ -30,6 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
 DOC_RELS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml"
 GOOD_ROW = ["acme", "Acme", "cro", "CH", "", "", "", "", "", "", "draft", "", "", "no"]
 
 # --------------------------------------------------------------------------- building files
@@ -87,7 +88,18 @@ def workbook(
         archive.writestr(
             "[Content_Types].xml",
             '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-            '<Default Extension="xml" ContentType="application/xml"/></Types>',
+            '<Default Extension="xml" ContentType="application/xml"/>'
+            + "".join(
+                f'<Override PartName="/xl/{name}" ContentType="{CONTENT_TYPE}.{kind}+xml"/>'
+                for name, kind, present in (
+                    ("workbook.xml", "sheet.main", True),
+                    ("worksheets/sheet1.xml", "worksheet", True),
+                    ("sharedStrings.xml", "sharedStrings", strings is not None),
+                    ("styles.xml", "styles", styles is not None),
+                )
+                if present
+            )
+            + "</Types>",
         )
         archive.writestr(
             "_rels/.rels",
