@@ -227,10 +227,11 @@ IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", max(1_000, IMPORT_MAX_UPLOAD_BYTES 
 IMPORT_MAX_COLUMNS = env_int("IMPORT_MAX_COLUMNS", 50)
 # Excel's own limit for one cell.
 IMPORT_MAX_CELL_CHARS = env_int("IMPORT_MAX_CELL_CHARS", 32_767)
-# An XLSX file's sheet, shared strings and styles together may unpack to this much XML,
-# and no part of it to more than this many times its packed size (zip bombs do).
+# An XLSX file's sheet, shared strings and styles together may unpack to this much XML
+# (the app's own XLSX export unpacks to about 17 times its size), and no part of it to
+# more than this many times its packed size (zip bombs do, spreadsheets do not).
 IMPORT_MAX_XLSX_UNPACKED_BYTES = env_int(
-    "IMPORT_MAX_XLSX_UNPACKED_BYTES", max(16 * 1024 * 1024, IMPORT_MAX_UPLOAD_BYTES * 12)
+    "IMPORT_MAX_XLSX_UNPACKED_BYTES", max(16 * 1024 * 1024, IMPORT_MAX_UPLOAD_BYTES * 20)
 )
 IMPORT_MAX_XLSX_RATIO = env_int("IMPORT_MAX_XLSX_RATIO", 100)
 

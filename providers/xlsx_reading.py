@@ -218,7 +218,18 @@ class _BadValue(Exception):
 
 
 class _Handler:
-    """Receives the elements of one part by their local names (namespaces dropped)."""
+    """Receives the elements of one part.
+
+    For speed, expat reports names as written (no namespace processing, no wrapper per
+    event); ``names`` maps the names this handler cares about, with the prefix the root
+    element uses (``x:c`` or ``c``), to their local names. Other elements are skipped.
+    """
+
+    ELEMENTS: tuple[str, ...] = ()
+    names: dict[str, str] = {}
+
+    def bind(self, prefix: str) -> None:
+        self.names = {prefix + local: local for local in self.ELEMENTS}
 
     def start(self, name: str, attributes: dict[str, str]) -> None:
         pass
@@ -231,7 +242,7 @@ class _Handler:
 
 
 def _expat_parser(handler: _Handler):
-    parser = expat.ParserCreate(namespace_separator=" ")
+    parser = expat.ParserCreate()
     parser.buffer_text = True
     parser.buffer_size = CHUNK
     parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
@@ -242,28 +253,23 @@ def _expat_parser(handler: _Handler):
     def refuse_entity(*_args) -> None:
         raise _Refused("refers to an external entity")
 
+    def root(name: str, attributes: dict[str, str]) -> None:
+        handler.bind(name.rpartition(":")[0] + ":" if ":" in name else "")
+        parser.StartElementHandler = handler.start
+        parser.EndElementHandler = handler.end
+        parser.CharacterDataHandler = handler.text
+        handler.start(name, attributes)
+
     parser.StartDoctypeDeclHandler = refuse_doctype
     parser.EntityDeclHandler = refuse_doctype
     parser.ExternalEntityRefHandler = refuse_entity
-
-    local_names: dict[str, str] = {}
-
-    def local(name: str) -> str:
-        short = local_names.get(name)
-        if short is None:
-            short = local_names[name] = name.rpartition(" ")[2]
-        return short
-
-    start, end = handler.start, handler.end
-    parser.StartElementHandler = lambda name, attributes: start(
-        local(name), {local(key): value for key, value in attributes.items()}
-    )
-    parser.EndElementHandler = lambda name: end(local(name))
-    parser.CharacterDataHandler = handler.text
+    parser.StartElementHandler = root
     return parser
 
 
 class _Relationships(_Handler):
+    ELEMENTS = ("Relationship",)
+
     def __init__(self, folder: str):
         self.folder = folder
         self.by_id: dict[str, str] = {}
@@ -271,7 +277,7 @@ class _Relationships(_Handler):
         self.order: list[str] = []
 
     def start(self, name: str, attributes: dict[str, str]) -> None:
-        if name != "Relationship" or attributes.get("TargetMode") == "External":
+        if name not in self.names or attributes.get("TargetMode") == "External":
             return
         rid, target = attributes.get("Id", ""), attributes.get("Target", "")
         if not target:
@@ -292,13 +298,18 @@ class _Relationships(_Handler):
 
 
 class _WorkbookParts(_Handler):
+    ELEMENTS = ("sheet", "workbookPr")
+
     def __init__(self):
         self.sheets: list[tuple[str, str]] = []
         self.date1904 = False
 
     def start(self, name: str, attributes: dict[str, str]) -> None:
+        name = self.names.get(name)
         if name == "sheet":
-            self.sheets.append((attributes.get("name", ""), attributes.get("id", "")))
+            # The relationship id is a namespaced attribute (``r:id``, whatever the prefix).
+            rid = next((v for k, v in attributes.items() if k.endswith(":id")), "")
+            self.sheets.append((attributes.get("name", ""), rid))
         elif name == "workbookPr":
             self.date1904 = attributes.get("date1904", "").lower() in ("1", "true")
 
@@ -306,12 +317,15 @@ class _WorkbookParts(_Handler):
 class _Styles(_Handler):
     """Which cell styles (by index) show numbers as dates or durations."""
 
+    ELEMENTS = ("numFmt", "cellXfs", "xf")
+
     def __init__(self):
         self.custom: dict[int, str] = {}
         self.cell_formats: list[int] = []
         self.in_cell_xfs = False
 
     def start(self, name: str, attributes: dict[str, str]) -> None:
+        name = self.names.get(name)
         if name == "numFmt":
             self.custom[_whole(attributes.get("numFmtId", ""), "numFmtId")] = attributes.get(
                 "formatCode", ""
@@ -322,7 +336,7 @@ class _Styles(_Handler):
             self.cell_formats.append(_whole(attributes.get("numFmtId", "0"), "numFmtId"))
 
     def end(self, name: str) -> None:
-        if name == "cellXfs":
+        if self.names.get(name) == "cellXfs":
             self.in_cell_xfs = False
 
     def date_styles(self) -> dict[int, bool]:
@@ -341,6 +355,8 @@ class _SharedStrings(_Handler):
     A string longer than a cell may be is not kept; using it in the sheet is an error.
     """
 
+    ELEMENTS = ("si", "t", "rPh")
+
     def __init__(self, limits: Limits):
         self.limit = limits.max_cell_chars
         self.buffer = io.StringIO()
@@ -355,6 +371,7 @@ class _SharedStrings(_Handler):
         self.text_value: str | None = None
 
     def start(self, name: str, attributes: dict[str, str]) -> None:
+        name = self.names.get(name)
         if name == "si":
             self.current, self.length, self.depth = [], 0, 1
         elif name == "rPh" and self.depth:
@@ -369,6 +386,7 @@ class _SharedStrings(_Handler):
                 self.current.append(data)
 
     def end(self, name: str) -> None:
+        name = self.names.get(name)
         if name == "t":
             self.collecting = False
         elif name == "rPh" and self.depth > 1:
@@ -398,6 +416,8 @@ class _SharedStrings(_Handler):
 
 
 class _SheetReader(_Handler):
+    ELEMENTS = ("sheetData", "row", "c", "v", "is", "t", "rPh")
+
     def __init__(self, limits: Limits, strings: _SharedStrings, dates: dict, epoch):
         self.limits = limits
         self.strings = strings
@@ -414,8 +434,13 @@ class _SheetReader(_Handler):
         self.value: list[str] = []
         self.length = 0
         self.filled = 0
+        self.row_text = "0"
+        self.columns: dict[str, int] = {}  # column letters seen -> column number
 
     def start(self, name: str, attributes: dict[str, str]) -> None:
+        name = self.names.get(name)
+        if name is None:
+            return
         if name == "c" and self.in_data:
             self._start_cell(attributes)
         elif name == "v" and self.cell:
@@ -439,7 +464,10 @@ class _SheetReader(_Handler):
             self.value.append(data)
 
     def end(self, name: str) -> None:
-        if name in ("v", "t"):
+        name = self.names.get(name)
+        if name is None:
+            return
+        if name == "v" or name == "t":
             self.collecting = False
         elif name == "rPh" and self.inline_depth > 1:
             self.inline_depth -= 1
@@ -465,6 +493,7 @@ class _SheetReader(_Handler):
         if row <= self.row_number:
             raise _BadValue(f"row {row} comes after row {self.row_number}")
         self.row_number, self.row, self.column = row, {}, 0
+        self.row_text = str(row)
 
     def _start_cell(self, attributes: dict[str, str]) -> None:
         reference = attributes.get("r")
@@ -472,14 +501,11 @@ class _SheetReader(_Handler):
             column = self.column + 1
             reference = f"{column_letters(column)}{self.row_number}"
         else:
-            match = CELL_REFERENCE.fullmatch(reference)
-            if not match:
-                raise _BadValue(f"the cell reference '{reference[:20]}' is not valid")
-            column = _column_number(match[1])
-            if column > MAX_SHEET_COLUMNS or int(match[2]) != self.row_number:
-                raise _BadValue(
-                    f"the cell reference '{reference}' is not valid in row {self.row_number}"
-                )
+            # Fast path: the reference is the column's letters (seen before) and this row.
+            letters = reference[: len(reference) - len(self.row_text)]
+            column = self.columns.get(letters)
+            if column is None or not reference.endswith(self.row_text):
+                column = self._check_reference(reference)
         if column <= self.column:
             raise _BadValue(f"the cell {reference} comes after a cell to its right")
         self.column = column
@@ -491,6 +517,19 @@ class _SheetReader(_Handler):
             _whole(style, "s") if style else 0,
         )
         self.value, self.length = [], 0
+
+    def _check_reference(self, reference: str) -> int:
+        match = CELL_REFERENCE.fullmatch(reference)
+        if not match:
+            raise _BadValue(f"the cell reference '{reference[:20]}' is not valid")
+        column = _column_number(match[1])
+        if column > MAX_SHEET_COLUMNS or int(match[2]) != self.row_number:
+            raise _BadValue(
+                f"the cell reference '{reference}' is not valid in row {self.row_number}"
+            )
+        if match[2] == self.row_text:
+            self.columns[match[1]] = column
+        return column
 
     def _end_cell(self) -> None:
         reference, column, kind, style = self.cell
