@@ -269,6 +269,21 @@ LOGGING = {
 # measures the uncached search that way).
 DIRECTORY_TEXT_CACHE_SIZE = env_int("DIRECTORY_TEXT_CACHE_SIZE", 512)
 IMPORT_MAX_UPLOAD_BYTES = env_int("IMPORT_MAX_UPLOAD_BYTES", 5 * 1024 * 1024)
+# How much of an import file is read (CSV and XLSX, admin and command line alike; see
+# docs/import-format.md). A row of the format with only its required cells is about 32
+# bytes of CSV, so no file within the upload limit needs more rows than this.
+IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", max(1_000, IMPORT_MAX_UPLOAD_BYTES // 32))
+# The format has 14 columns; a few more are read so stray ones can be named in messages.
+IMPORT_MAX_COLUMNS = env_int("IMPORT_MAX_COLUMNS", 50)
+# Excel's own limit for one cell.
+IMPORT_MAX_CELL_CHARS = env_int("IMPORT_MAX_CELL_CHARS", 32_767)
+# An XLSX file's sheet, shared strings and styles together may unpack to this much XML
+# (the app's own XLSX export unpacks to about 17 times its size), and no part of it to
+# more than this many times its packed size (zip bombs do, spreadsheets do not).
+IMPORT_MAX_XLSX_UNPACKED_BYTES = env_int(
+    "IMPORT_MAX_XLSX_UNPACKED_BYTES", max(16 * 1024 * 1024, IMPORT_MAX_UPLOAD_BYTES * 20)
+)
+IMPORT_MAX_XLSX_RATIO = env_int("IMPORT_MAX_XLSX_RATIO", 100)
 
 # --- Curation: admin, import and export ---
 # A checked import file waits in the default file storage between its preview and the

@@ -42,6 +42,8 @@ def forget_abandoned_imports() -> int:
 
 
 PREVIEW_ROWS = 500
+# Problems listed on the import page (the rest are counted).
+PREVIEW_ERRORS = 1000
 
 
 class ImportViews:
@@ -80,8 +82,11 @@ class ImportViews:
             context["preview_rows"] = [row for row in plan.rows if row.action != "unchanged"][
                 :PREVIEW_ROWS
             ]
-            context["errors"] = plan.errors[:1000]
-            context["more_errors"] = max(0, len(plan.errors) - 1000)
+            # A bounded list, whole-file problems first (a header can have thousands).
+            context["file_errors"] = plan.file_errors[:PREVIEW_ERRORS]
+            context["errors"] = plan.errors[: PREVIEW_ERRORS - len(context["file_errors"])]
+            shown = len(context["file_errors"]) + len(context["errors"])
+            context["more_errors"] = len(plan.file_errors) + len(plan.errors) - shown
 
     def _keep_pending(self, request, filename: str, plan, upload) -> str:
         """Keep the checked file until the curator confirms (or uploads another)."""

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import csv
-import datetime
 import io
-import zipfile
 from dataclasses import dataclass
 
 from providers.interchange.format import SHEET_TITLE, InterchangeError
+from providers.interchange.limits import Limits, UnreadableFile, limited_rows
+from providers.interchange.xlsx import read_sheet
 
 
 @dataclass
@@ -78,59 +78,39 @@ def _read_csv(data: bytes) -> Table:
     delimiter = ","
     if "," not in first_line:
         delimiter = ";" if ";" in first_line else "\t" if "\t" in first_line else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     try:
-        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-        records = list(reader)
+        records = list(limited_rows(reader, Limits.from_settings()))
+    except UnreadableFile as error:
+        raise InterchangeError(str(error)) from None
     except csv.Error as error:
+        if "field larger than field limit" in str(error):
+            raise InterchangeError(
+                f"Line {reader.line_num:,} holds a cell longer than "
+                f"{Limits.from_settings().max_cell_chars:,} characters, the most a cell may "
+                "hold (as in Excel itself). Shorten it and upload the file again."
+            ) from None
         raise InterchangeError(f"The CSV file cannot be read: {error}.") from None
     if not records:
         raise InterchangeError("The file is empty.")
-    return Table(
-        header=records[0],
-        rows=[(number, cells) for number, cells in enumerate(records[1:], start=2)],
-        kind="csv",
-    )
+    return Table(header=records[0][1], rows=records[1:], kind="csv")
 
 
 def _read_xlsx(data: bytes) -> Table:
-    from openpyxl import load_workbook
-
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
-        raise InterchangeError(f"The XLSX file cannot be opened ({error}).") from None
-    try:
-        sheet = (
-            workbook[SHEET_TITLE] if SHEET_TITLE in workbook.sheetnames else workbook.worksheets[0]
-        )
-        rows = [[_xlsx_text(value) for value in row] for row in sheet.iter_rows(values_only=True)]
-    finally:
-        workbook.close()
-    while rows and not any(rows[-1]):
-        rows.pop()
+        rows = read_sheet(data, Limits.from_settings(), SHEET_TITLE)
+    except UnreadableFile as error:
+        raise InterchangeError(str(error)) from None
     if not rows:
         raise InterchangeError("The file is empty.")
-    header = rows[0]
-    while header and not header[-1]:
-        header.pop()
+    # Columns left empty before the table (a sheet that starts in column B) are not part of it.
+    offset = min(next(i for i, cell in enumerate(cells) if cell) for _, cells in rows)
+    header = rows[0][1][offset:]
     width = len(header)
     table_rows = []
-    for number, cells in enumerate(rows[1:], start=2):
+    for number, cells in rows[1:]:
+        cells = cells[offset:]
         while len(cells) > width and not cells[-1]:
             cells.pop()
         table_rows.append((number, cells + [""] * (width - len(cells))))
     return Table(header=header, rows=table_rows, kind="xlsx")
-
-
-def _xlsx_text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, datetime.datetime):
-        return value.date().isoformat() if value.time() == datetime.time() else value.isoformat()
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)

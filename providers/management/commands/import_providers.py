@@ -29,6 +29,9 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, file: Path, dry_run: bool, user: str | None, **options):
+        max_errors = options["max_errors"]
+        if max_errors < 0:
+            raise CommandError("--max-errors must be 0 or more.")
         if not file.is_file():
             raise CommandError(f"No such file: {file}")
         actor = None
@@ -41,13 +44,18 @@ class Command(BaseCommand):
         data = file.read_bytes()
         with tqdm(desc="Checking", unit="rows", disable=quiet) as bar:
             plan = plan_import(data, file.name, progress=bar.update)
-        for message in plan.file_errors:
-            self.stderr.write(message)
-        for error in plan.errors[: options["max_errors"]]:
-            column = f", column {error.column}" if error.column else ""
-            self.stderr.write(f"Row {error.row}{column}: {error.message}")
-        if len(plan.errors) > options["max_errors"]:
-            self.stderr.write(f"... and {len(plan.errors) - options['max_errors']} more errors.")
+        messages = [*plan.file_errors, *plan.errors]
+        for error in messages[:max_errors]:
+            if isinstance(error, str):
+                self.stderr.write(error)
+            else:
+                column = f", column {error.column}" if error.column else ""
+                self.stderr.write(f"Row {error.row}{column}: {error.message}")
+        if len(messages) > max_errors:
+            self.stderr.write(
+                f"... and {len(messages) - max_errors:,} more problem(s), not listed "
+                f"(--max-errors {max_errors})."
+            )
         if not plan.ok:
             raise CommandError(
                 f"Nothing was imported: {len(plan.errors) + len(plan.file_errors)} problem(s) "
