@@ -99,7 +99,7 @@ def shortlist_button(
         )
     return mark_safe(  # every piece is escaped
         f'<form class="shortlist-form" id="shortlist-{escape(slug)}" method="post" '
-        f'action="{url}" hx-post="{url}" hx-target="this" hx-swap="outerHTML">'
+        f'action="{url}" data-hx-post="{url}" data-hx-target="this" data-hx-swap="outerHTML">'
         f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(csrf_token)}">'
         f'<input type="hidden" name="next" value="{escape(next_url)}">'
         f'<input type="hidden" name="action" value="{action}">{button}</form>'
