@@ -12,8 +12,8 @@ PORT ?= 8000
 # The Nu HTML Checker that tests/test_html_valid.py runs (npm package vnu-jar, pinned in
 # package-lock.json); it runs on the machine's Java.
 VNU := node_modules/vnu-jar/build/dist/vnu.jar
-# Tests run in parallel, one database per worker.
-PYTEST := $(PY) -m pytest -n auto
+# Tests run in parallel, one database per worker; tests marked with one xdist_group share a worker.
+PYTEST := $(PY) -m pytest -n auto --dist loadgroup
 
 .PHONY: run test test-fast lint format bench check-browser check-java clean-venv
 

@@ -334,6 +334,13 @@ def test_htmx_settings_are_inherited_from_one_element(page, live_server, directo
         assert repeated.count() == 0, f"{name} repeated below the shared parent"
 
 
+def settled(page, url) -> None:
+    """Wait for the address to change and for htmx to finish swapping the answer in."""
+    page.wait_for_url(url)
+    page.wait_for_function("() => !document.querySelector('.htmx-request, .htmx-swapping')")
+    page.wait_for_load_state("networkidle")
+
+
 def searched(url: str) -> list[str]:
     return parse_qs(urlsplit(url).query).get("q", [])
 
@@ -388,19 +395,17 @@ def test_typing_replaces_the_history_entry_and_each_filter_adds_one(page, live_s
     page.goto(f"{live_server.url}/providers/")
     start = page.evaluate("history.length")
     page.locator(".pagination a[rel=next]").click()
-    page.wait_for_url("**page=2**")
+    settled(page, "**page=2**")
     assert page.evaluate("history.length") == start + 1  # a page link adds an entry
     page.locator("#q").press_sequentially("o", delay=40)
-    page.wait_for_url("**q=o**")
-    page.wait_for_load_state("networkidle")
+    settled(page, "**q=o**")
     page.locator("#q").press_sequentially("li", delay=400)  # two searches, one after the other
-    page.wait_for_url("**q=oli**")
-    page.wait_for_load_state("networkidle")
+    settled(page, "**q=oli**")
     assert page.evaluate("history.length") == start + 1  # typing replaced the entry
     page.locator("#f-type-cdmo").check()
-    page.wait_for_url("**type=cdmo**")
+    settled(page, "**type=cdmo**")
     page.locator("#sort").select_option("verified")
-    page.wait_for_url("**sort=verified**")
+    settled(page, "**sort=verified**")
     assert page.evaluate("history.length") == start + 3  # one per committed change
     page.go_back()
     page.wait_for_url(lambda url: "sort=verified" not in url and "type=cdmo" in url)

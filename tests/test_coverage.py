@@ -81,27 +81,3 @@ def test_search_document_follows_capability_renames():
     capability.save()
     provider.refresh_from_db()
     assert "adeno" in str(provider.search_document)
-
-
-def test_text_cache_survives_threads():
-    import threading
-
-    from providers import facets
-
-    errors = []
-
-    def hammer(number):
-        try:
-            for step in range(2000):
-                key = f"q{(number * 7919 + step) % 900}"
-                facets.store_text("token", key, step)
-                facets.cached_text("token", key)
-        except Exception as error:
-            errors.append(error)
-
-    threads = [threading.Thread(target=hammer, args=(n,)) for n in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
