@@ -443,3 +443,19 @@ def test_the_live_region_exists_once_and_is_written_once_per_swap(page, live_ser
     # The same element is written (a replaced one is not announced by every screen reader).
     assert page.evaluate("document.querySelector('#result-status') === window.region")
     assert page.evaluate("window.heard") == ["2 providers match."]
+
+
+def test_the_search_box_follows_changes_made_elsewhere(page, live_server, directory):
+    page.goto(f"{live_server.url}/providers/")
+    search = page.locator("#q")
+    search.press_sequentially("oligo", delay=40)
+    settled(page, "**q=oligo**")
+    page.locator("#f-type-cdmo").check()
+    settled(page, "**type=cdmo**")
+    page.get_by_role("link", name="Clear all").click()
+    settled(page, lambda url: "q=" not in url and "type=" not in url)
+    assert search.input_value() == ""
+    page.go_back()  # back to the search and the filter
+    page.wait_for_url("**type=cdmo**")
+    expect(search).to_have_value("oligo")
+    wait_for_results(page, ["Delta Oligo"])
