@@ -9,8 +9,14 @@ INSTALLED := $(VENV)/.installed
 # Exports DATABASE_URL (found or started by bin/database.py) for the rest of a recipe line.
 WITH_DB = DATABASE_URL="$$($(PY) bin/database.py)" || exit 1; export DATABASE_URL;
 PORT ?= 8000
+# The Nu HTML Checker that tests/test_html_valid.py runs (npm package vnu-jar, pinned in
+# package-lock.json); it runs on the machine's Java.
+VNU := node_modules/vnu-jar/build/dist/vnu.jar
+# Tests run in parallel, one database per worker; tests marked with one xdist_group share a worker.
+PYTEST := $(PY) -m pytest -n auto --dist loadgroup
 
-.PHONY: run test lint format bench replica-drill check-browser clean-venv fault-drill soak backup restore
+.PHONY: run test test-fast lint format bench replica-drill check-browser check-java clean-venv \
+	fault-drill soak backup restore
 
 $(PY):
 	@bin/check-python "$(BOOT_PYTHON)"
@@ -28,8 +34,18 @@ run: $(INSTALLED)
 	echo "Serving the directory at http://127.0.0.1:$(PORT)/ (Ctrl-C stops it)" && \
 	exec $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
-test: $(INSTALLED) check-browser lint
-	@$(WITH_DB) $(PY) -m pytest $(PYTEST_ARGS)
+test: $(INSTALLED) $(VNU) check-browser lint
+	@$(WITH_DB) $(PYTEST) $(PYTEST_ARGS)
+
+# Everything but the browser tests: the quick loop while working.
+test-fast: $(INSTALLED) $(VNU) lint
+	@$(WITH_DB) $(PYTEST) -m "not browser" $(PYTEST_ARGS)
+
+# --ignore-scripts: the package's own install step would fetch a Java runtime; the system's is used.
+$(VNU): package.json package-lock.json | check-java
+	@command -v npm >/dev/null || { echo "The HTML check needs npm: install it (for example 'apt-get install -y npm') and run make again." >&2; exit 1; }
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	@touch $@
 
 lint: $(INSTALLED)
 	$(PY) -m ruff check .
@@ -38,6 +54,9 @@ lint: $(INSTALLED)
 format: $(INSTALLED)
 	$(PY) -m ruff format .
 	$(PY) -m ruff check --fix .
+
+check-java:
+	@command -v java >/dev/null || { echo "The HTML check needs Java: install it (for example 'apt-get install -y default-jre-headless') and run make again." >&2; exit 1; }
 
 # Installs Chromium for the browser tests when it is missing and this machine allows it.
 check-browser:

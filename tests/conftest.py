@@ -6,6 +6,22 @@ from django.contrib.auth.models import Group, User
 from tests.factories import make_provider
 
 
+@pytest.fixture(autouse=True)
+def _fresh_process_caches():
+    """Each test starts without the facet index, the text-search cache or built markup of
+    an earlier one: a rolled-back test can leave a version token that a later test's data
+    reuses, and an index or search result cached under it would then be stale."""
+    from providers.directory import index, markup
+
+    def reset():
+        index.reset()  # also empties the text-search cache (registered with on_rebuild)
+        markup.option_parts.cache_clear()
+
+    reset()
+    yield
+    reset()
+
+
 @pytest.fixture
 def directory(request):
     """A small directory covering every kind of provider and filter."""

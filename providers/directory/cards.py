@@ -61,7 +61,7 @@ def shortlist_button(
         )
     return format_html(
         '<form class="shortlist-form" id="shortlist-{}" method="post" action="{}" '
-        'hx-post="{}" hx-target="this" hx-swap="outerHTML">'
+        'data-hx-post="{}" data-hx-target="this" data-hx-swap="outerHTML">'
         '<input type="hidden" name="csrfmiddlewaretoken" value="{}">'
         '<input type="hidden" name="next" value="{}">'
         '<input type="hidden" name="action" value="{}">{}</form>',

@@ -5,6 +5,7 @@ Runs Debian's Chromium through Playwright against a live server.
 """
 
 import shutil
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from playwright.sync_api import expect
@@ -50,13 +51,42 @@ def browser():
         browser.close()
 
 
+# Every page opened by these tests reports Content-Security-Policy violations to Python,
+# and a test that caused one fails, whatever else it checks.
+CSP_WATCH = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.reportCspViolation(
+    `${event.violatedDirective} blocked ${event.blockedURI || "inline code"} ` +
+    `at ${event.sourceFile || document.location.href}:${event.lineNumber}`
+  );
+});
+"""
+
+
+def watched_context(browser, **options):
+    """A browser context whose pages record CSP violations in ``context.csp_violations``."""
+    context = browser.new_context(**options)
+    context.csp_violations = []
+    context.expose_binding(
+        "reportCspViolation", lambda source, text: context.csp_violations.append(text)
+    )
+    context.add_init_script(CSP_WATCH)
+    return context
+
+
+def close_and_check(context) -> None:
+    violations = context.csp_violations
+    context.close()
+    assert violations == [], "The page broke its Content-Security-Policy"
+
+
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True)
+    context = watched_context(browser, viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.set_default_timeout(10_000)
     yield page
-    context.close()
+    close_and_check(context)
 
 
 def result_names(page) -> list[str]:
@@ -139,13 +169,14 @@ def test_shortlist_and_compare(page, live_server, directory):
     assert "Mammalian cell culture biologics manufacture" in table.inner_text()
     assert page.locator("table.compare tr.differs").count() > 0
     # The comparison is a shareable link: a fresh context sees the same table.
-    other = page.context.browser.new_context(bypass_csp=True).new_page()
+    other_context = watched_context(page.context.browser)
+    other = other_context.new_page()
     other.goto(page.url)
     assert other.locator("table.compare thead th").all_inner_texts() == [
         "Beta Biologics",
         "Delta Oligo",
     ]
-    other.context.close()
+    close_and_check(other_context)
 
     with page.expect_download() as download:
         page.goto(f"{live_server.url}/shortlist/")
@@ -156,7 +187,7 @@ def test_shortlist_and_compare(page, live_server, directory):
 
 
 def test_everything_works_without_javascript(browser, live_server, directory):
-    context = browser.new_context(java_script_enabled=False)
+    context = watched_context(browser, java_script_enabled=False)
     page = context.new_page()
     page.goto(f"{live_server.url}/providers/")
     page.locator("#f-type-cmo").check()
@@ -171,7 +202,7 @@ def test_everything_works_without_javascript(browser, live_server, directory):
     )
     page.get_by_role("link", name="Gamma Manufacturing").click()
     assert page.locator("h1").inner_text() == "Gamma Manufacturing"
-    context.close()
+    close_and_check(context)
 
 
 PAGES = [
@@ -201,11 +232,11 @@ def test_axe_finds_no_serious_or_critical_violation(page, live_server, directory
 
 @pytest.mark.parametrize("path", PAGES)
 def test_pages_fit_a_375_pixel_screen(browser, live_server, directory, path):
-    context = browser.new_context(viewport={"width": 375, "height": 800})
+    context = watched_context(browser, viewport={"width": 375, "height": 800})
     page = context.new_page()
     page.goto(f"{live_server.url}{path}")
     overflow = page.evaluate("document.documentElement.scrollWidth")
-    context.close()
+    close_and_check(context)
     assert overflow <= 375
 
 
@@ -219,7 +250,7 @@ def test_no_asset_comes_from_another_host(page, live_server, directory):
 
 
 def test_on_a_phone_results_come_first_and_filters_unfold(browser, live_server, directory):
-    context = browser.new_context(viewport={"width": 375, "height": 800})
+    context = watched_context(browser, viewport={"width": 375, "height": 800})
     page = context.new_page()
     page.goto(f"{live_server.url}/providers/?type=cmo")
     panel = page.locator(".filters-panel")
@@ -232,7 +263,7 @@ def test_on_a_phone_results_come_first_and_filters_unfold(browser, live_server, 
         page, ["Alpha Discovery", "Delta Oligo", "Epsilon Agro", "Gamma Manufacturing"]
     )
     expect(page.locator(".filters-panel")).to_have_attribute("open", "")  # stays as chosen
-    context.close()
+    close_and_check(context)
 
 
 def test_sorting_updates_results_and_the_page_breaks_no_security_policy(
@@ -254,3 +285,177 @@ def test_sorting_updates_results_and_the_page_breaks_no_security_policy(
     assert "q=" not in page.url and "cover_from" not in page.url  # empty fields left out
     assert page.evaluate("window.loadedOnce") is True
     assert problems == []
+
+
+def test_a_broken_security_policy_is_noticed(page, live_server, directory):
+    # The watcher the other tests rely on: an inline script, which the policy forbids, is
+    # blocked and reported. (The list is emptied again so this test itself passes.)
+    page.goto(f"{live_server.url}/providers/")
+    page.evaluate(
+        "() => { const s = document.createElement('script');"
+        " s.textContent = 'window.inlineRan = true'; document.body.append(s); }"
+    )
+    page.wait_for_function("() => true")  # let the report arrive
+    expect(page.locator("body")).to_be_visible()
+    assert page.evaluate("window.inlineRan === undefined")
+    violations = page.context.csp_violations
+    assert len(violations) == 1 and "script-src" in violations[0]
+    violations.clear()
+
+
+# htmx: shared settings, input kept while typing, history, open panels, one live region.
+
+
+def directory_requests(page) -> list[str]:
+    """The query strings of the directory requests htmx makes, in order."""
+    sent: list[str] = []
+    page.on(
+        "request",
+        lambda request: (
+            sent.append(request.url.partition("?")[2])
+            if request.headers.get("hx-request") and "/providers/" in request.url
+            else None
+        ),
+    )
+    return sent
+
+
+def test_htmx_settings_are_inherited_from_one_element(page, live_server, directory):
+    page.goto(f"{live_server.url}/providers/?type=cdmo&q=o")
+    for name in ("hx-target", "hx-swap", "hx-push-url", "hx-indicator", "hx-sync"):
+        shared = page.locator("#directory-app").get_attribute(f"data-{name}")
+        assert shared, f"{name} is not set on the shared parent"
+        # Elements below it only say where they differ; none repeats the shared setting.
+        # (Shortlist buttons sit behind an inheritance boundary and say their own settings.)
+        repeated = page.locator(
+            f"#directory-app [{name}='{shared}']:not([data-hx-disinherit] *),"
+            f" #directory-app [data-{name}='{shared}']:not([data-hx-disinherit] *)"
+        )
+        assert repeated.count() == 0, f"{name} repeated below the shared parent"
+
+
+def settled(page, url) -> None:
+    """Wait for the address to change and for htmx to finish swapping the answer in."""
+    page.wait_for_url(url)
+    page.wait_for_function("() => !document.querySelector('.htmx-request, .htmx-swapping')")
+    page.wait_for_load_state("networkidle")
+
+
+def searched(url: str) -> list[str]:
+    return parse_qs(urlsplit(url).query).get("q", [])
+
+
+def test_typing_after_a_pause_keeps_every_character(page, live_server, directory):
+    sent = directory_requests(page)
+    page.goto(f"{live_server.url}/providers/")
+    search = page.locator("#q")
+    search.press_sequentially("fill ", delay=40)
+    page.wait_for_url(lambda url: searched(url) == ["fill "])  # the first answer is shown
+    page.wait_for_load_state("networkidle")
+    search.press_sequentially("finish", delay=40)
+    page.wait_for_url(lambda url: searched(url) != ["fill "])
+    assert searched(page.url) == ["fill finish"]
+    assert search.input_value() == "fill finish"
+    assert [searched(f"?{query}") for query in sent] == [["fill "], ["fill finish"]]
+
+
+def test_typing_while_a_request_is_in_flight_loses_nothing(page, live_server, directory):
+    held = []
+
+    def searching(url: str) -> bool:
+        return "/providers/?" in url
+
+    # Answers wait until the test lets them through.
+    page.route(searching, lambda route: held.append(route))
+    page.goto(f"{live_server.url}/providers/")
+    search = page.locator("#q")
+    search.press_sequentially("fill ", delay=40)
+    for _ in range(50):  # the debounced search for "fill " goes out
+        if held:
+            break
+        page.wait_for_timeout(100)
+    assert held, "no search request was made"
+    search.press_sequentially("fin", delay=40)
+    held.pop(0).continue_()  # its answer arrives while the buyer is still typing
+    page.wait_for_timeout(200)
+    search.press_sequentially("ish", delay=40)
+    page.unroute(searching)
+    for route in held:
+        route.continue_()
+    page.wait_for_url(lambda url: searched(url) == ["fill finish"])
+    wait_for_results(page, ["Beta Biologics"])
+    assert search.input_value() == "fill finish"
+
+
+def test_typing_replaces_the_history_entry_and_each_filter_adds_one(page, live_server, directory):
+    from tests.factories import make_provider
+
+    for number in range(21):  # enough for a second page
+        make_provider(f"Zeta Labs {number:02}", slug=f"zeta-labs-{number:02}", types=("cdmo",))
+    page.goto(f"{live_server.url}/providers/")
+    start = page.evaluate("history.length")
+    page.locator(".pagination a[rel=next]").click()
+    settled(page, "**page=2**")
+    assert page.evaluate("history.length") == start + 1  # a page link adds an entry
+    page.locator("#q").press_sequentially("o", delay=40)
+    settled(page, "**q=o**")
+    page.locator("#q").press_sequentially("li", delay=400)  # two searches, one after the other
+    settled(page, "**q=oli**")
+    assert page.evaluate("history.length") == start + 1  # typing replaced the entry
+    page.locator("#f-type-cdmo").check()
+    settled(page, "**type=cdmo**")
+    page.locator("#sort").select_option("verified")
+    settled(page, "**sort=verified**")
+    assert page.evaluate("history.length") == start + 3  # one per committed change
+    page.go_back()
+    page.wait_for_url(lambda url: "sort=verified" not in url and "type=cdmo" in url)
+    page.go_back()
+    page.wait_for_url(lambda url: "type=cdmo" not in url and "q=oli" in url)
+
+
+def test_facet_panels_the_buyer_opened_stay_open(page, live_server, directory):
+    page.goto(f"{live_server.url}/providers/")
+    modality = page.locator("details.facet", has=page.locator("summary", has_text="Modality"))
+    expect(modality).not_to_have_attribute("open", "")
+    modality.locator("summary").click()
+    expect(modality).to_have_attribute("open", "")
+    page.locator("#f-type-cdmo").check()
+    wait_for_results(page, ["Beta Biologics", "Delta Oligo"])
+    expect(modality).to_have_attribute("open", "")
+    assert page.locator("#f-modality-oligonucleotide").is_visible()
+
+
+def test_the_live_region_exists_once_and_is_written_once_per_swap(page, live_server, directory):
+    page.goto(f"{live_server.url}/providers/")
+    page.evaluate(
+        """() => {
+          window.region = document.querySelector('#result-status');
+          window.heard = [];
+          new MutationObserver(() => window.heard.push(window.region.textContent.trim()))
+            .observe(window.region, {childList: true, characterData: true, subtree: true});
+        }"""
+    )
+    page.locator("#f-type-cmo").check()
+    wait_for_results(page, ["Epsilon Agro", "Gamma Manufacturing"])
+    page.wait_for_load_state("networkidle")
+    assert page.locator("[aria-live]").count() == 1
+    assert page.locator("#result-status").count() == 1
+    # The same element is written (a replaced one is not announced by every screen reader).
+    assert page.evaluate("document.querySelector('#result-status') === window.region")
+    assert page.evaluate("window.heard") == ["2 providers match."]
+
+
+def test_the_search_box_follows_changes_made_elsewhere(page, live_server, directory):
+    page.goto(f"{live_server.url}/providers/")
+    search = page.locator("#q")
+    search.press_sequentially("oligo", delay=40)
+    settled(page, "**q=oligo**")
+    page.locator("#f-type-cdmo").check()
+    settled(page, "**type=cdmo**")
+    page.get_by_role("link", name="Clear all").click()
+    settled(page, lambda url: "q=" not in url and "type=" not in url)
+    assert search.input_value() == ""
+    page.go_back()  # back to the search and the filter
+    page.wait_for_url("**type=cdmo**")
+    expect(search).to_have_value("oligo")
+    wait_for_results(page, ["Delta Oligo"])

@@ -127,7 +127,7 @@ def test_shortlist_htmx_swaps_the_button_and_the_count(client, directory):
     )
     body = response.content.decode()
     assert 'aria-pressed="true"' in body
-    assert 'id="shortlist-count" class="badge" hx-swap-oob="true"' in body
+    assert 'id="shortlist-count" class="badge" data-hx-swap-oob="true"' in body
 
 
 def test_shortlist_refuses_drafts_and_bad_actions(client, directory):

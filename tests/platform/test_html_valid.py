@@ -1,0 +1,175 @@
+"""Every page type is valid HTML, as the Nu HTML Checker (vnu.jar) sees it.
+
+All pages are rendered first and checked in one run of the checker: the JVM takes seconds
+to start, the checking itself milliseconds. The checker comes from the `vnu-jar` npm
+package (`npm ci` at the top level; `make test` does it when it is missing).
+"""
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import RequestFactory
+from django.urls import reverse
+
+from providers.interchange.format import COLUMNS
+from providers.models import Site
+from tests.factories import make_provider
+
+pytestmark = pytest.mark.django_db
+
+VNU_JAR = Path(settings.BASE_DIR) / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
+
+# A fragment swapped in by htmx is checked inside the smallest valid document.
+FRAGMENT_DOCUMENT = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Fragment</title></head>
+<body>{}</body></html>
+"""
+
+
+def run_checker(files: list[Path]) -> list[dict]:
+    """The checker's error messages for ``files`` (one JVM for all of them)."""
+    java = shutil.which("java")
+    if java is None:
+        pytest.fail("The HTML check needs Java: apt-get install -y default-jre-headless")
+    if not VNU_JAR.exists():
+        pytest.fail("The HTML check needs the Nu HTML Checker: run `npm ci` (make test does).")
+    completed = subprocess.run(
+        [java, "-jar", str(VNU_JAR), "--format", "json", "--errors-only", *map(str, files)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    try:
+        return json.loads(completed.stderr or completed.stdout)["messages"]
+    except (ValueError, KeyError):
+        pytest.fail(f"The HTML checker did not answer as expected:\n{completed.stderr}")
+
+
+def describe(messages: list[dict], names: dict[str, str]) -> str:
+    lines = []
+    for message in messages:
+        page = names.get(message.get("url", "").removeprefix("file:"), message.get("url", "?"))
+        lines.append(f"{page} line {message.get('lastLine', '?')}: {message.get('message')}")
+    return "\n".join(lines)
+
+
+def curator_pages(client) -> dict[str, str]:
+    """The admin pages of our own: import (form and preview), history, restore preview."""
+    admin = User.objects.create_superuser("valid-admin", password="pw-admin-123")
+    client.force_login(admin)
+    provider = make_provider("History Co", slug="history-co", services=[("glp-toxicology", 2, 3)])
+    site = Site.objects.create(provider=provider, name="North plant", city="Leeds", country="GB")
+    provider.name = "History Company"
+    provider.save()
+    site.city = "York"
+    site.save()
+    import_url = reverse("admin:providers_provider_import")
+    good = (
+        "acme-pharma,Acme Pharma,cro,CH,https://acme.example,Process chemistry.,"
+        "pharmaceutical,small-molecule,process-development: phase-1 to phase-3,,"
+        "published,2026-10-01,https://acme.example/about,no"
+    )
+    bad = "bad slug!,,nothing,XX,,,,,,,unknown,,,no"
+    upload = "\n".join([",".join(COLUMNS), good, bad]).encode() + b"\n"
+    point = provider.history.last()
+    pages = {
+        "admin import form": client.get(import_url),
+        "admin import preview": client.post(
+            import_url, {"file": SimpleUploadedFile("providers.csv", upload)}
+        ),
+        "admin provider list": client.get(reverse("admin:providers_provider_changelist")),
+        "admin history": client.get(
+            reverse("admin:providers_provider_history", args=[provider.pk])
+        ),
+        "admin restore preview": client.get(
+            reverse(
+                "admin:providers_provider_restore",
+                args=[provider.pk, "provider", point.history_id],
+            )
+        ),
+    }
+    client.logout()
+    return {name: response.content.decode() for name, response in pages.items()}
+
+
+def lockout_page(client) -> str:
+    User.objects.create_user("locked-user", password="right-password")
+    for _ in range(settings.AXES_FAILURE_LIMIT + 1):
+        response = client.post(
+            reverse("admin:login"), {"username": "locked-user", "password": "wrong"}
+        )
+    assert response.status_code == 429, "the lockout page was not reached"
+    return response.content.decode()
+
+
+def error_pages() -> dict[str, str]:
+    """The error pages, rendered by the handlers the app uses (config/errors.py, outage)."""
+    from config import errors, outage
+
+    request = RequestFactory().get("/missing/")
+    responses = {
+        "error page 400": errors.bad_request(request),
+        "error page 403": errors.permission_denied(request),
+        "error page 403 (form expired)": errors.csrf_failure(request),
+        "error page 404": errors.page_not_found(request),
+        "error page 500": errors.server_error(request),
+        "error page 503 (database down)": outage.unavailable_response(),
+    }
+    return {name: response.content.decode() for name, response in responses.items()}
+
+
+def test_every_page_type_is_valid_html(client, directory, tmp_path):
+    htmx = {"HX-Request": "true"}
+    buyer = {
+        "home": client.get("/"),
+        "directory": client.get("/providers/"),
+        "directory, filtered with notices": client.get(
+            "/providers/?type=cmo&type=nonsense&stage=delivery&q=oral&page=1"
+        ),
+        "directory, nothing found": client.get("/providers/?q=zzzzqqq"),
+        "provider page": client.get("/providers/beta-biologics/"),
+        "lifecycle explorer": client.get("/lifecycle/"),
+        "compare": client.get("/compare/?p=beta-biologics&p=delta-oligo&p=alpha-discovery"),
+        "compare, too few": client.get("/compare/?p=beta-biologics"),
+    }
+    client.post("/providers/beta-biologics/shortlist/", {"action": "add", "next": "/shortlist/"})
+    buyer["shortlist"] = client.get("/shortlist/")
+    fragments = {
+        "directory fragment": client.get("/providers/?type=cdmo", headers=htmx),
+        "directory fragment, nothing found": client.get("/providers/?q=zzzzqqq", headers=htmx),
+        "shortlist button fragment": client.post(
+            "/providers/delta-oligo/shortlist/",
+            {"action": "add", "next": "/providers/"},
+            headers=htmx,
+        ),
+    }
+    for name, response in {**buyer, **fragments}.items():
+        assert response.status_code == 200, f"{name} answered {response.status_code}"
+
+    documents = {name: response.content.decode() for name, response in buyer.items()}
+    documents.update(
+        {
+            name: FRAGMENT_DOCUMENT.format(response.content.decode())
+            for name, response in fragments.items()
+        }
+    )
+    documents.update(curator_pages(client))
+    documents["lockout page"] = lockout_page(client)
+    documents.update(error_pages())
+
+    names: dict[str, str] = {}
+    files = []
+    for number, (name, text) in enumerate(documents.items()):
+        path = tmp_path / f"page-{number}.html"
+        path.write_text(text, encoding="utf-8")
+        names[str(path)] = name
+        files.append(path)
+    messages = run_checker(files)
+    assert messages == [], "Invalid HTML:\n" + describe(messages, names)
