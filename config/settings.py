@@ -268,6 +268,10 @@ LOGGING = {
 # Per-process cache of text-search match sets (entries); 0 turns it off (the benchmark
 # measures the uncached search that way).
 DIRECTORY_TEXT_CACHE_SIZE = env_int("DIRECTORY_TEXT_CACHE_SIZE", 512)
+# After a change, each process builds its new facet index beside the old one; a request
+# waits at most this long for it before being answered from the previous index.
+DIRECTORY_BACKGROUND_REBUILD = env_bool("DIRECTORY_BACKGROUND_REBUILD", default=True)
+DIRECTORY_REBUILD_WAIT = env_int("DIRECTORY_REBUILD_WAIT_MS", 250) / 1000
 IMPORT_MAX_UPLOAD_BYTES = env_int("IMPORT_MAX_UPLOAD_BYTES", 5 * 1024 * 1024)
 # How much of an import file is read (CSV and XLSX, admin and command line alike; see
 # docs/import-format.md). A row of the format with only its required cells is about 32

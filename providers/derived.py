@@ -78,18 +78,6 @@ UPDATE providers_provider AS p SET
 """
 
 
-BUMP_SQL = (
-    "UPDATE providers_directoryversion"
-    " SET token = md5(random()::text || clock_timestamp()::text), changed_at = now() WHERE id = 1"
-)
-
-
-def bump_version() -> None:
-    """Tell every process caching the directory that buyer-visible data changed."""
-    with connection.cursor() as cursor:
-        cursor.execute(BUMP_SQL)
-
-
 def refresh_derived(provider_ids: Iterable[int] | None = None) -> int:
     """Recompute derived columns for the given providers (all when None); return rows updated."""
     pending = _pending.get()
@@ -106,7 +94,6 @@ def refresh_derived(provider_ids: Iterable[int] | None = None) -> int:
             ids = sorted({int(pk) for pk in provider_ids if pk is not None})
             cursor.execute(REFRESH_SQL + " WHERE p.id = ANY(%s)", [ids])
         updated = cursor.rowcount
-        cursor.execute(BUMP_SQL)
     return updated
 
 

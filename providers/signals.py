@@ -1,15 +1,15 @@
-"""Keep derived provider columns fresh whenever a curator changes what they summarise."""
+"""Keep derived provider columns fresh whenever a curator changes what they summarise.
+
+The directory's version token is not bumped here: the database does it, with a trigger on
+every buyer-visible table (providers/versioning.py).
+"""
 
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 from django.dispatch import receiver
 
-from lifecycle.models import Phase, Stage
-from providers.derived import bump_version, refresh_derived
+from providers.derived import refresh_derived
 from providers.models import (
     Capability,
-    CapabilityCategory,
-    Certification,
-    Industry,
     Modality,
     Provider,
     ProviderType,
@@ -76,34 +76,10 @@ def site_certifications_changed(sender, instance, action: str, reverse: bool, pk
 @receiver(post_save, sender=ProviderType)
 def catalogue_name_changed(sender, instance, created: bool, raw: bool = False, **kwargs) -> None:
     """Catalogue names are part of the search text of every provider that uses them."""
-    if raw:
-        return
-    if created:
-        bump_version()
+    if raw or created:
         return
     if sender is Capability:
         ids = Service.objects.filter(capability=instance).values_list("provider_id", flat=True)
     else:
         ids = instance.providers.values_list("pk", flat=True)
     refresh_derived(ids)
-
-
-@receiver(post_delete, sender=Provider)
-@receiver(post_save, sender=CapabilityCategory)
-@receiver(post_delete, sender=CapabilityCategory)
-@receiver(post_delete, sender=Capability)
-@receiver(post_save, sender=Certification)
-@receiver(post_delete, sender=Certification)
-@receiver(post_save, sender=Industry)
-@receiver(post_delete, sender=Industry)
-@receiver(post_delete, sender=Modality)
-@receiver(post_delete, sender=ProviderType)
-@receiver(post_save, sender=Stage)
-@receiver(post_delete, sender=Stage)
-@receiver(post_save, sender=Phase)
-@receiver(post_delete, sender=Phase)
-@receiver(m2m_changed, sender=ProviderType.typical_stages.through)
-def catalogue_changed(sender, raw: bool = False, action: str = "post_", **kwargs) -> None:
-    """Filter options and their labels come from the catalogue: cached views must rebuild."""
-    if not raw and action.startswith("post_"):
-        bump_version()

@@ -20,3 +20,6 @@ ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
 # Serve static files straight from the source folders (no collectstatic in tests).
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+# Each test runs inside a transaction that a background thread cannot see: rebuild the
+# facet index in the request (tests/directory/test_index_rebuild.py covers the background).
+DIRECTORY_BACKGROUND_REBUILD = False

@@ -15,6 +15,9 @@ it was built at: one single-row query per request keeps every count fresh.
 import threading
 from dataclasses import dataclass, field
 
+from django.conf import settings
+from django.db import connections, transaction
+
 from lifecycle.models import Phase, Stage
 from providers import regions
 from providers.directory.bitsets import bits_from_positions, positions_from_bits
@@ -230,19 +233,23 @@ class DirectoryIndex:
         return [self.position_of[pk] for pk in ids if pk in self.position_of]
 
 
-def _load_catalogue() -> DirectoryCatalogue:
-    phases = list(Phase.objects.select_related("stage"))
+def _load_catalogue(alias: str) -> DirectoryCatalogue:
+    phases = list(Phase.objects.using(alias).select_related("stage"))
     catalogue = DirectoryCatalogue(
-        stages=list(Stage.objects.all()),
+        stages=list(Stage.objects.using(alias)),
         phases=phases,
-        types={row.pk: row for row in ProviderType.objects.prefetch_related("typical_stages")},
-        capabilities={
-            row.pk: row for row in Capability.objects.order_by("category__position", "name")
+        types={
+            row.pk: row
+            for row in ProviderType.objects.using(alias).prefetch_related("typical_stages")
         },
-        categories={row.pk: row for row in CapabilityCategory.objects.all()},
-        modalities={row.pk: row for row in Modality.objects.all()},
-        industries={row.pk: row for row in Industry.objects.all()},
-        certifications={row.pk: row for row in Certification.objects.all()},
+        capabilities={
+            row.pk: row
+            for row in Capability.objects.using(alias).order_by("category__position", "name")
+        },
+        categories={row.pk: row for row in CapabilityCategory.objects.using(alias)},
+        modalities={row.pk: row for row in Modality.objects.using(alias)},
+        industries={row.pk: row for row in Industry.objects.using(alias)},
+        certifications={row.pk: row for row in Certification.objects.using(alias)},
     )
     catalogue.phase_by_position = {phase.position: phase for phase in phases}
     catalogue.phase_by_slug = {phase.slug: phase for phase in phases}
@@ -259,16 +266,29 @@ ORDER BY lower(name), id
 INDEX_PARAMS = {"published": PUBLISHED}
 
 
+TOKEN_SQL = "SELECT token FROM providers_directoryversion WHERE id = 1"
+
+
 def current_token() -> str:
     with read_connection().cursor() as cursor:
-        cursor.execute("SELECT token FROM providers_directoryversion WHERE id = 1")
+        cursor.execute(TOKEN_SQL)
         row = cursor.fetchone()
     return row[0] if row else ""
 
 
-def build_index(token: str) -> DirectoryIndex:
-    catalogue = _load_catalogue()
-    with read_connection().cursor() as cursor:
+def build_index() -> DirectoryIndex:
+    """Build the index from one consistent snapshot: the token, the catalogue and the rows
+    are read in a single repeatable-read transaction, so a commit in between cannot give an
+    index that mixes two states under one token."""
+    connection = read_connection()
+    with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+        if connection.in_atomic_block and not connection.savepoint_ids:
+            # The outermost transaction is ours: take one snapshot for every read.
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        cursor.execute(TOKEN_SQL)
+        row = cursor.fetchone()
+        token = row[0] if row else ""
+        catalogue = _load_catalogue(connection.alias)
         cursor.execute(INDEX_SQL, INDEX_PARAMS)
         rows = [
             (row[0], row[1].toordinal() if row[1] else None, *row[2:]) for row in cursor.fetchall()
@@ -278,22 +298,57 @@ def build_index(token: str) -> DirectoryIndex:
 
 _lock = threading.Lock()
 _cached: DirectoryIndex | None = None
+_building: threading.Thread | None = None
 
 
 def get_index() -> DirectoryIndex:
-    """The index for the current data: one token query, and a rebuild only after a change."""
-    global _cached
+    """The index for the current data: one token query per request, and a rebuild only
+    after a change.
+
+    The first index of a process is built in the request. After that, a change is picked
+    up by building the new index beside the old one in a background thread; the request
+    waits for it at most ``DIRECTORY_REBUILD_WAIT`` seconds (a small directory rebuilds in
+    milliseconds, so buyers see the change at once) and otherwise is answered from the
+    previous index while the new one finishes: no buyer request waits for a full rebuild.
+    """
     token = current_token()
     index = _cached
     if index is not None and index.token == token:
         return index
-    with _lock:
-        if _cached is not None and _cached.token == token:
+    if index is None or not settings.DIRECTORY_BACKGROUND_REBUILD:
+        with _lock:
+            if _cached is None or _cached.token != token:
+                _install(build_index())
             return _cached
-        _cached = build_index(token)
-        for listener in _on_rebuild:
-            listener()
-        return _cached
+    builder = _start_background_build()
+    builder.join(settings.DIRECTORY_REBUILD_WAIT)
+    return _cached
+
+
+def _install(index: DirectoryIndex) -> None:
+    global _cached
+    _cached = index
+    for listener in _on_rebuild:
+        listener()
+
+
+def _start_background_build() -> threading.Thread:
+    global _building
+    with _lock:
+        if _building is None or not _building.is_alive():
+            _building = threading.Thread(target=_build_in_background, daemon=True)
+            _building.start()
+        return _building
+
+
+def _build_in_background() -> None:
+    try:
+        index = build_index()
+        with _lock:
+            if _cached is None or _cached.token != index.token:
+                _install(index)
+    finally:
+        connections.close_all()  # this thread's own connections
 
 
 # Caches derived from an index (text matches) register here to be emptied on a rebuild.

@@ -7,8 +7,9 @@ from django.db import migrations
 
 
 def forwards(apps, schema_editor):
-    from providers.derived import BUMP_SQL, REFRESH_SQL
+    from providers.derived import REFRESH_SQL
     from providers.reference import sync
+    from providers.versioning import BUMP_SQL
 
     sync(apps)
     schema_editor.execute(REFRESH_SQL)
