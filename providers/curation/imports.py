@@ -222,11 +222,11 @@ class ImportViews:
 
     def _task_result_url(self, request, job: ProviderImport) -> str:
         """The task's own record in the admin, for administrators who may see it."""
-        if not job.task_id or not request.user.has_perm("django_tasks_db.view_dbtaskresult"):
+        if not job.task_id or not request.user.has_perm("django_tasks_database.view_dbtaskresult"):
             return ""
         if not isinstance(run_import.get_backend(), DatabaseBackend):
             return ""
-        return reverse("admin:django_tasks_db_dbtaskresult_change", args=[job.task_id])
+        return reverse("admin:django_tasks_database_dbtaskresult_change", args=[job.task_id])
 
 
 def status_url(job: ProviderImport) -> str:
