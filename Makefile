@@ -26,13 +26,17 @@ $(INSTALLED): requirements.txt | $(PY)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	@touch $@
 
+# The task worker (imports confirmed in the admin, later email) runs beside the server,
+# its output in the same terminal; Ctrl-C stops both (the worker finishes its current task).
 run: $(INSTALLED)
 	@$(WITH_DB) export DEBUG=true; \
 	$(PY) manage.py migrate --noinput && \
 	$(PY) manage.py load_demo && \
-	$(PY) manage.py dev_admin --port $(PORT) && \
-	echo "Serving the directory at http://127.0.0.1:$(PORT)/ (Ctrl-C stops it)" && \
-	exec $(PY) manage.py runserver 127.0.0.1:$(PORT)
+	$(PY) manage.py dev_admin --port $(PORT) || exit 1; \
+	$(PY) manage.py db_worker --no-reload & worker=$$!; \
+	trap 'kill -TERM $$worker 2>/dev/null; wait $$worker' EXIT; \
+	echo "Serving the directory at http://127.0.0.1:$(PORT)/ with the task worker beside it (Ctrl-C stops both)"; \
+	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 test: $(INSTALLED) $(VNU) check-browser lint
 	@$(WITH_DB) $(PYTEST) $(PYTEST_ARGS)

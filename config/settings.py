@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "django_countries",
     "simple_history",
     "axes",
+    "django_tasks_db",
     "lifecycle",
     "providers",
 ]
@@ -288,6 +289,16 @@ IMPORT_MAX_XLSX_UNPACKED_BYTES = env_int(
     "IMPORT_MAX_XLSX_UNPACKED_BYTES", max(16 * 1024 * 1024, IMPORT_MAX_UPLOAD_BYTES * 20)
 )
 IMPORT_MAX_XLSX_RATIO = env_int("IMPORT_MAX_XLSX_RATIO", 100)
+
+# Background tasks (Django's tasks framework): stored in the database and run by a worker
+# process beside the app servers (`manage.py db_worker`; `make run` starts one). Imports
+# confirmed in the admin run there; so will email and alerts.
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default"],
+    }
+}
 
 # --- Curation: admin, import and export ---
 # A checked import file waits in the default file storage between its preview and the

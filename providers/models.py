@@ -488,3 +488,62 @@ class DirectoryVersion(models.Model):
 
     def __str__(self) -> str:
         return self.token
+
+
+class ImportStatus(models.TextChoices):
+    QUEUED = "queued", "Waiting for the task worker"
+    PLANNING = "planning", "Checking the file"
+    WRITING = "writing", "Writing"
+    DONE = "done", "Imported"
+    REFUSED = "refused", "Refused: the file has problems"
+    FAILED = "failed", "Failed: nothing was written"
+
+
+class ProviderImport(models.Model):
+    """One confirmed import of a spreadsheet, run by the task worker, with its progress.
+
+    The checked file stays in the default file storage (``stored_path``) until the run
+    finishes; a run that failed for another reason than the file's content keeps it, so
+    it can be tried again. Everything is written in one transaction or nothing is.
+    """
+
+    RUNNING = (ImportStatus.QUEUED, ImportStatus.PLANNING, ImportStatus.WRITING)
+
+    filename = models.CharField(max_length=255)
+    stored_path = models.CharField(max_length=255, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    status = models.CharField(
+        max_length=16, choices=ImportStatus.choices, default=ImportStatus.QUEUED
+    )
+    task_id = models.CharField(max_length=64, blank=True)
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_planned = models.PositiveIntegerField(default=0)
+    rows_to_write = models.PositiveIntegerField(default=0)
+    rows_written = models.PositiveIntegerField(default=0)
+    counts = models.JSONField(default=dict, blank=True)
+    # Whole-file problems, then the first cell problems (row, column, message, value).
+    file_errors = models.JSONField(default=list, blank=True)
+    errors = models.JSONField(default=list, blank=True)
+    error_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=ImportStatus.values),
+                name="provider_import_status_valid",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.get_status_display()})"
+
+    @property
+    def running(self) -> bool:
+        return self.status in self.RUNNING

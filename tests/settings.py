@@ -23,3 +23,6 @@ WHITENOISE_AUTOREFRESH = True
 # Each test runs inside a transaction that a background thread cannot see: rebuild the
 # facet index in the request (tests/directory/test_index_rebuild.py covers the background).
 DIRECTORY_BACKGROUND_REBUILD = False
+# Tasks run in the request that enqueues them, so tests see their outcome at once; the
+# tests of the worker itself switch to the database backend and run a real worker process.
+TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}

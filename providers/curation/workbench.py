@@ -258,6 +258,11 @@ class ProviderAdmin(ImportViews, ExportViews, HistoryViews, SimpleHistoryAdmin):
                 name="providers_provider_import",
             ),
             path(
+                "import/<int:import_id>/",
+                self.admin_site.admin_view(self.import_status_view),
+                name="providers_provider_import_status",
+            ),
+            path(
                 "export/<str:kind>/",
                 self.admin_site.admin_view(self.export_view),
                 name="providers_provider_export",

@@ -101,6 +101,8 @@ def provider_views(provider):
     return [
         ("get", reverse("admin:providers_provider_import"), None),
         ("post", reverse("admin:providers_provider_import"), {"confirm": "1", "token": "x"}),
+        ("get", reverse("admin:providers_provider_import_status", args=[987654]), None),
+        ("post", reverse("admin:providers_provider_import_status", args=[987654]), {"retry": "1"}),
         ("get", reverse("admin:providers_provider_export", args=["csv"]), None),
         ("get", reverse("admin:providers_provider_export", args=["xlsx"]), None),
         ("get", reverse("admin:providers_provider_export", args=["pdf"]), None),
@@ -135,7 +137,7 @@ def provider_views(provider):
     ]
 
 
-@pytest.mark.parametrize("index", range(12))
+@pytest.mark.parametrize("index", range(14))
 def test_provider_admin_views_refuse_staff_without_permissions(client, secret_provider, index):
     staff_without(client)
     method, url, data = provider_views(secret_provider)[index]

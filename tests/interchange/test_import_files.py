@@ -46,7 +46,10 @@ def test_preview_counts_rows_and_writes_nothing_until_confirmed(client, curator)
     confirmed = client.post(
         IMPORT_URL, {"confirm": "1", "token": response.context["token"]}, follow=True
     )
-    assert "1 created, 1 updated, 0 unchanged" in confirmed.content.decode()
+    page = confirmed.content.decode()
+    assert confirmed.context["job"].counts == {"create": 1, "update": 1, "unchanged": 0}
+    assert "<strong>1</strong> provider(s) created" in page
+    assert "<strong>1</strong> provider(s) updated" in page
     acme = Provider.objects.get(slug="acme-pharma")
     assert set(acme.types.values_list("slug", flat=True)) == {"cro", "cdmo"}
     service = acme.services.get(capability__slug="process-development")

@@ -15,10 +15,23 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 ROOT = Path(__file__).resolve().parents[2]
 PORTS = range(8101, 8120)
+
+
+def database_url() -> str:
+    """The test database, as a URL other processes can use."""
+    from django.db import connection
+
+    given = connection.settings_dict
+    user = quote(given["USER"] or "")
+    password = f":{quote(given['PASSWORD'])}" if given["PASSWORD"] else ""
+    host, port = given["HOST"] or "", given["PORT"] or ""
+    if host.startswith("/"):
+        return f"postgresql://{user}{password}@/{given['NAME']}?host={host}"
+    return f"postgresql://{user}{password}@{host}{f':{port}' if port else ''}/{given['NAME']}"
 
 
 def free_port(taken: set[int] = frozenset()) -> int:
@@ -54,8 +67,8 @@ class AppServer:
         return self.log.read_text(errors="replace")[-4000:]
 
 
-def start_servers(count: int, database_url: str, workdir: Path, **env: str) -> list[AppServer]:
-    """Start ``count`` gunicorn servers (one worker each) and wait until all answer."""
+def process_environment(database_url: str, workdir: Path, **env: str) -> dict[str, str]:
+    """What an app server or task worker process started by a test runs with."""
     base = {
         key: value
         for key, value in os.environ.items()
@@ -73,6 +86,28 @@ def start_servers(count: int, database_url: str, workdir: Path, **env: str) -> l
             **env,
         }
     )
+    return base
+
+
+def run_worker(database_url: str, workdir: Path, timeout: float = 120, **env: str) -> str:
+    """Run the task worker until no task is left (``db_worker --batch``); return its output."""
+    finished = subprocess.run(
+        [sys.executable, "manage.py", "db_worker", "--batch", "--no-reload", "--no-startup-delay"],
+        cwd=ROOT,
+        env=process_environment(database_url, workdir, **env),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    output = finished.stdout + finished.stderr
+    if finished.returncode != 0:
+        raise RuntimeError(f"The task worker failed ({finished.returncode}):\n{output[-4000:]}")
+    return output
+
+
+def start_servers(count: int, database_url: str, workdir: Path, **env: str) -> list[AppServer]:
+    """Start ``count`` gunicorn servers (one worker each) and wait until all answer."""
+    base = process_environment(database_url, workdir, **env)
     gunicorn = str(Path(sys.executable).parent / "gunicorn")
     servers: list[AppServer] = []
     taken: set[int] = set()

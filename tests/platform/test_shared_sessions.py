@@ -5,16 +5,14 @@ balancer would send them."""
 import os
 import re
 import uuid
-from urllib.parse import quote
 
 import pytest
 from django.contrib.auth.models import User
-from django.db import connection
 
 from providers.interchange.format import COLUMNS
 from providers.models import Provider
 from tests.factories import ensure_reference_data, make_provider
-from tests.platform.servers import Client, start_servers
+from tests.platform.servers import Client, database_url, run_worker, start_servers
 
 REDIS_TEST_URL = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/11")
 IMPORT_PATH = "/admin/providers/provider/import/"
@@ -24,17 +22,6 @@ IMPORT_ROW = (
     '"process-development: phase-1 to commercial-supply | kilo lab",'
     '"Visp plant | Visp | CH | eu-gmp",published,2026-10-01,https://acme.example/about,no'
 )
-
-
-def database_url() -> str:
-    """The test database, as a URL other processes can use."""
-    given = connection.settings_dict
-    user = quote(given["USER"] or "")
-    password = f":{quote(given['PASSWORD'])}" if given["PASSWORD"] else ""
-    host, port = given["HOST"] or "", given["PORT"] or ""
-    if host.startswith("/"):
-        return f"postgresql://{user}{password}@/{given['NAME']}?host={host}"
-    return f"postgresql://{user}{password}@{host}{f':{port}' if port else ''}/{given['NAME']}"
 
 
 def redis_or_skip():
@@ -140,10 +127,13 @@ def test_import_previewed_on_one_server_confirms_on_the_other(servers, superuser
 
     confirmed = curator.post(servers[1], IMPORT_PATH, {"confirm": "1", "token": token.group(1)})
     assert confirmed.status == 302
-    assert confirmed.headers["location"] == "/admin/providers/provider/"
+    status_path = confirmed.headers["location"]
+    assert re.fullmatch(rf"{IMPORT_PATH}\d+/", status_path)
+    assert not Provider.objects.filter(slug="acme-pharma").exists()  # the worker writes it
+    run_worker(database_url(), servers[0].log.parent)  # the servers' folder: same MEDIA_ROOT
     assert Provider.objects.filter(slug="acme-pharma").exists()
-    listing = curator.get(servers[1], "/admin/providers/provider/")
-    assert "Imported acme.csv: 1 created" in listing.text
+    status = curator.get(servers[0], status_path)
+    assert "<strong>1</strong> provider(s) created" in status.text
 
 
 def settings_in_a_new_process(**env: str):
