@@ -507,6 +507,8 @@ class ProviderImport(models.Model):
     it can be tried again. Everything is written in one transaction or nothing is.
     """
 
+    buyer_visible = False  # progress writes must not touch the directory version
+
     RUNNING = (ImportStatus.QUEUED, ImportStatus.PLANNING, ImportStatus.WRITING)
 
     filename = models.CharField(max_length=255)

@@ -57,6 +57,10 @@ def install_triggers(using: str = "default") -> list[str]:
     tables = [table for table in buyer_visible_tables() if table in existing]
     with connection.cursor() as cursor:
         cursor.execute(FUNCTION_SQL)
+        for table in installed_tables(using) - set(tables):  # no longer buyer-visible
+            cursor.execute(
+                f"DROP TRIGGER IF EXISTS {TRIGGER} ON {connection.ops.quote_name(table)}"
+            )
         for table in tables:
             quoted = connection.ops.quote_name(table)
             cursor.execute(

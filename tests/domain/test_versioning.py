@@ -59,3 +59,10 @@ def test_writing_history_alone_does_not_bump():
             [provider.pk],
         )
     assert current_token() == before
+
+
+def test_import_progress_is_not_buyer_visible():
+    """A progress write from the import's own thread must not wait on the directory version
+    row that the import's transaction holds."""
+    assert "providers_providerimport" not in buyer_visible_tables()
+    assert "providers_providerimport" not in installed_tables()
