@@ -3,7 +3,7 @@
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 from django.dispatch import receiver
 
-from lifecycle.models import Phase, Stage
+from lifecycle.models import Phase, Stage, Track
 from providers.derived import bump_version, refresh_derived
 from providers.models import (
     Capability,
@@ -88,8 +88,20 @@ def catalogue_name_changed(sender, instance, created: bool, raw: bool = False, *
     refresh_derived(ids)
 
 
-@receiver(post_delete, sender=Provider)
 @receiver(post_save, sender=CapabilityCategory)
+def category_changed(sender, instance, created: bool, raw: bool = False, **kwargs) -> None:
+    """Category names are part of the search text too ("drug substance" finds its services)."""
+    if raw:
+        return
+    if created:
+        bump_version()
+        return
+    refresh_derived(
+        Service.objects.filter(capability__category=instance).values_list("provider_id", flat=True)
+    )
+
+
+@receiver(post_delete, sender=Provider)
 @receiver(post_delete, sender=CapabilityCategory)
 @receiver(post_delete, sender=Capability)
 @receiver(post_save, sender=Certification)
@@ -102,6 +114,8 @@ def catalogue_name_changed(sender, instance, created: bool, raw: bool = False, *
 @receiver(post_delete, sender=Stage)
 @receiver(post_save, sender=Phase)
 @receiver(post_delete, sender=Phase)
+@receiver(post_save, sender=Track)
+@receiver(post_delete, sender=Track)
 @receiver(m2m_changed, sender=ProviderType.typical_stages.through)
 def catalogue_changed(sender, raw: bool = False, action: str = "post_", **kwargs) -> None:
     """Filter options and their labels come from the catalogue: cached views must rebuild."""
