@@ -1148,7 +1148,7 @@ CAPABILITIES = [
 
 # (slug, name, synonyms)
 MODALITIES = [
-    ("small-molecule", "Small molecule", "NCE, small molecules, chemical drugs, API"),
+    ("small-molecule", "Small molecule", "NCE, new chemical entities, chemical drugs"),
     ("peptide", "Peptide", "peptides, GLP-1, polypeptides"),
     ("oligonucleotide", "Oligonucleotide", "oligos, siRNA, antisense, ASO, RNAi"),
     (
