@@ -179,7 +179,7 @@ CROP_PHASES = [
         "stage": "development",
         "slug": "crop-regulatory-studies",
         "name": "Regulatory studies",
-        "short_name": "Reg. studies",
+        "short_name": "Studies",
         "position": 13,
         "description": (
             "The GLP studies a registration needs: physical-chemical properties, 5-batch "
@@ -192,7 +192,7 @@ CROP_PHASES = [
         "stage": "development",
         "slug": "crop-field-trials",
         "name": "Efficacy and residue field trials",
-        "short_name": "Field trials",
+        "short_name": "Trials",
         "position": 14,
         "description": (
             "Trials on farms over several seasons and regions: does the product work and is "
@@ -205,7 +205,7 @@ CROP_PHASES = [
         "stage": "development",
         "slug": "crop-registration",
         "name": "Registration",
-        "short_name": "Registration",
+        "short_name": "Registr.",
         "position": 15,
         "description": (
             "Writing and defending the dossier: approval of the active and authorisation of "
@@ -230,7 +230,7 @@ CROP_PHASES = [
         "stage": "delivery",
         "slug": "crop-formulation-packaging",
         "name": "Formulation and packaging",
-        "short_name": "Formulation",
+        "short_name": "Formul.",
         "position": 17,
         "description": (
             "Turning the technical into the products farmers use (emulsifiable concentrates "
