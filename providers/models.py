@@ -123,6 +123,16 @@ class Capability(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args, **kwargs) -> None:
+        if self.track_id is None and self.first_phase_id is not None:
+            # Unless said otherwise, a capability lies on the track of its first phase.
+            self.track_id = (
+                Phase.objects.filter(position=self.first_phase_id)
+                .values_list("track_id", flat=True)
+                .first()
+            )
+        super().save(*args, **kwargs)
+
     def allows(self, first_position: int, last_position: int) -> bool:
         return self.first_phase_id <= first_position <= last_position <= self.last_phase_id
 

@@ -157,3 +157,15 @@ def test_coverage_reads_per_track():
     assert coverage_label(crop_only.phase_positions, phases) == (
         "Serves Formulation and packaging to Renewal and stewardship"
     )
+
+
+def test_a_new_capability_lies_on_the_track_of_its_phases_unless_told():
+    category = Capability.objects.get(slug="agro-formulation").category
+    capability = Capability.objects.create(
+        name="Adjuvant testing",
+        slug="adjuvant-testing",
+        category=category,
+        first_phase_id=13,
+        last_phase_id=18,
+    )
+    assert capability.track.slug == "crop-protection"
