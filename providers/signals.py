@@ -91,11 +91,8 @@ def catalogue_name_changed(sender, instance, created: bool, raw: bool = False, *
 @receiver(post_save, sender=CapabilityCategory)
 def category_changed(sender, instance, created: bool, raw: bool = False, **kwargs) -> None:
     """Category names are part of the search text too ("drug substance" finds its services)."""
-    if raw:
-        return
-    if created:
-        bump_version()
-        return
+    if raw or created:
+        return  # a new category holds no services yet
     refresh_derived(
         Service.objects.filter(capability__category=instance).values_list("provider_id", flat=True)
     )

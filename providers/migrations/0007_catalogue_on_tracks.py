@@ -11,6 +11,13 @@ from django.db import migrations
 # Old pharmaceutical position -> the crop-protection phase in the same place of the path.
 CLINICAL_TO_CROP = {1: 11, 2: 12, 3: 13, 4: 14, 5: 15, 6: 16, 7: 18}
 
+# Written out here, not imported: the migration must keep working whatever the app's code
+# later does about the version token.
+BUMP_SQL = (
+    "UPDATE providers_directoryversion"
+    " SET token = md5(random()::text || clock_timestamp()::text), changed_at = now() WHERE id = 1"
+)
+
 # Capabilities a curator added (not in the reference data) stay on the track of their phases.
 PLACE_OTHERS_SQL = """
 UPDATE providers_capability AS c SET track_id = phase.track_id
@@ -20,7 +27,7 @@ WHERE c.track_id IS NULL AND phase.position = c.first_phase_id
 
 
 def forwards(apps, schema_editor):
-    from providers.derived import BUMP_SQL, REFRESH_SQL
+    from providers.derived import REFRESH_SQL
     from providers.reference import sync
 
     sync(apps)
