@@ -1,8 +1,9 @@
-"""Stages and phases are reference data: everyone on staff may read them, only superusers edit."""
+"""Stages, tracks and phases are reference data: everyone on staff may read them, only
+superusers edit."""
 
 from django.contrib import admin
 
-from lifecycle.models import Phase, Stage
+from lifecycle.models import Phase, Stage, Track
 
 
 class SuperuserEditsOnly:
@@ -18,7 +19,7 @@ class SuperuserEditsOnly:
 
 class PhaseInline(SuperuserEditsOnly, admin.TabularInline):
     model = Phase
-    fields = ["position", "name", "short_name", "slug"]
+    fields = ["position", "name", "short_name", "slug", "track"]
     extra = 0
 
 
@@ -29,9 +30,15 @@ class StageAdmin(SuperuserEditsOnly, admin.ModelAdmin):
     inlines = [PhaseInline]
 
 
+@admin.register(Track)
+class TrackAdmin(SuperuserEditsOnly, admin.ModelAdmin):
+    list_display = ["position", "name", "short_name"]
+    list_display_links = ["name"]
+
+
 @admin.register(Phase)
 class PhaseAdmin(SuperuserEditsOnly, admin.ModelAdmin):
-    list_display = ["position", "name", "short_name", "stage"]
+    list_display = ["position", "name", "short_name", "track", "stage"]
     list_display_links = ["name"]
-    list_select_related = ["stage"]
-    list_filter = ["stage"]
+    list_select_related = ["stage", "track"]
+    list_filter = ["track", "stage"]

@@ -2,7 +2,9 @@
 
 Coverage (``phase_positions``), the facet columns (``type_ids``,
 ``capability_ids``, ``modality_ids``, ``industry_ids``, ``certification_ids``,
-``countries``) and the full-text ``search_document`` are all recomputed here, in
+``countries``) and the full-text ``search_document`` (names, with the catalogue's
+synonyms and category names, so "API" or "pesticide" find what buyers mean by them)
+are all recomputed here, in
 one set-based UPDATE, from the services, sites and links curators edit.
 ``providers.signals`` calls it when a record changes; bulk loaders call it once
 for everything they wrote.
@@ -61,16 +63,17 @@ UPDATE providers_provider AS p SET
         setweight(to_tsvector('english', p.name), 'A')
         || setweight(to_tsvector('simple', p.name), 'A')
         || setweight(to_tsvector('english', coalesce((
-            SELECT string_agg(pt.code || ' ' || pt.name, ' ')
+            SELECT string_agg(pt.code || ' ' || pt.name || ' ' || pt.synonyms, ' ')
             FROM providers_provider_types AS t
             JOIN providers_providertype AS pt ON pt.id = t.providertype_id
             WHERE t.provider_id = p.id), '')), 'B')
         || setweight(to_tsvector('english', coalesce((
-            SELECT string_agg(c.name, ' ')
+            SELECT string_agg(c.name || ' ' || c.synonyms || ' ' || cc.name, ' ')
             FROM providers_service AS s JOIN providers_capability AS c ON c.id = s.capability_id
+            JOIN providers_capabilitycategory AS cc ON cc.id = c.category_id
             WHERE s.provider_id = p.id), '')), 'B')
         || setweight(to_tsvector('english', coalesce((
-            SELECT string_agg(mo.name, ' ')
+            SELECT string_agg(mo.name || ' ' || mo.synonyms, ' ')
             FROM providers_provider_modalities AS m
             JOIN providers_modality AS mo ON mo.id = m.modality_id
             WHERE m.provider_id = p.id), '')), 'B')

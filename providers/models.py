@@ -19,12 +19,13 @@ from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
 from lifecycle.coverage import range_label
-from lifecycle.models import Phase, Stage
+from lifecycle.models import Phase, Stage, Track
 from providers.changes import ChangeIdentified
 
 SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 COUNTRY_PATTERN = r"^[A-Z]{2}$"
 NOT_BLANK = r"\S"
+SYNONYMS_HELP = "Other words buyers use for it, separated by commas; search finds them."
 # Provider's derived array columns (see providers.derived); never edited, never in history.
 DERIVED_ARRAY_FIELDS = (
     "phase_positions",
@@ -50,6 +51,7 @@ class ProviderType(models.Model):
     name = models.CharField(max_length=80, unique=True)
     position = models.PositiveSmallIntegerField(default=0)
     description = models.TextField()
+    synonyms = models.TextField(blank=True, default="", db_default="", help_text=SYNONYMS_HELP)
     typical_stages = models.ManyToManyField(
         Stage, related_name="typical_types", help_text="Stages this type usually serves."
     )
@@ -76,7 +78,8 @@ class CapabilityCategory(models.Model):
 
 
 class Capability(models.Model):
-    """One entry of the curated service catalogue, applicable over a range of phases."""
+    """One entry of the curated service catalogue, applicable over a range of phases of
+    one industry's track (the database checks that both phases lie on that track)."""
 
     category = models.ForeignKey(
         CapabilityCategory, on_delete=models.PROTECT, related_name="capabilities"
@@ -84,6 +87,13 @@ class Capability(models.Model):
     slug = models.SlugField(max_length=60, unique=True)
     name = models.CharField(max_length=100)
     description = models.TextField(blank=True)
+    synonyms = models.TextField(blank=True, default="", db_default="", help_text=SYNONYMS_HELP)
+    track = models.ForeignKey(
+        Track,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The industry track whose phases this capability is placed on.",
+    )
     first_phase = models.ForeignKey(
         Phase,
         to_field="position",
@@ -113,8 +123,33 @@ class Capability(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args, **kwargs) -> None:
+        if self.track_id is None and self.first_phase_id is not None:
+            # Unless said otherwise, a capability lies on the track of its first phase.
+            self.track_id = (
+                Phase.objects.filter(position=self.first_phase_id)
+                .values_list("track_id", flat=True)
+                .first()
+            )
+        super().save(*args, **kwargs)
+
     def allows(self, first_position: int, last_position: int) -> bool:
         return self.first_phase_id <= first_position <= last_position <= self.last_phase_id
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if not (self.track_id and self.first_phase_id and self.last_phase_id):
+            return
+        errors = {}
+        for name in ("first_phase", "last_phase"):
+            phase = getattr(self, name)
+            if phase.track_id != self.track_id:
+                errors[name] = f"{phase.name} is on the {phase.track.name} track, not {self.track}."
+        if errors:
+            raise ValidationError(errors)
+        if self.first_phase_id > self.last_phase_id:
+            raise ValidationError({"last_phase": "The last phase cannot come before the first."})
 
 
 class Modality(models.Model):
@@ -122,6 +157,7 @@ class Modality(models.Model):
     name = models.CharField(max_length=80, unique=True)
     position = models.PositiveSmallIntegerField(default=0)
     description = models.TextField(blank=True)
+    synonyms = models.TextField(blank=True, default="", db_default="", help_text=SYNONYMS_HELP)
 
     class Meta:
         ordering = ["position", "name"]
@@ -135,6 +171,14 @@ class Industry(models.Model):
     slug = models.SlugField(max_length=40, unique=True)
     name = models.CharField(max_length=80, unique=True)
     position = models.PositiveSmallIntegerField(default=0)
+    track = models.ForeignKey(
+        Track,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The lifecycle track this industry works in (blank: no single track).",
+    )
 
     class Meta:
         ordering = ["position", "name"]
@@ -428,6 +472,18 @@ class Service(models.Model):
             return
         if self.first_phase_id > self.last_phase_id:
             raise ValidationError({"last_phase": "The last phase cannot come before the first."})
+        capability = self.capability
+        for name in ("first_phase", "last_phase"):
+            phase = getattr(self, name)
+            if phase.track_id != capability.track_id:
+                raise ValidationError(
+                    {
+                        name: (
+                            f"{capability.name} is on the {capability.track.name} track; "
+                            f"{phase.name} is on the {phase.track.name} track."
+                        )
+                    }
+                )
         if not self.capability.allows(self.first_phase_id, self.last_phase_id):
             raise ValidationError(
                 {

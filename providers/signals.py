@@ -10,6 +10,7 @@ from django.dispatch import receiver
 from providers.derived import refresh_derived
 from providers.models import (
     Capability,
+    CapabilityCategory,
     Modality,
     Provider,
     ProviderType,
@@ -83,3 +84,13 @@ def catalogue_name_changed(sender, instance, created: bool, raw: bool = False, *
     else:
         ids = instance.providers.values_list("pk", flat=True)
     refresh_derived(ids)
+
+
+@receiver(post_save, sender=CapabilityCategory)
+def category_changed(sender, instance, created: bool, raw: bool = False, **kwargs) -> None:
+    """Category names are part of the search text too ("drug substance" finds its services)."""
+    if raw or created:
+        return  # a new category holds no services yet
+    refresh_derived(
+        Service.objects.filter(capability__category=instance).values_list("provider_id", flat=True)
+    )

@@ -91,7 +91,7 @@ def directory(request):
             slug="epsilon-agro",
             types=("cmo",),
             hq_country="CH",
-            services=[("agro-custom-manufacture", 6, 7)],
+            services=[("agro-custom-manufacture", 16, 18)],
             modalities=("agrochemical-active",),
             industries=("agrochemical",),
         ),

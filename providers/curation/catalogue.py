@@ -98,9 +98,10 @@ class CapabilityCategoryAdmin(CatalogueAdmin):
 
 @admin.register(Capability)
 class CapabilityAdmin(CatalogueAdmin):
-    list_display = ["name", "category", "first_phase", "last_phase", "usage"]
-    list_select_related = ["category", "first_phase", "last_phase"]
-    list_filter = ["category"]
+    list_display = ["name", "category", "track", "first_phase", "last_phase", "usage"]
+    list_select_related = ["category", "track", "first_phase", "last_phase"]
+    list_filter = ["track", "category"]
+    search_fields = ["name", "slug", "synonyms"]
     usage_relation = "services"
     usage = usage_column("providers offering it")
 

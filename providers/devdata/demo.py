@@ -1,8 +1,10 @@
 """Demo providers compiled from public company information (names, headquarters, websites, lines of business).
 
 Each service is a (capability slug, first phase, last phase) tuple; phases are numbered as in
-``providers.reference``: 1 discovery research, 2 pre-clinical, 3 Phase I, 4 Phase II, 5 Phase III,
-6 commercial supply, 7 lifecycle management. Site certifications are listed only where they are
+``providers.reference``: on the pharmaceutical track 1 discovery research, 2 pre-clinical, 3 Phase
+I, 4 Phase II, 5 Phase III, 6 commercial supply, 7 lifecycle management; on the crop-protection
+track 11 discovery and screening, 12 profiling, 13 regulatory studies, 14 field trials, 15
+registration, 16 technical manufacture, 17 formulation and packaging, 18 renewal. Site certifications are listed only where they are
 well established in public sources; an empty list means "not recorded here", not "absent".
 
 Convention: development and manufacturing services of providers that are not CROs start at
@@ -116,7 +118,7 @@ PROVIDERS = [
             ("regulated-bioanalysis", 2, 7),
             ("central-laboratory", 3, 5),
             ("biologics-characterisation", 2, 7),
-            ("agro-regulatory-studies", 2, 7),
+            ("agro-regulatory-studies", 13, 18),
         ],
         "sites": [
             {"name": "Harrogate", "city": "Harrogate", "country": "GB", "certifications": ["glp"]},
@@ -332,7 +334,7 @@ PROVIDERS = [
             ("biologics-characterisation", 2, 7),
             ("extractables-leachables", 3, 7),
             ("microbiology-testing", 3, 7),
-            ("agro-regulatory-studies", 2, 7),
+            ("agro-regulatory-studies", 13, 18),
         ],
         "sites": [],
     },
@@ -628,7 +630,7 @@ PROVIDERS = [
         "industries": ["agrochemical", "pharmaceutical"],
         "modalities": ["agrochemical-active", "small-molecule"],
         "services": [
-            ("agro-regulatory-studies", 2, 7),
+            ("agro-regulatory-studies", 13, 18),
             ("extractables-leachables", 3, 7),
             ("method-development", 2, 7),
             ("regulatory-affairs", 2, 7),
@@ -652,7 +654,7 @@ PROVIDERS = [
             ("qc-release-testing", 3, 7),
             ("biologics-characterisation", 2, 7),
             ("microbiology-testing", 3, 7),
-            ("agro-regulatory-studies", 2, 7),
+            ("agro-regulatory-studies", 13, 18),
         ],
         "sites": [],
     },
@@ -1822,9 +1824,8 @@ PROVIDERS = [
         "industries": ["agrochemical"],
         "modalities": ["agrochemical-active"],
         "services": [
-            ("process-development", 3, 7),
-            ("custom-synthesis", 3, 7),
-            ("agro-custom-manufacture", 3, 7),
+            ("agro-process-development", 13, 18),
+            ("agro-custom-manufacture", 13, 18),
         ],
         "sites": [
             {"name": "Leverkusen", "city": "Leverkusen", "country": "DE", "certifications": []},
@@ -1843,8 +1844,8 @@ PROVIDERS = [
         "services": [
             ("process-development", 3, 7),
             ("custom-synthesis", 1, 7),
-            ("agro-custom-manufacture", 3, 7),
-            ("agro-formulation", 3, 7),
+            ("agro-custom-manufacture", 13, 18),
+            ("agro-formulation", 17, 18),
         ],
         "sites": [
             {"name": "Jambusar", "city": "Jambusar", "country": "IN", "certifications": []},
@@ -1865,7 +1866,7 @@ PROVIDERS = [
             ("custom-synthesis", 3, 7),
             ("clinical-api-manufacture", 3, 5),
             ("commercial-api-manufacture", 5, 7),
-            ("agro-custom-manufacture", 3, 7),
+            ("agro-custom-manufacture", 13, 18),
         ],
         "sites": [
             {"name": "Surat", "city": "Surat", "country": "IN", "certifications": []},
@@ -1885,7 +1886,7 @@ PROVIDERS = [
             ("process-development", 3, 7),
             ("custom-synthesis", 3, 7),
             ("commercial-api-manufacture", 5, 7),
-            ("agro-custom-manufacture", 3, 7),
+            ("agro-custom-manufacture", 13, 18),
         ],
         "sites": [
             {"name": "Taloja", "city": "Taloja", "country": "IN", "certifications": []},
@@ -1904,7 +1905,7 @@ PROVIDERS = [
         "services": [
             ("process-development", 3, 7),
             ("custom-synthesis", 3, 7),
-            ("agro-custom-manufacture", 3, 7),
+            ("agro-custom-manufacture", 13, 18),
         ],
         "sites": [
             {"name": "Dahej", "city": "Dahej", "country": "IN", "certifications": []},
@@ -1922,7 +1923,7 @@ PROVIDERS = [
         "services": [
             ("custom-synthesis", 3, 7),
             ("process-development", 3, 7),
-            ("agro-custom-manufacture", 3, 7),
+            ("agro-custom-manufacture", 13, 18),
         ],
         "sites": [],
     },
@@ -1937,9 +1938,277 @@ PROVIDERS = [
         "modalities": ["agrochemical-active", "small-molecule"],
         "services": [
             ("custom-synthesis", 3, 7),
-            ("agro-custom-manufacture", 3, 7),
+            ("agro-custom-manufacture", 13, 18),
             ("process-development", 3, 7),
         ],
         "sites": [],
+    },
+    # ------------------------------------------- Agrochemical CROs, laboratories and toll manufacturers
+    {
+        "name": "Staphyt",
+        "slug": "staphyt",
+        "types": ["cro"],
+        "hq_country": "FR",
+        "website": "https://www.staphyt.com",
+        "summary": "French contract research organisation that runs efficacy, crop-safety and GLP residue field trials for crop-protection, seed and biological-product companies, with regulatory support for registrations.",
+        "industries": ["agrochemical"],
+        "modalities": ["agrochemical-active"],
+        "services": [
+            ("agro-efficacy-trials", 12, 18),
+            ("agro-residue-field-trials", 14, 18),
+            ("agro-registration", 13, 18),
+        ],
+        "sites": [],
+    },
+    {
+        "name": "ibacon",
+        "slug": "ibacon",
+        "types": ["cro"],
+        "hq_country": "DE",
+        "website": "https://www.ibacon.com",
+        "summary": "German GLP laboratory for ecotoxicology, pollinator and environmental fate studies supporting the registration of plant-protection products and chemicals.",
+        "industries": ["agrochemical"],
+        "modalities": ["agrochemical-active"],
+        "services": [
+            ("agro-ecotoxicology", 13, 18),
+            ("agro-pollinator-studies", 13, 18),
+            ("agro-environmental-fate", 13, 18),
+        ],
+        "sites": [
+            {"name": "Rossdorf", "city": "Rossdorf", "country": "DE", "certifications": []},
+        ],
+    },
+    {
+        "name": "RIFCON",
+        "slug": "rifcon",
+        "types": ["cro"],
+        "hq_country": "DE",
+        "website": "",
+        "summary": "German contract research organisation for ecotoxicology studies, environmental exposure modelling and risk assessment of crop-protection products.",
+        "industries": ["agrochemical"],
+        "modalities": ["agrochemical-active"],
+        "services": [
+            ("agro-ecotoxicology", 13, 18),
+            ("agro-exposure-modelling", 13, 18),
+        ],
+        "sites": [
+            {
+                "name": "Hirschberg",
+                "city": "Hirschberg an der Bergstraße",
+                "country": "DE",
+                "certifications": [],
+            },
+        ],
+    },
+    {
+        "name": "Mambo-Tox",
+        "slug": "mambo-tox",
+        "types": ["cro"],
+        "hq_country": "GB",
+        "website": "https://www.mambo-tox.co.uk",
+        "summary": "Southampton-based contract laboratory specialising in ecotoxicology studies on bees, non-target arthropods and soil organisms for pesticide registrations.",
+        "industries": ["agrochemical"],
+        "modalities": ["agrochemical-active"],
+        "services": [
+            ("agro-ecotoxicology", 13, 18),
+            ("agro-pollinator-studies", 13, 18),
+        ],
+        "sites": [
+            {"name": "Southampton", "city": "Southampton", "country": "GB", "certifications": []},
+        ],
+    },
+    {
+        "name": "Fera Science",
+        "slug": "fera-science",
+        "types": ["cro", "testing-laboratory"],
+        "hq_country": "GB",
+        "website": "https://www.fera.co.uk",
+        "summary": "York-based science company whose laboratories run regulatory studies for crop-protection products, including residue analysis and bee and ecotoxicology studies.",
+        "industries": ["agrochemical"],
+        "modalities": ["agrochemical-active"],
+        "services": [
+            ("agro-residue-chemistry", 13, 18),
+            ("agro-pollinator-studies", 13, 18),
+            ("agro-ecotoxicology", 13, 18),
+        ],
+        "sites": [
+            {"name": "York", "city": "York", "country": "GB", "certifications": []},
+        ],
+    },
+    {
+        "name": "knoell",
+        "slug": "knoell",
+        "types": ["cro"],
+        "hq_country": "DE",
+        "website": "https://www.knoell.com",
+        "summary": "Mannheim-based regulatory consultancy that plans and writes registration dossiers for plant-protection products, biocides and chemicals, with exposure modelling and risk assessment.",
+        "industries": ["agrochemical"],
+        "modalities": ["agrochemical-active"],
+        "services": [
+            ("agro-registration", 13, 18),
+            ("agro-exposure-modelling", 13, 18),
+            ("agro-technical-equivalence", 15, 18),
+        ],
+        "sites": [
+            {"name": "Mannheim", "city": "Mannheim", "country": "DE", "certifications": []},
+        ],
+    },
+    {
+        "name": "Jai Research Foundation",
+        "slug": "jai-research-foundation",
+        "types": ["cro"],
+        "hq_country": "IN",
+        "website": "https://www.jrfonline.com",
+        "summary": "Indian GLP contract research organisation in Gujarat running toxicology, ecotoxicology, environmental fate, physical-chemical and 5-batch analysis studies for agrochemical, chemical and pharmaceutical clients.",
+        "industries": ["agrochemical", "pharmaceutical"],
+        "modalities": ["agrochemical-active", "small-molecule"],
+        "services": [
+            ("agro-physchem", 13, 18),
+            ("agro-five-batch", 13, 18),
+            ("agro-toxicology", 13, 18),
+            ("agro-ecotoxicology", 13, 18),
+            ("agro-environmental-fate", 13, 18),
+            ("agro-residue-chemistry", 13, 18),
+            ("glp-toxicology", 2, 3),
+        ],
+        "sites": [
+            {"name": "Valvada", "city": "Vapi", "country": "IN", "certifications": []},
+        ],
+    },
+    {
+        "name": "BioChem agrar",
+        "slug": "biochem-agrar",
+        "types": ["cro"],
+        "hq_country": "DE",
+        "website": "",
+        "summary": "German contract research organisation that conducts GLP residue field trials, ecotoxicology field studies and residue analysis for crop-protection products.",
+        "industries": ["agrochemical"],
+        "modalities": ["agrochemical-active"],
+        "services": [
+            ("agro-residue-field-trials", 14, 18),
+            ("agro-ecotoxicology", 13, 18),
+            ("agro-residue-chemistry", 13, 18),
+        ],
+        "sites": [
+            {"name": "Machern", "city": "Machern", "country": "DE", "certifications": []},
+        ],
+    },
+    {
+        "name": "Stone Environmental",
+        "slug": "stone-environmental",
+        "types": ["cro"],
+        "hq_country": "US",
+        "website": "https://www.stone-env.com",
+        "summary": "Vermont-based consultancy that models and monitors how pesticides move in soil and water, supporting US EPA registrations and environmental risk assessments.",
+        "industries": ["agrochemical"],
+        "modalities": ["agrochemical-active"],
+        "services": [
+            ("agro-exposure-modelling", 13, 18),
+            ("agro-environmental-fate", 13, 18),
+        ],
+        "sites": [
+            {"name": "Montpelier", "city": "Montpelier", "country": "US", "certifications": []},
+        ],
+    },
+    {
+        "name": "Waterborne Environmental",
+        "slug": "waterborne-environmental",
+        "types": ["cro"],
+        "hq_country": "US",
+        "website": "https://www.waterborne-env.com",
+        "summary": "Virginia-based environmental science company that models pesticide exposure in surface water and groundwater and runs monitoring studies for registrants.",
+        "industries": ["agrochemical"],
+        "modalities": ["agrochemical-active"],
+        "services": [
+            ("agro-exposure-modelling", 13, 18),
+            ("agro-environmental-fate", 13, 18),
+        ],
+        "sites": [
+            {"name": "Leesburg", "city": "Leesburg", "country": "US", "certifications": []},
+        ],
+    },
+    {
+        "name": "Schirm",
+        "slug": "schirm",
+        "types": ["cmo"],
+        "hq_country": "DE",
+        "website": "https://www.schirm.com",
+        "summary": "German contract manufacturer of agrochemical actives and formulations: custom synthesis, toll formulation and filling for crop-protection companies.",
+        "industries": ["agrochemical"],
+        "modalities": ["agrochemical-active"],
+        "services": [
+            ("agro-custom-manufacture", 16, 18),
+            ("agro-formulation", 17, 18),
+            ("agro-packaging", 17, 18),
+        ],
+        "sites": [
+            {"name": "Lübeck", "city": "Lübeck", "country": "DE", "certifications": []},
+        ],
+    },
+    {
+        "name": "Aarti Industries",
+        "slug": "aarti-industries",
+        "types": ["cdmo"],
+        "hq_country": "IN",
+        "website": "https://www.aarti-industries.com",
+        "summary": "Mumbai-based specialty chemicals company that makes intermediates and actives to order under long-term contracts with global agrochemical and pharmaceutical companies.",
+        "industries": ["agrochemical", "pharmaceutical"],
+        "modalities": ["agrochemical-active", "small-molecule"],
+        "services": [
+            ("agro-custom-manufacture", 13, 18),
+            ("agro-process-development", 13, 18),
+            ("custom-synthesis", 3, 7),
+        ],
+        "sites": [],
+    },
+    {
+        "name": "ESIM Chemicals",
+        "slug": "esim-chemicals",
+        "types": ["cmo"],
+        "hq_country": "AT",
+        "website": "",
+        "summary": "Linz-based contract manufacturer of fine chemicals that produces intermediates and actives to order for agrochemical and pharmaceutical companies.",
+        "industries": ["agrochemical", "pharmaceutical"],
+        "modalities": ["agrochemical-active", "small-molecule"],
+        "services": [
+            ("agro-custom-manufacture", 16, 18),
+            ("custom-synthesis", 3, 7),
+        ],
+        "sites": [
+            {"name": "Linz", "city": "Linz", "country": "AT", "certifications": []},
+        ],
+    },
+    {
+        "name": "Product Safety Labs",
+        "slug": "product-safety-labs",
+        "types": ["cro"],
+        "hq_country": "US",
+        "website": "https://www.productsafetylabs.com",
+        "summary": "New Jersey contract research laboratory running GLP toxicology studies, including the acute toxicity studies required for pesticide and chemical registrations.",
+        "industries": ["agrochemical"],
+        "modalities": ["agrochemical-active"],
+        "services": [
+            ("agro-toxicology", 13, 18),
+        ],
+        "sites": [
+            {"name": "Dayton", "city": "Dayton", "country": "US", "certifications": []},
+        ],
+    },
+    {
+        "name": "Van Diest Supply Company",
+        "slug": "van-diest-supply",
+        "types": ["cmo"],
+        "hq_country": "US",
+        "website": "",
+        "summary": "Iowa company that formulates, packages and distributes crop-protection products, including toll formulation and packaging for registrants.",
+        "industries": ["agrochemical"],
+        "modalities": ["agrochemical-active"],
+        "services": [
+            ("agro-formulation", 17, 18),
+            ("agro-packaging", 17, 18),
+        ],
+        "sites": [
+            {"name": "Webster City", "city": "Webster City", "country": "US", "certifications": []},
+        ],
     },
 ]

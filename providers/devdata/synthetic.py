@@ -138,10 +138,38 @@ CATEGORIES_BY_KIND = {
     "cro": ["discovery", "preclinical", "clinical", "analytical", "regulatory"],
     "cdmo": ["drug-substance", "drug-product", "analytical", "regulatory", "packaging-logistics"],
     "cmo": ["drug-product", "drug-substance", "packaging-logistics", "analytical"],
-    "agro": ["agrochemical", "analytical", "drug-substance"],
 }
 # Phase range a kind usually covers; services are clipped to it most of the time.
-USUAL_PHASES = {"cro": (1, 5), "cdmo": (3, 7), "cmo": (5, 7), "agro": (3, 7)}
+# Agrochemical services lie on the crop-protection track (positions 11 to 18).
+USUAL_PHASES = {"cro": (1, 5), "cdmo": (3, 7), "cmo": (5, 7)}
+USUAL_CROP_PHASES = {"cro": (12, 15), "cdmo": (13, 18), "cmo": (16, 18)}
+# Crop-protection capabilities by the type of provider that offers them.
+CROP_CAPABILITIES = {
+    "cro": [
+        "agro-physchem",
+        "agro-five-batch",
+        "agro-toxicology",
+        "agro-ecotoxicology",
+        "agro-pollinator-studies",
+        "agro-environmental-fate",
+        "agro-exposure-modelling",
+        "agro-residue-chemistry",
+        "agro-efficacy-trials",
+        "agro-residue-field-trials",
+        "agro-regulatory-studies",
+        "agro-registration",
+    ],
+    "cdmo": [
+        "agro-process-development",
+        "agro-custom-manufacture",
+        "agro-formulation",
+        "agro-five-batch",
+    ],
+    "cmo": ["agro-custom-manufacture", "agro-formulation", "agro-seed-treatment", "agro-packaging"],
+}
+# Pharmaceutical providers that also serve crop protection: a few CROs and testing
+# laboratories run regulatory studies, a few CDMOs make agrochemical actives to order.
+CROP_SIDELINE_RATE = {"cro": 0.05, "cdmo": 0.04, "cmo": 0.02}
 TYPE_MIXES = [
     (["cro"], "cro", 30),
     (["cdmo"], "cdmo", 28),
@@ -179,7 +207,14 @@ def _reference():
         "capabilities": [
             (row.pk, row.category.slug, row.first_phase_id, row.last_phase_id)
             for row in Capability.objects.select_related("category")
+            if row.category.slug != "agrochemical"
         ],
+        "crop": {
+            row.slug: (row.pk, row.category.slug, row.first_phase_id, row.last_phase_id)
+            for row in Capability.objects.select_related("category").filter(
+                category__slug="agrochemical"
+            )
+        },
     }
 
 
@@ -247,12 +282,22 @@ def build(count: int, seed: int, ref: dict, first_index: int = 0) -> Batch:
             )
             if "small-molecule" not in modalities and rng.random() < 0.6:
                 modalities.append("small-molecule")
-        batch.industries += [(provider_pos, ref["industries"][slug_]) for slug_ in industries]
-        batch.modalities += [(provider_pos, ref["modalities"][slug_]) for slug_ in modalities]
 
-        usual_first, usual_last = USUAL_PHASES[kind]
-        pool = [cap for category in CATEGORIES_BY_KIND[kind] for cap in caps_by_category[category]]
-        for cap_id, _category, cap_first, cap_last in rng.sample(pool, k=rng.randint(2, 9)):
+        role = type_slugs[0]  # what an agrochemical provider does: studies, or making
+        if kind == "agro":
+            drawn = _crop_services(rng, ref, role, rng.randint(2, 5))
+        else:
+            usual = USUAL_PHASES[kind]
+            pool = [
+                cap for category in CATEGORIES_BY_KIND[kind] for cap in caps_by_category[category]
+            ]
+            drawn = [(cap, usual) for cap in rng.sample(pool, k=rng.randint(2, 9))]
+            if rng.random() < CROP_SIDELINE_RATE[kind]:
+                drawn += _crop_services(rng, ref, kind, rng.randint(1, 2))
+                industries.append("agrochemical")
+                if "agrochemical-active" not in modalities:
+                    modalities.append("agrochemical-active")
+        for (cap_id, _category, cap_first, cap_last), (usual_first, usual_last) in drawn:
             if rng.random() < 0.8:  # mostly within the kind's usual stages
                 low, high = max(cap_first, usual_first), min(cap_last, usual_last)
                 if low > high:
@@ -262,6 +307,8 @@ def build(count: int, seed: int, ref: dict, first_index: int = 0) -> Batch:
             first = rng.randint(low, high)
             last = rng.randint(first, high)
             batch.services.append((provider_pos, cap_id, first, last))
+        batch.industries += [(provider_pos, ref["industries"][slug_]) for slug_ in industries]
+        batch.modalities += [(provider_pos, ref["modalities"][slug_]) for slug_ in modalities]
 
         for site_number in range(rng.choice([0, 1, 1, 1, 2, 2, 3])):
             site_country = (
@@ -275,6 +322,14 @@ def build(count: int, seed: int, ref: dict, first_index: int = 0) -> Batch:
                 (site_pos, ref["certifications"][slug_]) for slug_ in held
             ]
     return batch
+
+
+def _crop_services(rng: random.Random, ref: dict, role: str, count: int) -> list:
+    """``count`` crop-protection capabilities a provider of ``role`` offers, each with the
+    phases such a provider usually covers on that track."""
+    slugs = [slug for slug in CROP_CAPABILITIES[role] if slug in ref["crop"]]
+    chosen = rng.sample(slugs, k=min(count, len(slugs)))
+    return [(ref["crop"][slug], USUAL_CROP_PHASES[role]) for slug in chosen]
 
 
 def write(batch: Batch) -> list[int]:

@@ -5,7 +5,7 @@ import re
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from lifecycle.coverage import coverage_label, range_label
+from lifecycle.coverage import coverage_label, range_label, tracks_served
 from providers.directory import shortlist
 from providers.directory.index import get_index
 from providers.directory.loading import card_rows
@@ -93,33 +93,51 @@ def _comparison(providers: list[Provider], catalogue) -> list[dict]:
             ],
         }
     )
-    sections.append(
-        {
-            "title": "Lifecycle coverage by phase",
-            "rows": [
-                row(
-                    phase.name, [phase.position in p.phase_positions for p in providers], check=True
-                )
-                for phase in catalogue.phases
-            ],
-        }
+    # Each track any of them works on, with its own phases and services (the first track
+    # when none has services yet); titles name the track once there is more than one.
+    served = set().union(
+        *(tracks_served(p.phase_positions, catalogue.phase_by_position) for p in providers)
     )
+    tracks = [track for track in catalogue.tracks if track.pk in served] or catalogue.tracks[:1]
     services = {p.pk: {s.capability_id: s for s in p.services.all()} for p in providers}
-    used = [pk for pk in catalogue.capabilities if any(pk in services[p.pk] for p in providers)]
-    capability_rows = []
-    for pk in used:
-        cells = []
-        for p in providers:
-            service = services[p.pk].get(pk)
-            cells.append(
-                range_label(
-                    service.first_phase_id, service.last_phase_id, catalogue.phase_by_position
+    for track in tracks:
+        suffix = f": {track.name}" if len(tracks) > 1 or track != catalogue.tracks[0] else ""
+        sections.append(
+            {
+                "title": f"Lifecycle coverage by phase{suffix}",
+                "rows": [
+                    row(
+                        phase.name,
+                        [phase.position in p.phase_positions for p in providers],
+                        check=True,
+                    )
+                    for phase in catalogue.phases
+                    if phase.track_id == track.pk
+                ],
+            }
+        )
+        used = [
+            pk
+            for pk, capability in catalogue.capabilities.items()
+            if capability.track_id == track.pk and any(pk in services[p.pk] for p in providers)
+        ]
+        capability_rows = []
+        for pk in used:
+            cells = []
+            for p in providers:
+                service = services[p.pk].get(pk)
+                cells.append(
+                    range_label(
+                        service.first_phase_id, service.last_phase_id, catalogue.phase_by_position
+                    )
+                    if service
+                    else ""
                 )
-                if service
-                else ""
+            capability_rows.append(row(catalogue.capabilities[pk].name, cells))
+        if capability_rows:
+            sections.append(
+                {"title": f"Capabilities (phases served){suffix}", "rows": capability_rows}
             )
-        capability_rows.append(row(catalogue.capabilities[pk].name, cells))
-    sections.append({"title": "Capabilities (phases served)", "rows": capability_rows})
     modality_pks = [
         pk for pk in catalogue.modalities if any(pk in p.modality_ids for p in providers)
     ]

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db import connections, transaction
 
-from lifecycle.models import Phase, Stage
+from lifecycle.models import Phase, Stage, Track
 from providers import regions
 from providers.directory.bitsets import bits_from_positions, positions_from_bits
 from providers.models import (
@@ -71,6 +71,7 @@ class DirectoryCatalogue:
     certifications: dict[int, Certification]
     phase_by_position: dict[int, Phase] = field(default_factory=dict)
     phase_by_slug: dict[str, Phase] = field(default_factory=dict)
+    tracks: list[Track] = field(default_factory=list)  # industries' tracks, in order
     html_cache: dict = field(default_factory=dict)  # markup built once per index
 
 
@@ -161,8 +162,14 @@ class DirectoryIndex:
                 for pk, row in catalogue.types.items()
             ],
             "stage": [Option(stage.slug, stage.name, pk=stage.pk) for stage in catalogue.stages],
+            # Grouped by track, then stage: "Crop protection: Development".
             "phase": [
-                Option(phase.slug, phase.name, group=phase.stage.name, pk=phase.position)
+                Option(
+                    phase.slug,
+                    phase.name,
+                    group=f"{phase.track.name}: {phase.stage.name}",
+                    pk=phase.position,
+                )
                 for phase in catalogue.phases
             ],
             "capability": [
@@ -234,7 +241,7 @@ class DirectoryIndex:
 
 
 def _load_catalogue(alias: str) -> DirectoryCatalogue:
-    phases = list(Phase.objects.using(alias).select_related("stage"))
+    phases = list(Phase.objects.using(alias).select_related("stage", "track"))
     catalogue = DirectoryCatalogue(
         stages=list(Stage.objects.using(alias)),
         phases=phases,
@@ -253,6 +260,7 @@ def _load_catalogue(alias: str) -> DirectoryCatalogue:
     )
     catalogue.phase_by_position = {phase.position: phase for phase in phases}
     catalogue.phase_by_slug = {phase.slug: phase for phase in phases}
+    catalogue.tracks = list(Track.objects.using(alias))
     return catalogue
 
 

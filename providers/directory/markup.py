@@ -13,6 +13,7 @@ from functools import lru_cache
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
+from lifecycle.coverage import tracks_served
 from providers.directory.index import DirectoryCatalogue, Option
 
 # Escaping by construction: every piece goes through format_html / format_html_join, and
@@ -73,7 +74,8 @@ def grouped_options_html(name: str, entries) -> SafeString:
 
 
 def strip_html(positions: tuple[int, ...], label: str, catalogue: DirectoryCatalogue) -> SafeString:
-    """The seven-cell coverage strip; there are few distinct strips, so each is built once."""
+    """The coverage strip: one row of cells per track the provider has services on (the
+    first track's when it has none); there are few distinct strips, so each is built once."""
     key = ("strip", positions, label)
     found = catalogue.html_cache.get(key)
     if found is None:
@@ -83,7 +85,34 @@ def strip_html(positions: tuple[int, ...], label: str, catalogue: DirectoryCatal
 
 def _strip_html(positions, label, catalogue) -> SafeString:
     covered = set(positions)
-    cells = format_html_join(
+    tracks = tracks_served(positions, catalogue.phase_by_position)
+    if not tracks and catalogue.phases:
+        tracks = [catalogue.phases[0].track_id]
+    default_track = catalogue.tracks[0].pk if catalogue.tracks else None
+    if tracks == [default_track]:  # the common case, as it always looked
+        return format_html(
+            '<ol class="strip" aria-label="Lifecycle coverage: {}">{}</ol>',
+            label,
+            _cells(tracks[0], covered, catalogue),
+        )
+    names = {track.pk: track for track in catalogue.tracks}
+    return format_html(
+        '<div class="strip-tracks">{}</div>',
+        format_html_join(
+            "",
+            '<div class="strip-track"><span class="strip-track-name" aria-hidden="true">{}</span>'
+            '<ol class="strip" aria-label="{} coverage: {}">{}</ol></div>',
+            (
+                (names[track_id].short_name, names[track_id].name, label, cells)
+                for track_id in tracks
+                for cells in [_cells(track_id, covered, catalogue)]
+            ),
+        ),
+    )
+
+
+def _cells(track_id: int, covered: set[int], catalogue) -> SafeString:
+    return format_html_join(
         "",
         '<li class="strip-cell stage-{}{}" title="{}: {}"><span class="visually-hidden">{}: {}'
         '</span><span class="strip-label" aria-hidden="true">{}</span></li>',
@@ -98,16 +127,15 @@ def _strip_html(positions, label, catalogue) -> SafeString:
                 phase.short_name,
             )
             for phase in catalogue.phases
+            if phase.track_id == track_id
             for state in ["served" if phase.position in covered else "not served"]
         ),
-    )
-    return format_html(
-        '<ol class="strip" aria-label="Lifecycle coverage: {}">{}</ol>', label, cells
     )
 
 
 def coverage_map_rows(service_rows: list[dict], phase_count: int) -> SafeString:
-    """Body rows of the provider page's services-by-phase table, grouped by category."""
+    """Body rows of one track's services-by-phase table on the provider page, grouped by
+    category."""
     parts = []
     category = None
     for row in service_rows:

@@ -135,8 +135,16 @@ class DirectoryForm(forms.Form):
                 notices.append(
                     f"Ignored unknown phase “{printable(self.fields[name].ignored)[:40]}”."
                 )
+        if first and last and phase_by_slug[first].track_id != phase_by_slug[last].track_id:
+            notices.append(
+                "Ignored the coverage range: its two ends lie on different industries' "
+                "tracks, and a range runs along one."
+            )
+            first = last = ""
         if first or last:
-            phases = self.index.catalogue.phases
+            # A missing end is the start or the end of the chosen end's track.
+            track_id = phase_by_slug[first or last].track_id
+            phases = [p for p in self.index.catalogue.phases if p.track_id == track_id]
             start = phase_by_slug[first].position if first else phases[0].position
             end = phase_by_slug[last].position if last else phases[-1].position
             if start > end:

@@ -64,11 +64,24 @@ COLUMNS = [
 ]
 
 
-def rows(items: list[Provider], coverage: dict[int, str], base_url: str) -> list[list[str]]:
+def rows(
+    items: list[Provider],
+    coverage: dict[int, str],
+    base_url: str,
+    track_names: dict[int, str] | None = None,
+) -> list[list[str]]:
+    """``track_names``: track id -> name for services whose track is named after them
+    (every track but the pharmaceutical one)."""
+    track_names = track_names or {}
     table = []
     for provider in items:
         services = "; ".join(
             f"{service.capability.name}: {service.phase_range_label}"
+            + (
+                f" ({track_names[service.capability.track_id]})"
+                if service.capability.track_id in track_names
+                else ""
+            )
             for service in provider.services.all()
         )
         sites = "; ".join(

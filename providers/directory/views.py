@@ -22,6 +22,7 @@ from providers.directory.markup import (
     strip_html,
 )
 from providers.directory.query import SORTS, DirectoryForm
+from providers.directory.tracks import phase_entries, phase_hint, range_phases, visible_tracks
 from providers.models import Provider
 
 GROUPED_FACETS = {
@@ -56,11 +57,15 @@ def directory(request):
         "first": query_string(query, page=None) if found.page > 2 else None,
         "last": query_string(query, page=found.pages) if found.page < found.pages - 1 else None,
     }
+    # An industry with its own track (agrochemical: crop protection) shows that track only.
+    tracks = visible_tracks(index.catalogue, query.facets.get("industry") or [])
+    found.counts["phase"] = phase_entries(found.counts["phase"], index.catalogue, tracks)
     context = {
         "query": query,
         "found": found,
         "cards": card_list(card_rows(found.ids), index.catalogue, request, chosen_capabilities),
-        "phases": index.catalogue.phases,
+        "phases": range_phases(index.catalogue, tracks, keep=(query.cover_from, query.cover_to)),
+        "phase_hint": phase_hint(index.catalogue, tracks),
         "sorts": SORTS,
         "pages": pages,
         "first_shown": (found.page - 1) * PAGE_SIZE + 1,
@@ -83,23 +88,37 @@ def detail(request, slug: str):
     provider = provider_page(slug)
     if provider is None:
         raise Http404("No published provider has this address.")
-    phases = catalogue.phases
     capabilities, categories = catalogue.capabilities, catalogue.categories
+    # One services-by-phase table per track the provider works on, with that track's phases.
+    tables = {
+        track.pk: {
+            "track": track,
+            "phases": [phase for phase in catalogue.phases if phase.track_id == track.pk],
+        }
+        for track in catalogue.tracks
+    }
     service_rows = []
     for capability_id, first, last, note in sorted(
         [service for service in provider.services if service[0] in capabilities],
         key=lambda s: (categories[capabilities[s[0]].category_id].position, s[1], s[0]),
     ):
         capability = capabilities[capability_id]
-        service_rows.append(
+        table = tables[capability.track_id]
+        table.setdefault("rows", []).append(
             {
                 "capability": capability,
                 "category": categories[capability.category_id],
-                "cells": [first <= phase.position <= last for phase in phases],
+                "cells": [first <= phase.position <= last for phase in table["phases"]],
                 "range": range_label(first, last, catalogue.phase_by_position),
                 "note": note,
             }
         )
+        service_rows.append(table["rows"][-1])
+    coverage_tables = [
+        {**table, "html": coverage_map_rows(table["rows"], len(table["phases"]))}
+        for table in tables.values()
+        if table.get("rows")
+    ]
     sites = [
         {
             "name": name,
@@ -127,9 +146,9 @@ def detail(request, slug: str):
         ],
         "strip": strip_html(tuple(provider.phase_positions), label, catalogue),
         "coverage_label": label,
-        "phases": phases,
         "service_rows": service_rows,
-        "coverage_rows": coverage_map_rows(service_rows, len(phases)),
+        "coverage_tables": coverage_tables,
+        "several_tracks": len(coverage_tables) > 1,
         "sites": sites,
         "similar": card_list(similar, catalogue, request),
         "compare_similar": reverse("providers:compare")
@@ -253,7 +272,12 @@ def shortlist_export(request, fmt: str):
     coverage = {
         p.pk: coverage_label(p.phase_positions, index.catalogue.phase_by_position) for p in items
     }
-    table = shortlist.rows(items, coverage, request.build_absolute_uri("/").rstrip("/"))
+    table = shortlist.rows(
+        items,
+        coverage,
+        request.build_absolute_uri("/").rstrip("/"),
+        track_names={track.pk: track.name for track in index.catalogue.tracks[1:]},
+    )
     if fmt == "csv":
         body, content_type = shortlist.as_csv(table), "text/csv; charset=utf-8"
     else:

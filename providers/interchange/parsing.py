@@ -228,10 +228,25 @@ class RowParser:
                 fail("services", f"Unknown phase '{bad.strip()}'. Known: {known}.", item)
                 continue
             capability = self.lookup.capabilities[slug]
-            if first > last:
+            phases = self.lookup.phases
+            off_track = [
+                phases[position]
+                for position in (first, last)
+                if phases[position].track_id != capability.track_id
+            ]
+            if off_track:
+                on_track = ", ".join(
+                    phase.slug for phase in phases.values() if phase.track_id == capability.track_id
+                )
+                fail(
+                    "services",
+                    f"'{item}': {capability.name} is on the {capability.track.name} track, "
+                    f"and {off_track[0].slug} is not; its track's phases are: {on_track}.",
+                    item,
+                )
+            elif first > last:
                 fail("services", f"'{item}': the last phase comes before the first.", item)
             elif not capability.allows(first, last):
-                phases = self.lookup.phases
                 fail(
                     "services",
                     f"'{item}': {capability.name} applies only from "

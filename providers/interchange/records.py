@@ -43,9 +43,9 @@ class ReferenceLookup:
             types={row.slug: row for row in ProviderType.objects.all()},
             industries={row.slug: row for row in Industry.objects.all()},
             modalities={row.slug: row for row in Modality.objects.all()},
-            capabilities={row.slug: row for row in Capability.objects.all()},
+            capabilities={row.slug: row for row in Capability.objects.select_related("track")},
             certifications={row.slug: row for row in Certification.objects.all()},
-            phases={row.position: row for row in Phase.objects.all()},
+            phases={row.position: row for row in Phase.objects.select_related("track")},
         )
         for name in ("types", "industries", "modalities", "capabilities", "certifications"):
             aliases = {}

@@ -1,19 +1,16 @@
 """Catalogue names carry the abbreviations buyers type (mAb, ADC, HPAPI, LNP, QP).
 
-Names are part of every provider's search text, so the derived columns are recomputed.
+Names are part of every provider's search text; the derived columns are recomputed by
+0007 (the search text now also reads columns that do not exist yet at this point).
 """
 
 from django.db import migrations
 
 
 def forwards(apps, schema_editor):
-    from providers.derived import REFRESH_SQL
     from providers.reference import sync
-    from providers.versioning import BUMP_SQL
 
     sync(apps)
-    schema_editor.execute(REFRESH_SQL)
-    schema_editor.execute(BUMP_SQL)
 
 
 class Migration(migrations.Migration):

@@ -281,6 +281,7 @@ def test_curators_manage_catalogue_but_only_read_stages_and_phases(client, curat
     url = reverse("admin:lifecycle_phase_change", args=[phase.pk])
     assert client.get(url).status_code == 200  # view only
     payload = {
+        "track": phase.track_id,
         "stage": phase.stage_id,
         "slug": phase.slug,
         "name": "Renamed",

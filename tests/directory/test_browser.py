@@ -471,3 +471,21 @@ def test_the_search_box_follows_changes_made_elsewhere(page, live_server, direct
     page.wait_for_url("**type=cdmo**")
     expect(search).to_have_value("oligo")
     wait_for_results(page, ["Delta Oligo"])
+
+
+def test_the_lifecycle_explorer_scrolls_inside_its_frame_on_a_phone(
+    browser, live_server, directory
+):
+    context = watched_context(browser, viewport={"width": 375, "height": 800})
+    page = context.new_page()
+    page.goto(f"{live_server.url}/lifecycle/")
+    frame = page.locator("#track-pharma ~ .table-scroll").first
+    sizes = frame.evaluate("(element) => [element.scrollWidth, element.clientWidth]")
+    assert sizes[0] > sizes[1]  # the table is wider than its frame ...
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375  # ... not the page
+    expect(page.locator("#scroll-hint-pharma")).to_be_visible()
+    frame.evaluate("(element) => { element.scrollLeft = 200; }")
+    assert frame.evaluate("(element) => element.scrollLeft") > 0
+    page.set_viewport_size({"width": 1280, "height": 900})
+    expect(page.locator("#scroll-hint-pharma")).to_be_hidden()  # wide enough: no hint
+    close_and_check(context)

@@ -54,12 +54,17 @@ def test_lifecycle_explorer_counts_stage_by_type_and_links_into_the_directory(cl
     response = client.get("/lifecycle/")
     html = response.content.decode()
     assert "Pre-clinical (IND-enabling)" in html and "Clinical Phase II" in html
-    # Discovery: CRO Alpha and Delta; CMO none. Delivery: CMO Gamma and Epsilon.
-    assert 'href="/providers/?stage=discovery&amp;type=cro">2<' in html
-    assert 'href="/providers/?stage=discovery&amp;type=cmo">0<' in html
-    assert 'href="/providers/?stage=delivery&amp;type=cmo">2<' in html
-    listed = client.get("/providers/?stage=delivery&type=cmo").content.decode()
-    assert "2 providers" in listed
+    # Pharmaceutical Discovery: CROs Alpha and Delta; no CMO. Delivery: CMO Gamma on the
+    # pharmaceutical track, CMO Epsilon on the crop-protection track.
+    discovery = "phase=discovery-research&amp;phase=preclinical"
+    delivery = "phase=commercial-supply&amp;phase=lifecycle-management"
+    assert f'href="/providers/?{discovery}&amp;type=cro">2<' in html
+    assert f'href="/providers/?{discovery}&amp;type=cmo"' not in html  # zero: not a link
+    assert f'href="/providers/?{delivery}&amp;type=cmo">1<' in html
+    listed = client.get(
+        "/providers/?phase=commercial-supply&phase=lifecycle-management&type=cmo"
+    ).content.decode()
+    assert "1 provider" in listed and "Gamma Manufacturing" in listed
 
 
 def test_lifecycle_explorer_needs_no_query_beyond_the_version(

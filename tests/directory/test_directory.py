@@ -207,9 +207,9 @@ def test_counts_are_never_stale_after_a_curator_changes_a_record(client, directo
     assert count_of(client.get("/providers/"), "type", "cmo") == 1
     Service.objects.create(
         provider=directory["epsilon"],
-        capability=Capability.objects.get(slug="agro-regulatory-studies"),
-        first_phase_id=2,
-        last_phase_id=2,
+        capability=Capability.objects.get(slug="agro-discovery-screening"),
+        first_phase_id=11,
+        last_phase_id=11,
     )
     assert "Epsilon Agro" in names(client.get("/providers/?stage=discovery"))
 

@@ -136,6 +136,18 @@ BAD_FILES = {
         "p.csv",
         "applies only from phase-1 to phase-1",
     ),
+    "service off its capability's track": (
+        csv_file('acme,Acme,cro,CH,,,,,"agro-five-batch: phase-1 to phase-3",,draft,,,no'),
+        "p.csv",
+        "GLP 5-batch analysis is on the Crop protection track, and phase-1 is not",
+    ),
+    "service across two tracks": (
+        csv_file(
+            'acme,Acme,cro,CH,,,,,"glp-toxicology: preclinical to crop-registration",,draft,,,no'
+        ),
+        "p.csv",
+        "GLP toxicology is on the Pharmaceuticals and biotech track, and crop-registration is not",
+    ),
     "verified without source": (
         csv_file("acme,Acme,cro,CH,,,,,,,draft,2026-01-01,,no"),
         "p.csv",
