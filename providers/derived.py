@@ -2,7 +2,10 @@
 
 Coverage (``phase_positions``), the facet columns (``type_ids``,
 ``capability_ids``, ``modality_ids``, ``industry_ids``, ``certification_ids``,
-``countries``) and the full-text ``search_document`` are all recomputed here, in
+``countries``), the full-text ``search_document`` (which includes the sites' regulator
+identifiers) and the inspection summary (``inspection_flags``, ``fda_acceptable_on``,
+``adverse_on``: dates, so "within N years" is decided by whoever reads them, against
+the day it reads; see ``providers.directory.index``) are all recomputed here, in
 one set-based UPDATE, from the services, sites and links curators edit.
 ``providers.signals`` calls it when a record changes; bulk loaders call it once
 for everything they wrote.
@@ -75,6 +78,47 @@ UPDATE providers_provider AS p SET
             JOIN providers_modality AS mo ON mo.id = m.modality_id
             WHERE m.provider_id = p.id), '')), 'B')
         || setweight(to_tsvector('english', p.summary), 'C')
+        || setweight(to_tsvector('simple', coalesce((
+            SELECT string_agg(ident.value, ' ')
+            FROM providers_site AS site
+            JOIN providers_siteidentity AS ident ON ident.site_id = site.id
+            WHERE site.provider_id = p.id), '')), 'A'),
+    inspection_flags = ARRAY(
+        SELECT DISTINCT flag FROM (
+            SELECT 'inspected' AS flag
+            FROM providers_site AS site
+            JOIN providers_inspection AS i ON i.site_id = site.id
+            WHERE site.provider_id = p.id
+            UNION ALL
+            SELECT 'eu-gmp-certificate'
+            FROM providers_site AS site
+            JOIN providers_siteidentity AS ident ON ident.site_id = site.id
+            WHERE site.provider_id = p.id AND ident.scheme = 'eu-gmp-certificate'
+            UNION ALL
+            SELECT 'eu-gmp-certificate'
+            FROM providers_site AS site
+            JOIN providers_inspection AS i ON i.site_id = site.id
+            WHERE site.provider_id = p.id AND i.authority = 'eu'
+              AND i.outcome = 'gmp-certificate'
+              AND NOT EXISTS (
+                  SELECT 1 FROM providers_inspection AS later
+                  WHERE later.site_id = i.site_id AND later.outcome = 'non-compliance'
+                    AND later.end_date >= i.end_date)
+        ) AS flags ORDER BY 1
+    ),
+    fda_acceptable_on = (
+        SELECT max(i.end_date)
+        FROM providers_site AS site
+        JOIN providers_inspection AS i ON i.site_id = site.id
+        WHERE site.provider_id = p.id AND i.authority = 'fda' AND i.outcome IN ('nai', 'vai')
+    ),
+    adverse_on = (
+        SELECT max(i.end_date)
+        FROM providers_site AS site
+        JOIN providers_inspection AS i ON i.site_id = site.id
+        WHERE site.provider_id = p.id
+          AND (i.outcome IN ('oai', 'non-compliance') OR i.warning_letter)
+    )
 """
 
 
@@ -133,6 +177,8 @@ PROVIDER_TABLES = (
     "providers_service",
     "providers_site",
     "providers_site_certifications",
+    "providers_siteidentity",
+    "providers_inspection",
 )
 
 

@@ -10,10 +10,18 @@ The index is built from the derived columns (``providers.derived``) of published
 providers and cached per process. It is rebuilt when the ``DirectoryVersion`` token,
 which changes in the same transaction as any buyer-visible change, differs from the one
 it was built at: one single-row query per request keeps every count fresh.
+
+The inspection filters ("FDA NAI or VAI within 3 years", "no adverse outcome within 5
+years") depend on the day as well as the data: the index reads the dates of each
+provider's latest acceptable and adverse inspection and decides them against the day it
+is built, and it is rebuilt on the first request of a new day.
 """
 
+import datetime
 import threading
 from dataclasses import dataclass, field
+
+from django.utils import timezone
 
 from lifecycle.models import Phase, Stage
 from providers import regions
@@ -28,6 +36,7 @@ from providers.models import (
     ProviderType,
 )
 from providers.reads import read_connection
+from providers.regulatory import ACCEPTABLE_WITHIN_YEARS, ADVERSE_WITHIN_YEARS, years_before
 
 # Facets whose options are OR-ed (any of the chosen options) ...
 ANY_OF = (
@@ -40,8 +49,15 @@ ANY_OF = (
     "country",
     "certification",
 )
-# ... and those whose options must all hold (offers every chosen capability).
-ALL_OF = ("capability",)
+# ... and those whose options must all hold (offers every chosen capability, meets every
+# chosen inspection condition).
+ALL_OF = ("capability", "inspection")
+# The inspection facet's options: key -> label.
+INSPECTION_OPTIONS = {
+    "fda-acceptable": f"FDA NAI or VAI within {ACCEPTABLE_WITHIN_YEARS} years",
+    "no-adverse": (f"No OAI, warning letter or non-compliance within {ADVERSE_WITHIN_YEARS} years"),
+    "eu-gmp-certificate": "EU GMP certificate",
+}
 FACETS = ANY_OF + ALL_OF
 
 
@@ -74,12 +90,20 @@ class DirectoryCatalogue:
 class DirectoryIndex:
     """Bitsets for every filter option over the published providers (see module docstring)."""
 
-    def __init__(self, token: str, rows: list[tuple], catalogue: DirectoryCatalogue):
+    def __init__(
+        self,
+        token: str,
+        rows: list[tuple],
+        catalogue: DirectoryCatalogue,
+        built_on: datetime.date | None = None,
+    ):
         self.token = token
+        self.built_on = built_on or timezone.localdate()
         self.catalogue = catalogue
         self.size = len(rows)
         # rows: (id, last_verified_on, type_ids, phases, capability_ids, modality_ids,
-        #        industry_ids, certification_ids, countries), already in name order.
+        #        industry_ids, certification_ids, countries[, inspection_flags,
+        #        fda_acceptable_on, adverse_on]), already in name order.
         self.ids = [row[0] for row in rows]
         self.position_of = {pk: position for position, pk in enumerate(self.ids)}
         verified_order = sorted(
@@ -107,8 +131,17 @@ class DirectoryIndex:
             "certification": {pk: row.slug for pk, row in catalogue.certifications.items()},
         }
         phase_slug = {phase.position: phase.slug for phase in catalogue.phases}
+        acceptable_since = years_before(self.built_on, ACCEPTABLE_WITHIN_YEARS)
+        adverse_since = years_before(self.built_on, ADVERSE_WITHIN_YEARS)
         for position, row in enumerate(rows):
-            _, _, types, phases, capabilities, modalities, industries, certs, countries = row
+            _, _, types, phases, capabilities, modalities, industries, certs, countries = row[:9]
+            flags, acceptable_on, adverse_on = row[9:12] if len(row) > 9 else ((), None, None)
+            if acceptable_on is not None and acceptable_on >= acceptable_since:
+                add("inspection", "fda-acceptable", position)
+            if adverse_on is None or adverse_on < adverse_since:
+                add("inspection", "no-adverse", position)
+            if "eu-gmp-certificate" in flags:
+                add("inspection", "eu-gmp-certificate", position)
             for pk in types:
                 add("type", slug_of["type"].get(pk), position)
             for number in phases:
@@ -175,6 +208,7 @@ class DirectoryIndex:
             "certification": [
                 Option(row.slug, row.name, pk=pk) for pk, row in catalogue.certifications.items()
             ],
+            "inspection": [Option(key, label) for key, label in INSPECTION_OPTIONS.items()],
             "region": [
                 Option(slug, regions.LABELS[slug])
                 for slug in regions.ORDER
@@ -251,7 +285,8 @@ def _load_catalogue() -> DirectoryCatalogue:
 
 INDEX_SQL = """
 SELECT id, last_verified_on, type_ids, phase_positions, capability_ids, modality_ids,
-       industry_ids, certification_ids, countries
+       industry_ids, certification_ids, countries,
+       inspection_flags, fda_acceptable_on, adverse_on
 FROM providers_provider
 WHERE status = %(published)s
 ORDER BY lower(name), id
@@ -266,14 +301,14 @@ def current_token() -> str:
     return row[0] if row else ""
 
 
-def build_index(token: str) -> DirectoryIndex:
+def build_index(token: str, today: datetime.date | None = None) -> DirectoryIndex:
     catalogue = _load_catalogue()
     with read_connection().cursor() as cursor:
         cursor.execute(INDEX_SQL, INDEX_PARAMS)
         rows = [
             (row[0], row[1].toordinal() if row[1] else None, *row[2:]) for row in cursor.fetchall()
         ]
-    return DirectoryIndex(token, rows, catalogue)
+    return DirectoryIndex(token, rows, catalogue, built_on=today)
 
 
 _lock = threading.Lock()
@@ -284,13 +319,14 @@ def get_index() -> DirectoryIndex:
     """The index for the current data: one token query, and a rebuild only after a change."""
     global _cached
     token = current_token()
+    today = timezone.localdate()
     index = _cached
-    if index is not None and index.token == token:
+    if index is not None and index.token == token and index.built_on == today:
         return index
     with _lock:
-        if _cached is not None and _cached.token == token:
+        if _cached is not None and _cached.token == token and _cached.built_on == today:
             return _cached
-        _cached = build_index(token)
+        _cached = build_index(token, today)
         for listener in _on_rebuild:
             listener()
         return _cached

@@ -1,18 +1,17 @@
 """Catalogue names carry the abbreviations buyers type (mAb, ADC, HPAPI, LNP, QP).
 
-Names are part of every provider's search text, so the derived columns are recomputed.
+Names are part of every provider's search text, so the derived columns must be
+recomputed; the live refresh reads tables made by later migrations, so the latest
+migration that changes the derived columns (0006) recomputes them instead.
 """
 
 from django.db import migrations
 
 
 def forwards(apps, schema_editor):
-    from providers.derived import BUMP_SQL, REFRESH_SQL
     from providers.reference import sync
 
     sync(apps)
-    schema_editor.execute(REFRESH_SQL)
-    schema_editor.execute(BUMP_SQL)
 
 
 class Migration(migrations.Migration):
