@@ -515,4 +515,8 @@ class DirectoryVersion(models.Model):
 
 
 # Regulator identities and inspections of sites live in their own domain module.
-from providers.regulatory import Inspection, SiteIdentity  # noqa: E402, F401
+from providers.regulatory import (  # noqa: E402, F401
+    Inspection,
+    SiteIdentity,
+    UnmatchedInspection,
+)

@@ -193,11 +193,11 @@ class Inspection(models.Model):
         max_length=200, blank=True, help_text="The outcome in words, for another outcome."
     )
     product_type = models.CharField(
-        max_length=100, blank=True, help_text="E.g. Drugs, Biologics, Veterinary."
+        max_length=300, blank=True, help_text="E.g. Drugs, Biologics, Veterinary."
     )
     project_area = models.CharField(
         "program or project area",
-        max_length=200,
+        max_length=300,
         blank=True,
         help_text="E.g. Drug Quality Assurance, or the scope of an EU inspection.",
     )
@@ -302,3 +302,50 @@ def site_inspections(rows: list) -> list[dict]:
             }
         )
     return shown
+
+
+# ------------------------------------------------------------------ waiting for a site
+
+
+class UnmatchedInspection(models.Model):
+    """An FDA inspection from an import whose FEI number is on no site yet.
+
+    It waits here, as the FDA published it, until a curator confirms which site the FEI
+    belongs to (``providers.regulators``); then it becomes an ``Inspection`` of that site.
+    Never attached by a name match alone.
+    """
+
+    fei = models.CharField("FEI number", max_length=10, db_index=True)
+    legal_name = models.CharField(max_length=300, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    state = models.CharField(max_length=100, blank=True)
+    country_name = models.CharField("country or area", max_length=100, blank=True)
+    country = models.CharField(
+        max_length=2, blank=True, help_text="ISO code, when the country name is known."
+    )
+    fda_inspection_id = models.PositiveIntegerField(
+        "FDA inspection ID", null=True, blank=True, unique=True
+    )
+    end_date = models.DateField("inspection end date")
+    fiscal_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    outcome = models.CharField(max_length=20, choices=Outcome.choices)
+    product_type = models.CharField(max_length=300, blank=True)
+    project_area = models.CharField(max_length=300, blank=True)
+    citations_posted = models.BooleanField(default=False)
+    first_seen = models.DateTimeField(auto_now_add=True)
+    last_seen = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["legal_name", "fei", "-end_date"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(fei__regex=FEI_PATTERN), name="unmatched_inspection_fei"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(outcome__in=[o.value for o in FDA_OUTCOMES]),
+                name="unmatched_inspection_fda_outcome",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"FEI {self.fei} {self.legal_name} {self.end_date:%Y-%m-%d}"

@@ -1,10 +1,11 @@
-"""Curators keep sites' regulator identities and inspections as they keep the sites."""
+"""Curators keep sites' regulator identities and inspections as they keep the sites, and
+match imported inspections waiting for a site."""
 
 from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
 GROUP = "Curators"
-MODELS = ("siteidentity", "inspection")
+MODELS = ("siteidentity", "inspection", "unmatchedinspection")
 ACTIONS = ("add", "change", "delete", "view")
 
 
