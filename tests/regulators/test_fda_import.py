@@ -70,11 +70,6 @@ def test_reimporting_changes_nothing(cork):
         Inspection.history.count(),
         UnmatchedInspection.objects.count(),
     )
-    assert (
-        "0 to create, 0 to update, 6 unchanged, 0 waiting"
-        in run(CSV) + run(JSON).replace("3 inspections", "")
-        or True
-    )
     second = run(CSV)
     assert "0 to create, 0 to update, 4 unchanged, 0 waiting" in second
     assert "0 to create, 0 to update, 3 unchanged, 0 waiting" in run(JSON)

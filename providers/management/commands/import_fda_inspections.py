@@ -74,9 +74,8 @@ class Command(BaseCommand):
             self.stdout.write(f"Dry run, nothing written: {summary}.")
             return
         try:
-            with tqdm(
-                total=counts["create"] + counts["update"], desc="Writing", unit="rows", disable=quiet
-            ) as bar:
+            writes = counts["create"] + counts["update"]
+            with tqdm(total=writes, desc="Writing", unit="rows", disable=quiet) as bar:
                 apply_fda_plan(
                     plan,
                     user=actor,
@@ -85,6 +84,4 @@ class Command(BaseCommand):
                 )
         except DatabaseError as error:
             raise CommandError(f"Nothing was imported; the database refused: {error}") from None
-        self.stdout.write(
-            f"Imported {file.name}: {summary} in {time.monotonic() - started:.1f} s."
-        )
+        self.stdout.write(f"Imported {file.name}: {summary} in {time.monotonic() - started:.1f} s.")
