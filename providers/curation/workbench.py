@@ -351,36 +351,3 @@ class SiteAdmin(SimpleHistoryAdmin):
     def revert_disabled(self, request, obj=None):
         # The built-in revert would not bring back certifications; restore through the provider.
         return True
-
-
-@admin.register(Inspection)
-class InspectionAdmin(SimpleHistoryAdmin):
-    list_display = [
-        "end_date",
-        "site",
-        "provider",
-        "authority",
-        "outcome",
-        "warning_letter",
-        "product_type",
-        "project_area",
-        "fda_inspection_id",
-    ]
-    list_select_related = ["site__provider"]
-    list_filter = ["authority", "outcome", "warning_letter", "citations_posted", "product_type"]
-    search_fields = ["site__name", "site__provider__name"]
-    search_help_text = "Site or provider name, or an FDA inspection ID."
-    date_hierarchy = "end_date"
-    autocomplete_fields = ["site"]
-    list_per_page = 100
-
-    def get_search_results(self, request, queryset, search_term):
-        found, duplicates = super().get_search_results(request, queryset, search_term)
-        term = search_term.strip()
-        if term.isascii() and term.isdigit() and len(term) <= 9:
-            found |= queryset.filter(fda_inspection_id=int(term))
-        return found, duplicates
-
-    @admin.display(description="provider", ordering="site__provider__name")
-    def provider(self, inspection):
-        return inspection.site.provider
