@@ -1,11 +1,11 @@
-"""Curators keep sites' regulator identities and inspections as they keep the sites, and
-match imported inspections waiting for a site."""
+"""Curators keep sites' regulator identities and inspections as they keep the sites (and,
+with the inspection permissions, import FDA data and match FEI numbers to sites)."""
 
 from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
 GROUP = "Curators"
-MODELS = ("siteidentity", "inspection", "unmatchedinspection")
+MODELS = ("siteidentity", "inspection")
 ACTIONS = ("add", "change", "delete", "view")
 
 
