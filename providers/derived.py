@@ -21,8 +21,49 @@ ALL = "all"
 # While a bulk change runs inside deferred_refresh(), ids collect here instead.
 _pending: ContextVar[set | None] = ContextVar("pending_refresh", default=None)
 
+# The inspection summary: a part of REFRESH_SQL, also run alone after an FDA import.
+INSPECTION_SUMMARY_SQL = """
+    inspection_flags = ARRAY(
+        SELECT DISTINCT flag FROM (
+            SELECT 'inspected' AS flag
+            FROM providers_site AS site
+            JOIN providers_inspection AS i ON i.site_id = site.id
+            WHERE site.provider_id = p.id
+            UNION ALL
+            SELECT 'eu-gmp-certificate'
+            FROM providers_site AS site
+            JOIN providers_siteidentity AS ident ON ident.site_id = site.id
+            WHERE site.provider_id = p.id AND ident.scheme = 'eu-gmp-certificate'
+            UNION ALL
+            SELECT 'eu-gmp-certificate'
+            FROM providers_site AS site
+            JOIN providers_inspection AS i ON i.site_id = site.id
+            WHERE site.provider_id = p.id AND i.authority = 'eu'
+              AND i.outcome = 'gmp-certificate'
+              AND NOT EXISTS (
+                  SELECT 1 FROM providers_inspection AS later
+                  WHERE later.site_id = i.site_id AND later.outcome = 'non-compliance'
+                    AND later.end_date >= i.end_date)
+        ) AS flags ORDER BY 1
+    ),
+    fda_acceptable_on = (
+        SELECT max(i.end_date)
+        FROM providers_site AS site
+        JOIN providers_inspection AS i ON i.site_id = site.id
+        WHERE site.provider_id = p.id AND i.authority = 'fda' AND i.outcome IN ('nai', 'vai')
+    ),
+    adverse_on = (
+        SELECT max(i.end_date)
+        FROM providers_site AS site
+        JOIN providers_inspection AS i ON i.site_id = site.id
+        WHERE site.provider_id = p.id
+          AND (i.outcome IN ('oai', 'non-compliance') OR i.warning_letter)
+    )
+"""
+
 # Weights: the name matters most, then what the provider does, then its summary.
-REFRESH_SQL = """
+REFRESH_SQL = (
+    """
 UPDATE providers_provider AS p SET
     phase_positions = ARRAY(
         SELECT DISTINCT g.position::smallint
@@ -83,43 +124,9 @@ UPDATE providers_provider AS p SET
             FROM providers_site AS site
             JOIN providers_siteidentity AS ident ON ident.site_id = site.id
             WHERE site.provider_id = p.id), '')), 'A'),
-    inspection_flags = ARRAY(
-        SELECT DISTINCT flag FROM (
-            SELECT 'inspected' AS flag
-            FROM providers_site AS site
-            JOIN providers_inspection AS i ON i.site_id = site.id
-            WHERE site.provider_id = p.id
-            UNION ALL
-            SELECT 'eu-gmp-certificate'
-            FROM providers_site AS site
-            JOIN providers_siteidentity AS ident ON ident.site_id = site.id
-            WHERE site.provider_id = p.id AND ident.scheme = 'eu-gmp-certificate'
-            UNION ALL
-            SELECT 'eu-gmp-certificate'
-            FROM providers_site AS site
-            JOIN providers_inspection AS i ON i.site_id = site.id
-            WHERE site.provider_id = p.id AND i.authority = 'eu'
-              AND i.outcome = 'gmp-certificate'
-              AND NOT EXISTS (
-                  SELECT 1 FROM providers_inspection AS later
-                  WHERE later.site_id = i.site_id AND later.outcome = 'non-compliance'
-                    AND later.end_date >= i.end_date)
-        ) AS flags ORDER BY 1
-    ),
-    fda_acceptable_on = (
-        SELECT max(i.end_date)
-        FROM providers_site AS site
-        JOIN providers_inspection AS i ON i.site_id = site.id
-        WHERE site.provider_id = p.id AND i.authority = 'fda' AND i.outcome IN ('nai', 'vai')
-    ),
-    adverse_on = (
-        SELECT max(i.end_date)
-        FROM providers_site AS site
-        JOIN providers_inspection AS i ON i.site_id = site.id
-        WHERE site.provider_id = p.id
-          AND (i.outcome IN ('oai', 'non-compliance') OR i.warning_letter)
-    )
 """
+    + INSPECTION_SUMMARY_SQL
+)
 
 
 BUMP_SQL = (
@@ -132,6 +139,24 @@ def bump_version() -> None:
     """Tell every process caching the directory that buyer-visible data changed."""
     with connection.cursor() as cursor:
         cursor.execute(BUMP_SQL)
+
+
+def refresh_inspection_summary(provider_ids: Iterable[int]) -> int:
+    """Recompute only the inspection columns of these providers (what inspections change);
+    return rows updated."""
+    pending = _pending.get()
+    if pending is not None:
+        pending.update(int(pk) for pk in provider_ids if pk is not None)
+        return 0
+    ids = sorted({int(pk) for pk in provider_ids if pk is not None})
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE providers_provider AS p SET" + INSPECTION_SUMMARY_SQL + " WHERE p.id = ANY(%s)",
+            [ids],
+        )
+        updated = cursor.rowcount
+        cursor.execute(BUMP_SQL)
+    return updated
 
 
 def refresh_derived(provider_ids: Iterable[int] | None = None) -> int:
