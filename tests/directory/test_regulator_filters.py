@@ -11,6 +11,8 @@ from providers.models import Site
 from providers.regulatory import years_before
 from tests.regulators.helpers import add_identity, add_inspection
 
+pytestmark = pytest.mark.django_db
+
 
 def years_ago(years: int, days: int = 0) -> datetime.date:
     return years_before(timezone.localdate(), years) - datetime.timedelta(days=days)
