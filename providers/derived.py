@@ -2,9 +2,12 @@
 
 Coverage (``phase_positions``), the facet columns (``type_ids``,
 ``capability_ids``, ``modality_ids``, ``industry_ids``, ``certification_ids``,
-``countries``) and the full-text ``search_document`` (names, with the catalogue's
-synonyms and category names, so "API" or "pesticide" find what buyers mean by them)
-are all recomputed here, in
+``countries``), the full-text ``search_document`` (names, with the catalogue's
+synonyms and category names, so "API" or "pesticide" find what buyers mean by them, and
+the sites' regulator identifiers) and the inspection summary (``inspection_flags``,
+``fda_acceptable_on``, ``adverse_on``: dates, so "within N years" is decided by whoever
+reads them, against the day it reads; see ``providers.directory.index``) are all
+recomputed here, in
 one set-based UPDATE, from the services, sites and links curators edit.
 ``providers.signals`` calls it when a record changes; bulk loaders call it once
 for everything they wrote.
@@ -20,8 +23,49 @@ ALL = "all"
 # While a bulk change runs inside deferred_refresh(), ids collect here instead.
 _pending: ContextVar[set | None] = ContextVar("pending_refresh", default=None)
 
+# The inspection summary: a part of REFRESH_SQL, also run alone after an FDA import.
+INSPECTION_SUMMARY_SQL = """
+    inspection_flags = ARRAY(
+        SELECT DISTINCT flag FROM (
+            SELECT 'inspected' AS flag
+            FROM providers_site AS site
+            JOIN providers_inspection AS i ON i.site_id = site.id
+            WHERE site.provider_id = p.id
+            UNION ALL
+            SELECT 'eu-gmp-certificate'
+            FROM providers_site AS site
+            JOIN providers_siteidentity AS ident ON ident.site_id = site.id
+            WHERE site.provider_id = p.id AND ident.scheme = 'eu-gmp-certificate'
+            UNION ALL
+            SELECT 'eu-gmp-certificate'
+            FROM providers_site AS site
+            JOIN providers_inspection AS i ON i.site_id = site.id
+            WHERE site.provider_id = p.id AND i.authority = 'eu'
+              AND i.outcome = 'gmp-certificate'
+              AND NOT EXISTS (
+                  SELECT 1 FROM providers_inspection AS later
+                  WHERE later.site_id = i.site_id AND later.outcome = 'non-compliance'
+                    AND later.end_date >= i.end_date)
+        ) AS flags ORDER BY 1
+    ),
+    fda_acceptable_on = (
+        SELECT max(i.end_date)
+        FROM providers_site AS site
+        JOIN providers_inspection AS i ON i.site_id = site.id
+        WHERE site.provider_id = p.id AND i.authority = 'fda' AND i.outcome IN ('nai', 'vai')
+    ),
+    adverse_on = (
+        SELECT max(i.end_date)
+        FROM providers_site AS site
+        JOIN providers_inspection AS i ON i.site_id = site.id
+        WHERE site.provider_id = p.id
+          AND (i.outcome IN ('oai', 'non-compliance') OR i.warning_letter)
+    )
+"""
+
 # Weights: the name matters most, then what the provider does, then its summary.
-REFRESH_SQL = """
+REFRESH_SQL = (
+    """
 UPDATE providers_provider AS p SET
     phase_positions = ARRAY(
         SELECT DISTINCT g.position::smallint
@@ -78,7 +122,31 @@ UPDATE providers_provider AS p SET
             JOIN providers_modality AS mo ON mo.id = m.modality_id
             WHERE m.provider_id = p.id), '')), 'B')
         || setweight(to_tsvector('english', p.summary), 'C')
+        || setweight(to_tsvector('simple', coalesce((
+            SELECT string_agg(ident.value, ' ')
+            FROM providers_site AS site
+            JOIN providers_siteidentity AS ident ON ident.site_id = site.id
+            WHERE site.provider_id = p.id), '')), 'A'),
 """
+    + INSPECTION_SUMMARY_SQL
+)
+
+
+def refresh_inspection_summary(provider_ids: Iterable[int]) -> int:
+    """Recompute only the inspection columns of these providers (what inspections change);
+    return rows updated."""
+    pending = _pending.get()
+    if pending is not None:
+        pending.update(int(pk) for pk in provider_ids if pk is not None)
+        return 0
+    ids = sorted({int(pk) for pk in provider_ids if pk is not None})
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE providers_provider AS p SET" + INSPECTION_SUMMARY_SQL + " WHERE p.id = ANY(%s)",
+            [ids],
+        )
+        updated = cursor.rowcount
+    return updated
 
 
 def refresh_derived(provider_ids: Iterable[int] | None = None) -> int:
@@ -123,6 +191,8 @@ PROVIDER_TABLES = (
     "providers_service",
     "providers_site",
     "providers_site_certifications",
+    "providers_siteidentity",
+    "providers_inspection",
 )
 
 

@@ -36,6 +36,8 @@ DERIVED_ARRAY_FIELDS = (
     "certification_ids",
     "countries",
 )
+# Provider's derived inspection columns (see providers.derived), also never in history.
+DERIVED_INSPECTION_FIELDS = ("inspection_flags", "fda_acceptable_on", "adverse_on")
 
 
 class ReferenceQuerySet(models.QuerySet):
@@ -371,12 +373,34 @@ class Provider(models.Model):
         help_text="Headquarters and site countries.",
     )
     search_document = SearchVectorField(null=True, editable=False)
+    # Derived from the sites' regulator identities and inspections (providers.regulatory).
+    inspection_flags = ArrayField(
+        models.CharField(max_length=40),
+        default=list,
+        blank=True,
+        editable=False,
+        help_text="Lasting inspection facts, e.g. eu-gmp-certificate.",
+    )
+    fda_acceptable_on = models.DateField(
+        null=True, blank=True, editable=False, help_text="Latest FDA NAI or VAI inspection."
+    )
+    adverse_on = models.DateField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="Latest OAI, warning letter or statement of non-compliance.",
+    )
 
     objects = ProviderQuerySet.as_manager()
     history = HistoricalRecords(
         bases=[ChangeIdentified],
         m2m_fields=[types, industries, modalities],
-        excluded_fields=[*DERIVED_ARRAY_FIELDS, "search_document", "updated_at"],
+        excluded_fields=[
+            *DERIVED_ARRAY_FIELDS,
+            *DERIVED_INSPECTION_FIELDS,
+            "search_document",
+            "updated_at",
+        ],
     )
 
     class Meta:
@@ -605,3 +629,11 @@ class ProviderImport(models.Model):
     @property
     def running(self) -> bool:
         return self.status in self.RUNNING
+
+
+# Regulator identities and inspections of sites live in their own domain module.
+from providers.regulatory import (  # noqa: E402, F401
+    Inspection,
+    SiteIdentity,
+    UnmatchedInspection,
+)

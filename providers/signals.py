@@ -17,6 +17,7 @@ from providers.models import (
     Service,
     Site,
 )
+from providers.regulatory import Inspection, SiteIdentity
 
 
 @receiver(post_save, sender=Provider)
@@ -44,6 +45,30 @@ def part_changed(sender, instance, raw: bool = False, **kwargs) -> None:
         return
     # After a cascade delete the provider is already gone; refreshing it is a no-op.
     refresh_derived([instance.provider_id, getattr(instance, "_previous_provider_id", None)])
+
+
+@receiver(pre_save, sender=SiteIdentity)
+@receiver(pre_save, sender=Inspection)
+def remember_previous_site(sender, instance, raw: bool = False, **kwargs) -> None:
+    """An identity or inspection moved to another site changes both sites' providers."""
+    if instance.pk and not raw:
+        instance._previous_provider_id = (
+            sender.objects.filter(pk=instance.pk)
+            .values_list("site__provider_id", flat=True)
+            .first()
+        )
+
+
+@receiver(post_save, sender=SiteIdentity)
+@receiver(post_delete, sender=SiteIdentity)
+@receiver(post_save, sender=Inspection)
+@receiver(post_delete, sender=Inspection)
+def site_record_changed(sender, instance, raw: bool = False, **kwargs) -> None:
+    """Identities are searched and inspections filtered through the provider's columns."""
+    if raw:
+        return
+    provider_id = Site.objects.filter(pk=instance.site_id).values_list("provider_id", flat=True)
+    refresh_derived([*provider_id, getattr(instance, "_previous_provider_id", None)])
 
 
 @receiver(m2m_changed, sender=Provider.types.through)

@@ -7,6 +7,9 @@ import unicodedata
 MAX_QUERY_LENGTH = 200
 MAX_WORDS = 8
 WORD = re.compile(r"[^\W_]+", re.UNICODE)
+# A number written in groups ("12-345-6789", "300 479 5989"): regulator identifiers
+# (DUNS, FEI) are searched as the one number they are.
+GROUPED_NUMBER = re.compile(r"[0-9]+(?:[\s.\-]+[0-9]+)+")
 
 
 def normalise(text: str) -> str:
@@ -18,4 +21,12 @@ def normalise(text: str) -> str:
 
 
 def words(text: str) -> list[str]:
+    text = GROUPED_NUMBER.sub(_joined_digits, text)
     return WORD.findall(text.lower())[:MAX_WORDS]
+
+
+def _joined_digits(found: re.Match) -> str:
+    """Digits in groups become one number when they make an identifier's length (7 or more
+    digits); shorter groups ("phase 1 2") stay separate words."""
+    digits = re.sub(r"[^0-9]", "", found.group(0))
+    return digits if len(digits) >= 7 else found.group(0)

@@ -18,6 +18,7 @@ from django.contrib.auth import get_user_model
 from providers.interchange.format import ProviderRecord, ServiceEntry, SiteEntry
 from providers.interchange.records import ReferenceLookup
 from providers.models import Provider, Service, Site
+from providers.regulatory import SiteIdentity
 
 KINDS = {"provider": Provider, "service": Service, "site": Site}
 LIMIT = 300
@@ -254,13 +255,27 @@ def record_as_of(
         Site.history.filter(provider_id=provider_id, history_date__lte=when).latest_of_each()
     )
     attach_links("site", site_rows)
+    identities: dict[int, list[tuple[str, str, str]]] = {}
+    for row in SiteIdentity.history.filter(
+        site_id__in=[row.id for row in site_rows], history_date__lte=when
+    ).latest_of_each():
+        if row.history_type != "-":
+            identities.setdefault(row.site_id, []).append((row.scheme, row.scheme_name, row.value))
     for row in site_rows:
         if row.history_type != "-":
             held = known(
                 "certifications", row.links["certifications"], certifications, f" at {row.name}"
             )
             certs = catalogue.ordered("certifications", set(held))
-            sites.add(SiteEntry(str(row.country), row.city, row.name, tuple(certs)))
+            sites.add(
+                SiteEntry(
+                    str(row.country),
+                    row.city,
+                    row.name,
+                    tuple(certs),
+                    tuple(sorted(identities.get(row.id, ()))),
+                )
+            )
     record = ProviderRecord(
         slug=state.slug,
         name=state.name,

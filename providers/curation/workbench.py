@@ -27,6 +27,7 @@ from providers.curation.imports import ImportViews
 from providers.curation.restore import HistoryViews
 from providers.derived import deferred_refresh
 from providers.models import Provider, ProviderType, Service, Site
+from providers.regulatory import Inspection, SiteIdentity
 from providers.text import words
 
 
@@ -293,15 +294,57 @@ class ServiceAdmin(SimpleHistoryAdmin):
     autocomplete_fields = ["provider", "capability"]
 
 
+class SiteIdentityInline(admin.TabularInline):
+    model = SiteIdentity
+    fields = ["scheme", "scheme_name", "value"]
+    extra = 1
+    verbose_name_plural = "Regulator identities (FEI, DUNS, EU authorisation, GMP certificate)"
+
+
+class InspectionInline(admin.TabularInline):
+    model = Inspection
+    fields = [
+        "authority",
+        "authority_name",
+        "end_date",
+        "outcome",
+        "outcome_text",
+        "product_type",
+        "project_area",
+        "citations_posted",
+        "warning_letter",
+        "source_url",
+        "fda_inspection_id",
+        "fiscal_year",
+    ]
+    extra = 0
+    verbose_name_plural = "Inspections"
+
+
 @admin.register(Site)
 class SiteAdmin(SimpleHistoryAdmin):
     form = SiteForm
     fields = ["provider", "name", "city", "country", "site_certifications"]
+    inlines = [SiteIdentityInline, InspectionInline]
     list_display = ["name", "provider", "city", "country", "certification_list"]
     list_select_related = ["provider"]
     list_filter = ["certifications"]
-    search_fields = ["name", "city", "provider__name"]
+    search_fields = ["name", "city", "provider__name", "=identities__value"]
+    search_help_text = "Name, city, provider, or a regulator identifier (FEI, DUNS, ...)."
     autocomplete_fields = ["provider"]
+
+    def get_search_results(self, request, queryset, search_term):
+        """An FEI or DUNS number typed with dashes or spaces finds the stored digits."""
+        found, duplicates = super().get_search_results(request, queryset, search_term)
+        digits = "".join(char for char in search_term if char.isdigit())
+        if digits and len(digits) >= 7 and set(search_term) <= set("0123456789 -."):
+            found |= queryset.filter(identities__value=digits)
+            duplicates = True
+        return found, duplicates
+
+    def save_related(self, request, form, formsets, change):
+        with deferred_refresh():
+            super().save_related(request, form, formsets, change)
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("certifications")

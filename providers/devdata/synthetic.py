@@ -191,6 +191,74 @@ class Batch:
     services: list = field(default_factory=list)
     sites: list = field(default_factory=list)
     site_certifications: list = field(default_factory=list)
+    identities: list = field(default_factory=list)  # (site position, scheme, value)
+    inspections: list = field(default_factory=list)  # (site position, *INSPECTION_COLUMNS)
+
+
+# EU/EEA countries among COUNTRIES: their sites may hold EU authorisations and certificates.
+EU_EEA = {"DE", "FR", "IT", "IE", "ES", "NL", "BE", "SE", "DK", "PL", "HU", "AT"}
+INSPECTION_COLUMNS = [
+    "authority",
+    "authority_name",
+    "end_date",
+    "fiscal_year",
+    "outcome",
+    "outcome_text",
+    "product_type",
+    "project_area",
+    "citations_posted",
+    "warning_letter",
+    "source_url",
+]
+# FDA classifications of drug inspections run roughly: most NAI, over a third VAI, a few OAI.
+FDA_OUTCOMES = [("nai", 55), ("vai", 38), ("oai", 7)]
+
+
+def _regulatory(
+    rng: random.Random, batch: Batch, site_pos: int, number: int, kind: str, country: str
+):
+    """A site's regulator identities and inspections at realistic rates. ``number`` is
+    unique per synthetic site, so the made-up FEI and DUNS numbers are too (they start
+    with 39 and 9, prefixes kept for synthetic data)."""
+    manufacturing = kind in ("cdmo", "cmo")
+    if rng.random() < (0.45 if manufacturing else 0.15 if kind == "cro" else 0.2):
+        batch.identities.append((site_pos, "fei", str(3_900_000_000 + number)))
+        for _ in range(rng.choice([0, 1, 1, 2, 2, 3, 4])):
+            outcome = _weighted(rng, FDA_OUTCOMES)
+            end = TODAY - datetime.timedelta(rng.randrange(8 * 365))
+            batch.inspections.append(
+                (
+                    site_pos,
+                    "fda",
+                    "",
+                    end,
+                    end.year + (1 if end.month >= 10 else 0),
+                    outcome,
+                    "",
+                    "Drugs" if kind != "agro" else "Veterinary",
+                    "Drug Quality Assurance",
+                    outcome != "nai" and rng.random() < 0.6,
+                    outcome == "oai" and rng.random() < 0.45,
+                    "",
+                )
+            )
+    if rng.random() < 0.3:
+        batch.identities.append((site_pos, "duns", str(900_000_000 + number)))
+    if country in EU_EEA and manufacturing:
+        if rng.random() < 0.4:
+            batch.identities.append(
+                (site_pos, "eu-authorisation", f"SYN-MIA-{country}-{number:07d}")
+            )
+        if rng.random() < 0.35:
+            batch.identities.append(
+                (site_pos, "eu-gmp-certificate", f"SYN-GMP-{country}-{number:07d}")
+            )
+            for _ in range(rng.choice([1, 1, 2])):
+                end = TODAY - datetime.timedelta(rng.randrange(6 * 365))
+                outcome = "non-compliance" if rng.random() < 0.04 else "gmp-certificate"
+                batch.inspections.append(
+                    (site_pos, "eu", "", end, None, outcome, "", "", "GMP", False, False, "")
+                )
 
 
 def _weighted(rng: random.Random, pairs):
@@ -245,6 +313,8 @@ def build(count: int, seed: int, ref: dict, first_index: int = 0) -> Batch:
     for cap in ref["capabilities"]:
         caps_by_category.setdefault(cap[1], []).append(cap)
     cert_slugs = list(ref["certifications"])
+    # Regulator data has its own generator, so adding it left the rest of a seed's data as it was.
+    regulatory_rng = random.Random(seed * 7_919 + first_index + 17)
 
     for index in range(first_index, first_index + count):
         type_slugs, kind, _ = _weighted(rng, [(mix, mix[2]) for mix in TYPE_MIXES])
@@ -321,6 +391,9 @@ def build(count: int, seed: int, ref: dict, first_index: int = 0) -> Batch:
             batch.site_certifications += [
                 (site_pos, ref["certifications"][slug_]) for slug_ in held
             ]
+            _regulatory(
+                regulatory_rng, batch, site_pos, index * 4 + site_number, kind, site_country
+            )
     return batch
 
 
@@ -352,6 +425,7 @@ def write(batch: Batch) -> list[int]:
             "created_at",
             "updated_at",
             *DERIVED_ARRAY_FIELDS,  # empty here; refresh_derived fills them at the end
+            "inspection_flags",
         ],
         [
             [
@@ -363,6 +437,7 @@ def write(batch: Batch) -> list[int]:
                 now,
                 now,
                 *([[]] * len(DERIVED_ARRAY_FIELDS)),
+                [],
             ]
             for pos, row in enumerate(batch.providers)
         ],
@@ -392,12 +467,27 @@ def write(batch: Batch) -> list[int]:
         ["site_id", "certification_id"],
         [(site_ids[pos], pk) for pos, pk in batch.site_certifications],
     )
+    _copy(
+        "providers_siteidentity",
+        ["site_id", "scheme", "scheme_name", "value"],
+        [(site_ids[pos], scheme, "", value) for pos, scheme, value in batch.identities],
+    )
+    _copy(
+        "providers_inspection",
+        ["site_id", *INSPECTION_COLUMNS],
+        [(site_ids[pos], *values) for pos, *values in batch.inspections],
+    )
     return provider_ids
 
 
 def delete_synthetic() -> int:
     """Remove every synthetic provider with its parts; curated records are untouched."""
     statements = [
+        *(
+            f"DELETE FROM {table} WHERE site_id IN (SELECT s.id FROM providers_site s "
+            "JOIN providers_provider p ON p.id = s.provider_id WHERE p.is_synthetic)"
+            for table in ("providers_siteidentity", "providers_inspection")
+        ),
         "DELETE FROM providers_site_certifications WHERE site_id IN (SELECT s.id FROM "
         "providers_site s JOIN providers_provider p ON p.id = s.provider_id WHERE p.is_synthetic)",
         "DELETE FROM providers_site WHERE provider_id IN "

@@ -10,13 +10,20 @@ The index is built from the derived columns (``providers.derived``) of published
 providers and cached per process. It is rebuilt when the ``DirectoryVersion`` token,
 which changes in the same transaction as any buyer-visible change, differs from the one
 it was built at: one single-row query per request keeps every count fresh.
+
+The inspection filters ("FDA NAI or VAI within 3 years", "no adverse outcome within 5
+years") depend on the day as well as the data: the index reads the dates of each
+provider's latest acceptable and adverse inspection and decides them against the day it
+is built, and it is rebuilt on the first request of a new day.
 """
 
+import datetime
 import threading
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import connections, transaction
+from django.utils import timezone
 
 from lifecycle.models import Phase, Stage, Track
 from providers import regions
@@ -31,6 +38,7 @@ from providers.models import (
     ProviderType,
 )
 from providers.reads import read_connection
+from providers.regulatory import ACCEPTABLE_WITHIN_YEARS, ADVERSE_WITHIN_YEARS, years_before
 
 # Facets whose options are OR-ed (any of the chosen options) ...
 ANY_OF = (
@@ -43,8 +51,15 @@ ANY_OF = (
     "country",
     "certification",
 )
-# ... and those whose options must all hold (offers every chosen capability).
-ALL_OF = ("capability",)
+# ... and those whose options must all hold (offers every chosen capability, meets every
+# chosen inspection condition).
+ALL_OF = ("capability", "inspection")
+# The inspection facet's options: key -> label.
+INSPECTION_OPTIONS = {
+    "fda-acceptable": f"FDA NAI or VAI within {ACCEPTABLE_WITHIN_YEARS} years",
+    "no-adverse": (f"No OAI, warning letter or non-compliance within {ADVERSE_WITHIN_YEARS} years"),
+    "eu-gmp-certificate": "EU GMP certificate",
+}
 FACETS = ANY_OF + ALL_OF
 
 
@@ -78,12 +93,20 @@ class DirectoryCatalogue:
 class DirectoryIndex:
     """Bitsets for every filter option over the published providers (see module docstring)."""
 
-    def __init__(self, token: str, rows: list[tuple], catalogue: DirectoryCatalogue):
+    def __init__(
+        self,
+        token: str,
+        rows: list[tuple],
+        catalogue: DirectoryCatalogue,
+        built_on: datetime.date | None = None,
+    ):
         self.token = token
+        self.built_on = built_on or timezone.localdate()
         self.catalogue = catalogue
         self.size = len(rows)
         # rows: (id, last_verified_on, type_ids, phases, capability_ids, modality_ids,
-        #        industry_ids, certification_ids, countries), already in name order.
+        #        industry_ids, certification_ids, countries[, inspection_flags,
+        #        fda_acceptable_on, adverse_on]), already in name order.
         self.ids = [row[0] for row in rows]
         self.position_of = {pk: position for position, pk in enumerate(self.ids)}
         verified_order = sorted(
@@ -111,8 +134,17 @@ class DirectoryIndex:
             "certification": {pk: row.slug for pk, row in catalogue.certifications.items()},
         }
         phase_slug = {phase.position: phase.slug for phase in catalogue.phases}
+        acceptable_since = years_before(self.built_on, ACCEPTABLE_WITHIN_YEARS)
+        adverse_since = years_before(self.built_on, ADVERSE_WITHIN_YEARS)
         for position, row in enumerate(rows):
-            _, _, types, phases, capabilities, modalities, industries, certs, countries = row
+            _, _, types, phases, capabilities, modalities, industries, certs, countries = row[:9]
+            flags, acceptable_on, adverse_on = row[9:12] if len(row) > 9 else ((), None, None)
+            if acceptable_on is not None and acceptable_on >= acceptable_since:
+                add("inspection", "fda-acceptable", position)
+            if adverse_on is None or adverse_on < adverse_since:
+                add("inspection", "no-adverse", position)
+            if "eu-gmp-certificate" in flags:
+                add("inspection", "eu-gmp-certificate", position)
             for pk in types:
                 add("type", slug_of["type"].get(pk), position)
             for number in phases:
@@ -185,6 +217,7 @@ class DirectoryIndex:
             "certification": [
                 Option(row.slug, row.name, pk=pk) for pk, row in catalogue.certifications.items()
             ],
+            "inspection": [Option(key, label) for key, label in INSPECTION_OPTIONS.items()],
             "region": [
                 Option(slug, regions.LABELS[slug])
                 for slug in regions.ORDER
@@ -266,7 +299,8 @@ def _load_catalogue(alias: str) -> DirectoryCatalogue:
 
 INDEX_SQL = """
 SELECT id, last_verified_on, type_ids, phase_positions, capability_ids, modality_ids,
-       industry_ids, certification_ids, countries
+       industry_ids, certification_ids, countries,
+       inspection_flags, fda_acceptable_on, adverse_on
 FROM providers_provider
 WHERE status = %(published)s
 ORDER BY lower(name), id
@@ -284,10 +318,11 @@ def current_token() -> str:
     return row[0] if row else ""
 
 
-def build_index() -> DirectoryIndex:
+def build_index(today: datetime.date | None = None) -> DirectoryIndex:
     """Build the index from one consistent snapshot: the token, the catalogue and the rows
     are read in a single repeatable-read transaction, so a commit in between cannot give an
     index that mixes two states under one token."""
+    today = today or timezone.localdate()
     connection = read_connection()
     with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
         if connection.in_atomic_block and not connection.savepoint_ids:
@@ -301,7 +336,7 @@ def build_index() -> DirectoryIndex:
         rows = [
             (row[0], row[1].toordinal() if row[1] else None, *row[2:]) for row in cursor.fetchall()
         ]
-    return DirectoryIndex(token, rows, catalogue)
+    return DirectoryIndex(token, rows, catalogue, built_on=today)
 
 
 _lock = threading.Lock()
@@ -320,13 +355,14 @@ def get_index() -> DirectoryIndex:
     previous index while the new one finishes: no buyer request waits for a full rebuild.
     """
     token = current_token()
+    today = timezone.localdate()
     index = _cached
-    if index is not None and index.token == token:
+    if index is not None and index.token == token and index.built_on == today:
         return index
     if index is None or not settings.DIRECTORY_BACKGROUND_REBUILD:
         with _lock:
-            if _cached is None or _cached.token != token:
-                _install(build_index())
+            if _cached is None or _cached.token != token or _cached.built_on != today:
+                _install(build_index(today))
             return _cached
     builder = _start_background_build()
     builder.join(settings.DIRECTORY_REBUILD_WAIT)
@@ -353,7 +389,11 @@ def _build_in_background() -> None:
     try:
         index = build_index()
         with _lock:
-            if _cached is None or _cached.token != index.token:
+            if (
+                _cached is None
+                or _cached.token != index.token
+                or _cached.built_on != index.built_on
+            ):
                 _install(index)
     finally:
         connections.close_all()  # this thread's own connections

@@ -63,7 +63,22 @@ SELECT p.id, p.name, p.slug, p.summary, p.website, p.hq_country, p.last_verified
            SELECT json_agg(json_build_array(
                       site.name, site.city, site.country,
                       ARRAY(SELECT sc.certification_id FROM providers_site_certifications AS sc
-                            WHERE sc.site_id = site.id ORDER BY 1))
+                            WHERE sc.site_id = site.id ORDER BY 1),
+                      coalesce((
+                          SELECT json_agg(json_build_array(ident.scheme, ident.scheme_name,
+                                                           ident.value)
+                                          ORDER BY ident.scheme, ident.value)
+                          FROM providers_siteidentity AS ident
+                          WHERE ident.site_id = site.id), '[]'),
+                      coalesce((
+                          SELECT json_agg(json_build_array(
+                                     i.authority, i.authority_name, i.end_date, i.outcome,
+                                     i.outcome_text, i.product_type, i.project_area,
+                                     i.citations_posted, i.warning_letter, i.source_url,
+                                     i.fda_inspection_id)
+                                 ORDER BY i.end_date DESC, i.id DESC)
+                          FROM providers_inspection AS i
+                          WHERE i.site_id = site.id), '[]'))
                   ORDER BY site.country, site.city, site.name)
            FROM providers_site AS site WHERE site.provider_id = p.id), '[]')
 FROM providers_provider AS p
@@ -87,7 +102,11 @@ class ProviderPage:
     phase_positions: list
     capability_ids: list
     services: list  # [capability_id, first phase, last phase, note]
-    sites: list  # [name, city, country, [certification ids]]
+    # [name, city, country, [certification ids], [identity], [inspection, newest first]]
+    # identity: [scheme, scheme name, value]; inspection: [authority, authority name,
+    # end date, outcome, outcome text, product type, project area, citations posted,
+    # warning letter, source URL, FDA inspection id]
+    sites: list
 
 
 def provider_page(slug: str) -> ProviderPage | None:

@@ -28,6 +28,7 @@ FACET_LABELS = {
     "region": "region",
     "country": "country",
     "certification": "certification",
+    "inspection": "inspection record",
 }
 
 

@@ -24,6 +24,7 @@ from providers.directory.markup import (
 from providers.directory.query import SORTS, DirectoryForm
 from providers.directory.tracks import phase_entries, phase_hint, range_phases, visible_tracks
 from providers.models import Provider
+from providers.regulatory import site_identities, site_inspections
 
 GROUPED_FACETS = {
     "capability": grouped_options_html,
@@ -121,16 +122,16 @@ def detail(request, slug: str):
     ]
     sites = [
         {
-            "name": name,
-            "city": city,
-            "country": country_name(country, catalogue),
+            "name": site[0],
+            "city": site[1],
+            "country": country_name(site[2], catalogue),
             "certifications": [
-                catalogue.certifications[pk]
-                for pk in certifications
-                if pk in catalogue.certifications
+                catalogue.certifications[pk] for pk in site[3] if pk in catalogue.certifications
             ],
+            "identities": site_identities(site[4]),
+            "inspections": site_inspections(site[5]),
         }
-        for name, city, country, certifications in provider.sites
+        for site in provider.sites
     ]
     label = coverage_label(provider.phase_positions, catalogue.phase_by_position)
     similar = card_rows(_similar_ids(index, provider))

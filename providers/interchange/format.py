@@ -2,8 +2,11 @@
 
 One row per provider. List cells separate items with ``;``; a service is
 ``capability: first-phase to last-phase | note`` and a site is
-``name | city | country | certification, certification``. A backslash makes the
-next character literal (``\\;``, ``\\|``, ``\\\\``), so any text round-trips.
+``name | city | country | certification, certification | identities``, where the
+identities (optional) are ``scheme: value`` items separated by ``,`` (``fei: 3004795989,
+duns: 123456789, other (PMDA FMA): AG-1``). A backslash makes the next character
+literal (``\\;``, ``\\|``, ``\\\\``, and ``\\,`` ``\\:`` inside an identity), so
+any text round-trips.
 
 Reading turns a file into rows of text cells (or one plain error); writing turns
 ``ProviderRecord`` objects into cells that are safe to open in a spreadsheet: a
@@ -72,6 +75,8 @@ class SiteEntry:
     city: str
     name: str
     certifications: tuple[str, ...] = ()
+    # Regulator identities, sorted: (scheme, scheme name for "other", value).
+    identities: tuple[tuple[str, str, str], ...] = ()
 
     @property
     def key(self) -> str:
@@ -122,6 +127,17 @@ def escape_text(text: str) -> str:
     for char in ESCAPED:
         text = text.replace(char, "\\" + char)
     return text
+
+
+def escape_identity(text: str) -> str:
+    """Text inside an identity item: also ``,`` (between identities) and ``:`` escaped."""
+    return escape_text(text).replace(",", "\\,").replace(":", "\\:")
+
+
+def identity_text(scheme: str, scheme_name: str, value: str) -> str:
+    """One identity as the site cell writes it: ``fei: 3004795989``, ``other (Name): X``."""
+    label = f"other ({escape_identity(scheme_name)})" if scheme == "other" else scheme
+    return f"{label}: {escape_identity(value)}"
 
 
 def split_escaped(text: str, separator: str) -> list[str]:

@@ -34,7 +34,9 @@ from providers.models import (
     Service,
     Site,
     SiteCertificationLink,
+    SiteIdentity,
 )
+from providers.regulatory import Inspection
 
 CREATE, UPDATE, UNCHANGED = "create", "update", "unchanged"
 CHUNK = 2000
@@ -123,6 +125,7 @@ def plan_records(records: list[ProviderRecord], name: str) -> ImportPlan:
 def _plan_records(parsed: list[tuple[int, ProviderRecord]], plan: ImportPlan, lookup) -> None:
     _check_duplicates(parsed, plan)
     _match(parsed, plan, lookup)
+    _check_identities(plan)
     plan.errors.sort(
         key=lambda error: (
             error.row,
@@ -222,6 +225,47 @@ def _match(parsed: list[tuple[int, ProviderRecord]], plan: ImportPlan, lookup: R
         plan.rows.append(PlannedRow(number, action, record, target, changes))
 
 
+def _check_identities(plan: ImportPlan) -> None:
+    """A regulator identity is held by one site: not twice in the file, and not by a site
+    of a provider the file does not list."""
+    seen: dict[tuple, int] = {}
+    wanted: dict[tuple, tuple[int, int | None]] = {}
+    for planned in plan.rows:
+        for site in planned.record.sites:
+            for scheme, scheme_name, value in site.identities:
+                key = (scheme, scheme_name.lower(), value.upper())
+                label = f"{scheme_name or scheme} {value}"
+                if key in seen and seen[key] != planned.row:
+                    plan.errors.append(
+                        CellError(
+                            planned.row,
+                            "sites",
+                            f"The identity {label} is also on row {seen[key]}.",
+                            label,
+                        )
+                    )
+                seen.setdefault(key, planned.row)
+                wanted[key] = (planned.row, planned.provider_id)
+    if not wanted:
+        return
+    in_file = {planned.provider_id for planned in plan.rows if planned.provider_id}
+    held = SiteIdentity.objects.filter(value__in={key[2] for key in wanted}).values_list(
+        "scheme", "scheme_name", "value", "site__provider_id", "site__provider__name"
+    )
+    for scheme, scheme_name, value, provider_id, provider_name in held:
+        found = wanted.get((scheme, scheme_name.lower(), value.upper()))
+        if found and found[1] != provider_id and provider_id not in in_file:
+            plan.errors.append(
+                CellError(
+                    found[0],
+                    "sites",
+                    f"The identity {scheme_name or scheme} {value} is recorded for a site of "
+                    f"'{provider_name}'.",
+                    value,
+                )
+            )
+
+
 class _SlugTaken:
     def __init__(self, file_slugs: set[str]):
         self.file_slugs = file_slugs
@@ -300,6 +344,7 @@ def create_providers(
         for entry in record.sites:
             site = Site(provider=provider, name=entry.name, city=entry.city, country=entry.country)
             site._certifications = entry.certifications
+            site._identities = entry.identities
             sites.append(site)
     for model, rows in (
         (ProviderTypeLink, type_links),
@@ -315,6 +360,12 @@ def create_providers(
         for slug in site._certifications
     ]
     SiteCertificationLink.objects.bulk_create(site_certs, batch_size=2000)
+    identities = [
+        SiteIdentity(site=site, scheme=scheme, scheme_name=name, value=value)
+        for site in sites
+        for scheme, name, value in site._identities
+    ]
+    SiteIdentity.objects.bulk_create(identities, batch_size=2000)
     refresh_derived([provider.pk for provider in providers])
 
     history = {
@@ -326,6 +377,7 @@ def create_providers(
     provider_history = Provider.history.bulk_history_create(providers, **history)
     Service.history.bulk_history_create(services, batch_size=2000, **history)
     site_history = Site.history.bulk_history_create(sites, batch_size=2000, **history)
+    SiteIdentity.history.bulk_history_create(identities, batch_size=2000, **history)
     _bulk_m2m_history(
         Provider.history.model,
         {row.id: row for row in provider_history},
@@ -511,6 +563,11 @@ def _update_sites(items, lookup: ReferenceLookup, history: dict) -> None:
         site__provider_id__in=provider_ids
     ).values_list("site_id", "certification_id"):
         certs.setdefault(site_id, set()).add(certification_id)
+    held: dict[int, dict[tuple, SiteIdentity]] = {}
+    for identity in SiteIdentity.objects.filter(site__provider_id__in=provider_ids):
+        key = (identity.scheme, identity.scheme_name, identity.value)
+        held.setdefault(identity.site_id, {})[key] = identity
+    wanted_identities: dict[int, tuple[Site, frozenset]] = {}
 
     deleted, updated, changed, created, wanted_certs = [], [], [], [], {}
     for provider, record, _ in items:
@@ -527,7 +584,9 @@ def _update_sites(items, lookup: ReferenceLookup, history: dict) -> None:
                 )
                 created.append(site)
                 wanted_certs[id(site)] = (site, cert_ids)
+                wanted_identities[id(site)] = (site, frozenset(entry.identities))
                 continue
+            wanted_identities[id(site)] = (site, frozenset(entry.identities))
             values = (entry.name, entry.city, entry.country)
             if (site.name, site.city, str(site.country)) != values:
                 site.name, site.city, site.country = values
@@ -539,10 +598,28 @@ def _update_sites(items, lookup: ReferenceLookup, history: dict) -> None:
                 wanted_certs[id(site)] = (site, cert_ids)
 
     gone = [site.pk for site in deleted]
+    # A site's regulator records go with it (inspections do not travel in this format).
+    gone_identities = [row for site in gone for row in held.get(site, {}).values()]
+    gone_inspections = list(Inspection.objects.filter(site_id__in=gone))
+    for site, wanted in wanted_identities.values():
+        have = held.get(site.pk, {}) if site.pk else {}
+        gone_identities += [row for key, row in have.items() if key not in wanted]
+    _delete_rows(SiteIdentity, [row.pk for row in gone_identities])
+    _delete_rows(Inspection, [row.pk for row in gone_inspections])
     SiteCertificationLink.objects.filter(site_id__in=gone).delete()
     _delete_rows(Site, gone)
     Site.objects.bulk_update(updated, ["name", "city", "country"], batch_size=1000)
     Site.objects.bulk_create(created, batch_size=2000)
+    new_identities = [
+        SiteIdentity(site_id=site.pk, scheme=scheme, scheme_name=name, value=value)
+        for site, wanted in wanted_identities.values()
+        for scheme, name, value in sorted(wanted)
+        if (scheme, name, value) not in held.get(site.pk, {})
+    ]
+    SiteIdentity.objects.bulk_create(new_identities, batch_size=2000)
+    _history(SiteIdentity, gone_identities, "-", **history)
+    _history(SiteIdentity, new_identities, "+", **history)
+    _history(Inspection, gone_inspections, "-", **history)
     reset = [site.pk for site, _ in wanted_certs.values() if site in changed]
     SiteCertificationLink.objects.filter(site_id__in=reset).delete()
     SiteCertificationLink.objects.bulk_create(

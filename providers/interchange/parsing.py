@@ -24,6 +24,12 @@ from providers.interchange.format import (
 )
 from providers.interchange.records import ReferenceLookup
 from providers.models import Provider, Service, Site
+from providers.regulatory import (
+    IdentityScheme,
+    SiteIdentity,
+    identifier_problem,
+    normalise_identifier,
+)
 from providers.spreadsheets import unprotect_formula
 
 
@@ -44,6 +50,7 @@ MAX_LENGTHS = {
 }
 NOTE_MAX = Service._meta.get_field("note").max_length
 SITE_NAME_MAX = Site._meta.get_field("name").max_length
+IDENTITY_SCHEME_NAME_MAX = SiteIdentity._meta.get_field("scheme_name").max_length
 CITY_MAX = Site._meta.get_field("city").max_length
 SLUG_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 COUNTRY_NAMES = {name.lower(): code for code, name in countries}
@@ -266,17 +273,19 @@ class RowParser:
         entries: dict[str, SiteEntry] = {}
         for item in items(cell):
             parts = split_escaped(item, "|")
-            if len(parts) not in (3, 4):
+            if len(parts) not in (3, 4, 5):
                 fail(
                     "sites",
-                    f"'{item}': write a site as 'name | city | country | certifications'.",
+                    f"'{item}': write a site as 'name | city | country | certifications' "
+                    "(then '| identities', if any).",
                     item,
                 )
                 continue
             name, city = unescape_text(parts[0]), unescape_text(parts[1])
             country = self._country(parts[2].strip())
             certifications, unknown = [], []
-            for text in parts[3].split(",") if len(parts) == 4 else []:
+            identities, identity_problem = _identities(parts[4]) if len(parts) == 5 else ((), None)
+            for text in parts[3].split(",") if len(parts) >= 4 else []:
                 if not text.strip():
                     continue
                 slug = self.lookup.aliases["certifications"].get(unescape_text(text).lower())
@@ -302,12 +311,50 @@ class RowParser:
                     f"'{name}': unknown certification(s) {', '.join(unknown)}. Known: {known}.",
                     item,
                 )
+            elif identity_problem:
+                fail("sites", f"'{name}': {identity_problem}", item)
             elif name.lower() in entries:
                 fail("sites", f"The site '{name}' is listed twice.", item)
             else:
                 certs = tuple(self.lookup.ordered("certifications", set(certifications)))
-                entries[name.lower()] = SiteEntry(country, city, name, certs)
+                entries[name.lower()] = SiteEntry(country, city, name, certs, identities)
         return frozenset(entries.values())
+
+
+def _identities(cell: str) -> tuple[tuple, str | None]:
+    """A site's identities from ``scheme: value, ...`` (sorted), or the first problem."""
+    found: set[tuple[str, str, str]] = set()
+    for item in split_escaped(cell, ","):
+        if not item.strip():
+            continue
+        label, *rest = split_escaped(item, ":")
+        if not rest:
+            return (), f"write an identity as 'scheme: value', not '{unescape_text(item)}'."
+        value_text = unescape_text(":".join(rest))
+        label = unescape_text(label)
+        scheme_name = ""
+        if label.lower().startswith("other") and label.endswith(")") and "(" in label:
+            scheme, scheme_name = "other", " ".join(label[label.index("(") + 1 : -1].split())
+            if not scheme_name or len(scheme_name) > IDENTITY_SCHEME_NAME_MAX:
+                return (
+                    (),
+                    "name the other scheme in brackets, at most "
+                    f"{IDENTITY_SCHEME_NAME_MAX} characters.",
+                )
+        else:
+            scheme = label.lower()
+            if scheme not in IdentityScheme.values or scheme == IdentityScheme.OTHER:
+                known = ", ".join(v for v in IdentityScheme.values if v != IdentityScheme.OTHER)
+                return (), f"unknown identity scheme '{label}'; use {known} or 'other (name)'."
+        value = normalise_identifier(scheme, value_text)
+        problem = identifier_problem(scheme, value)
+        if problem:
+            return (), problem
+        key = (scheme, scheme_name.lower(), value.upper())
+        if any((s, n.lower(), v.upper()) == key for s, n, v in found):
+            return (), f"the identity '{label}: {value}' is listed twice."
+        found.add((scheme, scheme_name, value))
+    return tuple(sorted(found)), None
 
 
 def new_slug(name: str, taken) -> str:

@@ -21,6 +21,7 @@ from providers.models import (
     Service,
     Site,
     SiteCertificationLink,
+    SiteIdentity,
 )
 
 
@@ -101,12 +102,20 @@ def load_records(provider_ids: list[int], lookup: ReferenceLookup) -> dict[int, 
         site__provider_id__in=provider_ids
     ).values_list("site_id", "certification_id"):
         site_certifications.setdefault(site_id, []).append(certifications[certification_id])
+    site_identities: dict[int, list[tuple[str, str, str]]] = {}
+    for site_id, *identity in SiteIdentity.objects.filter(
+        site__provider_id__in=provider_ids
+    ).values_list("site_id", "scheme", "scheme_name", "value"):
+        site_identities.setdefault(site_id, []).append(tuple(identity))
     sites: dict[int, set[SiteEntry]] = {}
     for site_id, provider_id, name, city, country in Site.objects.filter(
         provider_id__in=provider_ids
     ).values_list("id", "provider_id", "name", "city", "country"):
         certs = tuple(lookup.ordered("certifications", site_certifications.get(site_id, ())))
-        sites.setdefault(provider_id, set()).add(SiteEntry(str(country), city, name, certs))
+        identities = tuple(sorted(site_identities.get(site_id, ())))
+        sites.setdefault(provider_id, set()).add(
+            SiteEntry(str(country), city, name, certs, identities)
+        )
     records = {}
     for values in Provider.objects.filter(pk__in=provider_ids).values(
         "id",

@@ -11,6 +11,7 @@ from providers.interchange.format import (
     ServiceEntry,
     SiteEntry,
     escape_text,
+    identity_text,
 )
 from providers.interchange.records import ReferenceLookup
 from providers.spreadsheets import csv_lines as spreadsheet_csv_lines
@@ -31,8 +32,10 @@ def record_to_cells(record: ProviderRecord, lookup: ReferenceLookup) -> list[str
 
     def site_text(entry: SiteEntry) -> str:
         parts = [escape_text(entry.name), escape_text(entry.city), entry.country]
-        if entry.certifications:
+        if entry.certifications or entry.identities:
             parts.append(", ".join(entry.certifications))
+        if entry.identities:
+            parts.append(", ".join(identity_text(*identity) for identity in entry.identities))
         return " | ".join(parts)
 
     cells = {

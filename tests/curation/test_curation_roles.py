@@ -21,7 +21,7 @@ EXPECTED = (
     {f"providers.{action}_provider" for action in ("add", "change", "view")}
     | {
         f"providers.{a}_{m}"
-        for m in ["service", "site", *CATALOGUE]
+        for m in ["service", "site", "siteidentity", "inspection", *CATALOGUE]
         for a in ("add", "change", "delete", "view")
     }
     | {"lifecycle.view_stage", "lifecycle.view_phase"}

@@ -9,9 +9,11 @@ from django.contrib.auth.models import User
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from providers.interchange.format import COLUMNS
 from providers.interchange.importing import apply_plan, plan_import
 from providers.interchange.records import ReferenceLookup, load_records
 from providers.models import Provider, Service, Site
+from providers.regulatory import SiteIdentity
 from tests.factories import make_provider
 
 pytestmark = pytest.mark.django_db
@@ -48,6 +50,18 @@ def rich_directory() -> None:
     service = tricky.services.get(capability__slug="process-development")
     service.note = "runs: phase-1 to phase-3; | piped \\ slashed"
     service.save()
+    plant = tricky.sites.get(name="Plant | A; B \\ C")
+    for scheme, value, scheme_name in (
+        ("fei", "3004795989", ""),
+        ("duns", "123456789", ""),
+        ("other", "X:1, Y;2 | Z\\3 (b)", "Registry: A, B | C; D \\ E (x)"),
+    ):
+        SiteIdentity.objects.create(site=plant, scheme=scheme, value=value, scheme_name=scheme_name)
+    SiteIdentity.objects.create(
+        site=tricky.sites.get(name="@Second site"),
+        scheme="eu-gmp-certificate",
+        value="UK GMP 1234 Insp GMP 1234/5-0001",
+    )
     make_provider("'Quoted name", slug="quoted", types=("cmo",), status=Provider.Status.DRAFT)
     make_provider("Plain Ltd", slug="plain", types=("cmo",), industries=(), website="")
 
@@ -60,7 +74,7 @@ def snapshot() -> dict:
 
 def history_rows() -> int:
     return (
-        sum(model.history.count() for model in (Provider, Service, Site))
+        sum(model.history.count() for model in (Provider, Service, Site, SiteIdentity))
         + Provider.history.model.types.model.objects.count()
         + Site.history.model.certifications.model.objects.count()
     )
@@ -295,3 +309,79 @@ def test_an_update_row_replaces_links_services_and_sites_and_is_recorded(admin_u
         "kept site",
         "Same site",
     }
+
+
+def test_site_identities_round_trip_in_the_site_cell(admin_client):
+    rich_directory()
+    response = admin_client.get(reverse("admin:providers_provider_export", args=["csv"]))
+    data = b"".join(response.streaming_content) if response.streaming else response.content
+    text = data.decode("utf-8-sig")
+    assert "fei: 3004795989, duns: 123456789" in text or "duns: 123456789" in text
+    assert "other (Registry\\: A\\, B \\| C\\; D \\\\ E (x)): X\\:1\\, Y\\;2" in text
+    tricky = snapshot()["tricky"]
+    plant = next(site for site in tricky.sites if site.name.startswith("Plant"))
+    assert plant.identities == (
+        ("duns", "", "123456789"),
+        ("fei", "", "3004795989"),
+        ("other", "Registry: A, B | C; D \\ E (x)", "X:1, Y;2 | Z\\3 (b)"),
+    )
+
+
+def plain_file(sites: str) -> bytes:
+    """A one-row file for the provider 'plain' with the given site cell."""
+    cells = {"slug": "plain", "name": "Plain Ltd", "types": "CMO", "hq_country": "GB"}
+    cells.update({"status": "draft", "is_synthetic": "no", "sites": sites})
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(COLUMNS)
+    writer.writerow([cells.get(column, "") for column in COLUMNS])
+    return out.getvalue().encode()
+
+
+def test_identities_in_a_file_are_checked_added_and_removed_with_history(admin_user):
+    rich_directory()
+    plan = plan_import(plain_file("Main | Leeds | GB | | duns: 98-765-4321"), "f.csv")
+    assert plan.ok, plan.errors
+    apply_plan(plan, user=admin_user)
+    site = Site.objects.get(provider__slug="plain")
+    assert list(site.identities.values_list("scheme", "value")) == [("duns", "987654321")]
+    assert site.identities.get().history.get().history_type == "+"
+    plan = plan_import(plain_file("Main | Leeds | GB"), "f.csv")
+    apply_plan(plan, user=admin_user)
+    assert not SiteIdentity.objects.filter(site=site).exists()
+    assert SiteIdentity.history.filter(site_id=site.pk, history_type="-").count() == 1
+
+
+@pytest.mark.parametrize(
+    ("cell", "message"),
+    [
+        ("Main | Leeds | GB | | fei: 12", "7 to 10 digits"),
+        ("Main | Leeds | GB | | duns 123456789", "'scheme: value'"),
+        ("Main | Leeds | GB | | nhs: 1", "unknown identity scheme 'nhs'"),
+        ("Main | Leeds | GB | | fei: 3004795989, fei: 300-479-5989", "listed twice"),
+        ("Main | Leeds | GB | | fei: 3004795989", "recorded for a site of"),
+    ],
+)
+def test_a_bad_identity_is_reported_by_row_and_column(admin_user, cell, message):
+    rich_directory()
+    plan = plan_import(plain_file(cell), "f.csv")
+    assert not plan.ok
+    assert [(error.row, error.column) for error in plan.errors] == [(2, "sites")]
+    assert message in plan.errors[0].message
+
+
+def test_a_site_left_out_of_a_file_goes_with_its_identities_and_inspections(admin_user):
+    from providers.regulatory import Inspection
+
+    make_provider(
+        "Plain Ltd", slug="plain", types=("cmo",), sites=[{"name": "Old", "country": "GB"}]
+    )
+    old = Site.objects.get(name="Old")
+    SiteIdentity.objects.create(site=old, scheme="fei", value="3004795989")
+    Inspection.objects.create(site=old, authority="fda", end_date="2024-01-01", outcome="nai")
+    plan = plan_import(plain_file("Main | Leeds | GB"), "f.csv")
+    assert plan.ok, plan.errors
+    apply_plan(plan, user=admin_user)
+    assert not Site.objects.filter(name="Old").exists()
+    assert not Inspection.objects.exists() and not SiteIdentity.objects.exists()
+    assert Inspection.history.filter(history_type="-").count() == 1

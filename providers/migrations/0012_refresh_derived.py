@@ -16,5 +16,5 @@ def forwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("providers", "0009_capability_track_required")]
+    dependencies = [("providers", "0011_curators_regulator_records")]
     operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]
