@@ -2,7 +2,8 @@
 
 Coverage (``phase_positions``), the facet columns (``type_ids``,
 ``capability_ids``, ``modality_ids``, ``industry_ids``, ``certification_ids``,
-``countries``) and the full-text ``search_document`` are all recomputed here, in
+``countries``), the evidence summary (``claim_count``, ``backed_claim_count``,
+``backed_capability_ids``) and the full-text ``search_document`` are all recomputed here, in
 one set-based UPDATE, from the services, sites and links curators edit.
 ``providers.signals`` calls it when a record changes; bulk loaders call it once
 for everything they wrote.
@@ -56,6 +57,21 @@ UPDATE providers_provider AS p SET
             UNION
             SELECT site.country FROM providers_site AS site WHERE site.provider_id = p.id
         ) AS c ORDER BY code
+    ),
+    -- Claims: the profile, each service, each site, each certification a site holds.
+    claim_count = 1
+        + (SELECT count(*) FROM providers_service AS s WHERE s.provider_id = p.id)
+        + (SELECT count(*) FROM providers_site AS site WHERE site.provider_id = p.id)
+        + (SELECT count(*) FROM providers_site AS site
+           JOIN providers_site_certifications AS sc ON sc.site_id = site.id
+           WHERE site.provider_id = p.id),
+    backed_claim_count = (
+        SELECT count(DISTINCT (e.provider_id, e.service_id, e.site_id, e.site_certification_id))
+        FROM providers_evidence AS e WHERE e.owner_id = p.id),
+    backed_capability_ids = ARRAY(
+        SELECT DISTINCT s.capability_id FROM providers_service AS s
+        JOIN providers_evidence AS e ON e.service_id = s.id
+        WHERE s.provider_id = p.id ORDER BY 1
     ),
     search_document =
         setweight(to_tsvector('english', p.name), 'A')
@@ -133,6 +149,7 @@ PROVIDER_TABLES = (
     "providers_service",
     "providers_site",
     "providers_site_certifications",
+    "providers_evidence",
 )
 
 

@@ -7,6 +7,7 @@ from lifecycle.models import Phase, Stage
 from providers.derived import bump_version, refresh_derived
 from providers.models import (
     Capability,
+    Evidence,
     CapabilityCategory,
     Certification,
     Industry,
@@ -26,11 +27,13 @@ def provider_saved(sender, instance: Provider, raw: bool = False, **kwargs) -> N
 
 @receiver(pre_save, sender=Service)
 @receiver(pre_save, sender=Site)
+@receiver(pre_save, sender=Evidence)
 def remember_previous_provider(sender, instance, raw: bool = False, **kwargs) -> None:
     """A service or site moved to another provider changes both providers."""
     if instance.pk and not raw:
+        column = "owner_id" if sender is Evidence else "provider_id"
         instance._previous_provider_id = (
-            sender.objects.filter(pk=instance.pk).values_list("provider_id", flat=True).first()
+            sender.objects.filter(pk=instance.pk).values_list(column, flat=True).first()
         )
 
 
@@ -43,6 +46,15 @@ def part_changed(sender, instance, raw: bool = False, **kwargs) -> None:
         return
     # After a cascade delete the provider is already gone; refreshing it is a no-op.
     refresh_derived([instance.provider_id, getattr(instance, "_previous_provider_id", None)])
+
+
+@receiver(post_save, sender=Evidence)
+@receiver(post_delete, sender=Evidence)
+def evidence_changed(sender, instance: Evidence, raw: bool = False, **kwargs) -> None:
+    """Evidence counts and the "services with evidence" filter are derived columns."""
+    if raw:
+        return
+    refresh_derived([instance.owner_id, getattr(instance, "_previous_provider_id", None)])
 
 
 @receiver(m2m_changed, sender=Provider.types.through)

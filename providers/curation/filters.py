@@ -65,10 +65,10 @@ class StalenessFilter(admin.SimpleListFilter):
         half_year = today - datetime.timedelta(days=182)
         year = today - datetime.timedelta(days=365)
         conditions = {
-            "6m": Q(last_verified_on__gte=half_year),
-            "1y": Q(last_verified_on__lt=half_year, last_verified_on__gte=year),
-            "older": Q(last_verified_on__lt=year),
-            "never": Q(last_verified_on__isnull=True),
+            "6m": Q(state_on__gte=half_year),
+            "1y": Q(state_on__lt=half_year, state_on__gte=year),
+            "older": Q(state_on__lt=year),
+            "never": Q(state_on__isnull=True),
         }
         if self.value() in conditions:
             return queryset.filter(conditions[self.value()])

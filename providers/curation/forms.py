@@ -54,7 +54,7 @@ class ProviderForm(LinkFieldsMixin, forms.ModelForm):
             "hq_country",
             "website",
             "summary",
-            "last_verified_on",
+            "state_on",
             "source",
             "is_synthetic",
         ]
@@ -65,7 +65,7 @@ class ProviderForm(LinkFieldsMixin, forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("last_verified_on") and not (cleaned.get("source") or "").strip():
+        if cleaned.get("state_on") and not (cleaned.get("source") or "").strip():
             self.add_error("source", "Say where the record was verified: a URL or a note.")
         return cleaned
 

@@ -54,7 +54,7 @@ class HistoryViews:
             return HttpResponse("No such version of this provider.", status=404)
         lookup = ReferenceLookup.load()
         missing: list[str] = []  # what the version names that the catalogue no longer holds
-        record, verified_by_id = history.record_as_of(
+        record, checked_by_id = history.record_as_of(
             provider.pk, point.history_date, lookup, missing=missing
         )
         change_url = reverse("admin:providers_provider_change", args=[provider.pk])
@@ -66,7 +66,7 @@ class HistoryViews:
         if request.method == "POST":
             from django.contrib.auth import get_user_model
 
-            verifier = get_user_model().objects.filter(pk=verified_by_id).first()
+            verifier = get_user_model().objects.filter(pk=checked_by_id).first()
             try:
                 with transaction.atomic(), deferred_refresh():
                     changed = sync_provider(
@@ -76,7 +76,7 @@ class HistoryViews:
                         current,
                         user=request.user,
                         reason=f"Restored to the version of {when:%Y-%m-%d %H:%M:%S}",
-                        verified_by=verifier,
+                        checked_by=verifier,
                     )
             except DatabaseError as error:
                 self.message_user(request, f"Nothing was restored: {error}", messages.ERROR)

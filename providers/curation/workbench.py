@@ -90,16 +90,16 @@ class ProviderAdmin(ImportViews, ExportViews, HistoryViews, SimpleHistoryAdmin):
     show_facets = admin.ShowFacets.ALLOW
     search_fields = ["name", "slug", "website", "services__capability__name"]
     search_help_text = "Name, slug, website or the name of a capability it offers."
-    list_select_related = ["verified_by"]
+    list_select_related = ["checked_by"]
     list_per_page = 50
     prepopulated_fields = {"slug": ["name"]}
-    readonly_fields = ["verified_by", "coverage", "created_at", "updated_at"]
+    readonly_fields = ["checked_by", "coverage", "created_at", "updated_at"]
     fieldsets = [
         (None, {"fields": ["name", "slug", "status", "provider_types", "hq_country", "website"]}),
         (None, {"fields": ["summary", "provider_industries", "provider_modalities"]}),
         (
             "Verification",
-            {"fields": ["last_verified_on", "source", "verified_by"]},
+            {"fields": ["state_on", "source", "checked_by"]},
         ),
         (
             "Record",
@@ -135,8 +135,8 @@ class ProviderAdmin(ImportViews, ExportViews, HistoryViews, SimpleHistoryAdmin):
             stages_served,
             "status",
             "hq_country",
-            "last_verified_on",
-            "verified_by",
+            "state_on",
+            "checked_by",
             "is_synthetic",
         ]
 
@@ -188,8 +188,8 @@ class ProviderAdmin(ImportViews, ExportViews, HistoryViews, SimpleHistoryAdmin):
     # ------------------------------------------------------------------ saving
 
     def save_model(self, request, obj, form, change):
-        if "last_verified_on" in form.changed_data:
-            obj.verified_by = request.user if obj.last_verified_on else None
+        if "state_on" in form.changed_data:
+            obj.checked_by = request.user if obj.state_on else None
         super().save_model(request, obj, form, change)
 
     def save_related(self, request, form, formsets, change):
@@ -239,10 +239,10 @@ class ProviderAdmin(ImportViews, ExportViews, HistoryViews, SimpleHistoryAdmin):
             for provider in Provider.objects.filter(
                 pk__in=queryset.values("pk")
             ).select_for_update():
-                provider.last_verified_on = today
-                provider.verified_by = request.user
+                provider.state_on = today
+                provider.checked_by = request.user
                 provider._change_reason = "Bulk action: marked verified"
-                provider.save(update_fields=["last_verified_on", "verified_by", "updated_at"])
+                provider.save(update_fields=["state_on", "checked_by", "updated_at"])
                 count += 1
         self.message_user(
             request, f"Marked {count} provider(s) verified on {today:%Y-%m-%d} by you."

@@ -116,7 +116,7 @@ def card_html(
         shortlist_button(row.slug, row.name, shortlisted, csrf_token, next_url, directory_url),
         tags,
         country_name(row.hq_country, catalogue),
-        verified_label(row.last_verified_on),
+        verified_label(row.state_on),
         strip_html(tuple(row.phase_positions), label, catalogue),
         shown,
     )

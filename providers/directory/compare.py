@@ -89,7 +89,7 @@ def _comparison(providers: list[Provider], catalogue) -> list[dict]:
                         for p in providers
                     ],
                 ),
-                row("Last verified", [p.last_verified_on or "never" for p in providers]),
+                row("Last verified", [p.state_on or "never" for p in providers]),
             ],
         }
     )

@@ -78,7 +78,7 @@ class DirectoryIndex:
         self.token = token
         self.catalogue = catalogue
         self.size = len(rows)
-        # rows: (id, last_verified_on, type_ids, phases, capability_ids, modality_ids,
+        # rows: (id, state_on, type_ids, phases, capability_ids, modality_ids,
         #        industry_ids, certification_ids, countries), already in name order.
         self.ids = [row[0] for row in rows]
         self.position_of = {pk: position for position, pk in enumerate(self.ids)}
@@ -250,7 +250,7 @@ def _load_catalogue() -> DirectoryCatalogue:
 
 
 INDEX_SQL = """
-SELECT id, last_verified_on, type_ids, phase_positions, capability_ids, modality_ids,
+SELECT id, state_on, type_ids, phase_positions, capability_ids, modality_ids,
        industry_ids, certification_ids, countries
 FROM providers_provider
 WHERE status = %(published)s

@@ -17,7 +17,7 @@ CARD_FIELDS = (
     "name",
     "slug",
     "hq_country",
-    "last_verified_on",
+    "state_on",
     "type_ids",
     "phase_positions",
     "capability_ids",
@@ -30,7 +30,7 @@ class CardRow:
     name: str
     slug: str
     hq_country: str
-    last_verified_on: object
+    state_on: object
     type_ids: list
     phase_positions: list
     capability_ids: list
@@ -53,7 +53,7 @@ def card_rows(ids: list[int]) -> list[CardRow]:
 
 
 PROVIDER_PAGE_SQL = """
-SELECT p.id, p.name, p.slug, p.summary, p.website, p.hq_country, p.last_verified_on, p.source,
+SELECT p.id, p.name, p.slug, p.summary, p.website, p.hq_country, p.state_on, p.source,
        p.type_ids, p.modality_ids, p.industry_ids, p.phase_positions, p.capability_ids,
        coalesce((
            SELECT json_agg(json_build_array(s.capability_id, s.first_phase_id, s.last_phase_id,
@@ -79,7 +79,7 @@ class ProviderPage:
     summary: str
     website: str
     hq_country: str
-    last_verified_on: object
+    state_on: object
     source: str
     type_ids: list
     modality_ids: list

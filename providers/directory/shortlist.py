@@ -93,7 +93,7 @@ def rows(items: list[Provider], coverage: dict[int, str], base_url: str) -> list
                     ", ".join(m.name for m in provider.modalities.all()),
                     ", ".join(i.name for i in provider.industries.all()),
                     sites,
-                    provider.last_verified_on or "never",
+                    provider.state_on or "never",
                     provider.source,
                     base_url + provider.get_absolute_url(),
                 )

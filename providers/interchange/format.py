@@ -40,7 +40,7 @@ COLUMNS = (
     "services",
     "sites",
     "status",
-    "last_verified_on",
+    "state_on",
     "source",
     "is_synthetic",
 )
@@ -93,7 +93,7 @@ class ProviderRecord:
     services: frozenset[ServiceEntry] = frozenset()
     sites: frozenset[SiteEntry] = frozenset()
     status: str = Provider.Status.DRAFT
-    last_verified_on: datetime.date | None = None
+    state_on: datetime.date | None = None
     source: str = ""
     is_synthetic: bool = False
 
@@ -106,7 +106,7 @@ class ProviderRecord:
             "website": self.website,
             "summary": self.summary,
             "status": self.status,
-            "last_verified_on": self.last_verified_on,
+            "state_on": self.state_on,
             "source": self.source,
             "is_synthetic": self.is_synthetic,
         }

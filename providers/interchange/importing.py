@@ -269,7 +269,7 @@ def create_providers(
 ) -> list[Provider]:
     """Create new providers with links, services and sites in bulk, with their history."""
     providers = [
-        Provider(**record.provider_fields(), verified_by=user if record.last_verified_on else None)
+        Provider(**record.provider_fields(), checked_by=user if record.state_on else None)
         for record in records
     ]
     Provider.objects.bulk_create(providers)
@@ -396,7 +396,7 @@ def update_providers(
     user=None,
     reason: str = "",
     when=None,
-    verified_by=KEEP,
+    checked_by=KEEP,
 ) -> None:
     """Make existing providers match their records, set-based, recording every change in history.
 
@@ -414,11 +414,11 @@ def update_providers(
     touched, columns = [], set()
     for provider, record, current in items:
         fields = record.provider_fields()
-        if verified_by is not KEEP:
-            fields["verified_by_id"] = getattr(verified_by, "pk", None)
-        elif record.last_verified_on != current.last_verified_on:
-            fields["verified_by_id"] = (
-                getattr(user, "pk", None) if record.last_verified_on else None
+        if checked_by is not KEEP:
+            fields["checked_by_id"] = getattr(checked_by, "pk", None)
+        elif record.state_on != current.state_on:
+            fields["checked_by_id"] = (
+                getattr(user, "pk", None) if record.state_on else None
             )
         dirty = {
             name for name, value in fields.items() if str(getattr(provider, name)) != str(value)
@@ -576,7 +576,7 @@ def sync_provider(
     *,
     user=None,
     reason: str = "",
-    verified_by=KEEP,
+    checked_by=KEEP,
 ) -> list[str]:
     """Make one provider match ``record`` (used to restore from history); return what changed."""
     changes = record.changed_columns(current)
@@ -587,6 +587,6 @@ def sync_provider(
                 lookup,
                 user=user,
                 reason=reason,
-                verified_by=verified_by,
+                checked_by=checked_by,
             )
     return changes

@@ -138,16 +138,16 @@ class RowParser:
             fail("status", f"Unknown status; use one of: {', '.join(sorted(STATUSES))}.", status)
 
         verified_on = None
-        if raw["last_verified_on"]:
+        if raw["state_on"]:
             try:
-                verified_on = datetime.date.fromisoformat(raw["last_verified_on"][:10])
-                if len(raw["last_verified_on"]) > 10 and "T" not in raw["last_verified_on"]:
+                verified_on = datetime.date.fromisoformat(raw["state_on"][:10])
+                if len(raw["state_on"]) > 10 and "T" not in raw["state_on"]:
                     raise ValueError
             except ValueError:
                 fail(
-                    "last_verified_on",
+                    "state_on",
                     "Not a date; write it as YYYY-MM-DD, e.g. 2026-03-31.",
-                    raw["last_verified_on"],
+                    raw["state_on"],
                 )
             if verified_on and not raw["source"]:
                 fail("source", "A verified record needs a source: a URL or a note.")
@@ -176,7 +176,7 @@ class RowParser:
             services=services,
             sites=sites,
             status=status,
-            last_verified_on=verified_on,
+            state_on=verified_on,
             source=raw["source"],
             is_synthetic=synthetic in YES,
         ), errors

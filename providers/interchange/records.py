@@ -116,7 +116,7 @@ def load_records(provider_ids: list[int], lookup: ReferenceLookup) -> dict[int, 
         "website",
         "summary",
         "status",
-        "last_verified_on",
+        "state_on",
         "source",
         "is_synthetic",
     ):

@@ -47,7 +47,7 @@ def record_to_cells(record: ProviderRecord, lookup: ReferenceLookup) -> list[str
         "services": "; ".join(service_text(entry) for entry in sorted(record.services)),
         "sites": "; ".join(site_text(entry) for entry in sorted(record.sites)),
         "status": record.status,
-        "last_verified_on": record.last_verified_on.isoformat() if record.last_verified_on else "",
+        "state_on": record.state_on.isoformat() if record.state_on else "",
         "source": record.source,
         "is_synthetic": "yes" if record.is_synthetic else "no",
     }

@@ -41,7 +41,7 @@ def test_list_shows_types_stage_coverage_status_and_verification(admin_client):
         "Basel Chemistry",
         types=("cdmo", "cmo"),
         services=(("process-development", 3, 6),),
-        last_verified_on=datetime.date(2026, 1, 5),
+        state_on=datetime.date(2026, 1, 5),
         source="https://example.com",
     )
     content = admin_client.get(CHANGELIST).content.decode()
@@ -57,7 +57,7 @@ def test_filters_by_type_stage_status_country_synthetic_and_staleness(admin_clie
         "Fresh CRO",
         types=("cro",),
         services=(("hit-finding-screening", 1, 1),),
-        last_verified_on=today - datetime.timedelta(days=30),
+        state_on=today - datetime.timedelta(days=30),
         source="call",
         hq_country="CH",
     )
@@ -65,14 +65,14 @@ def test_filters_by_type_stage_status_country_synthetic_and_staleness(admin_clie
         "Year-old CMO",
         types=("cmo",),
         services=(("commercial-api-manufacture", 6, 7),),
-        last_verified_on=today - datetime.timedelta(days=300),
+        state_on=today - datetime.timedelta(days=300),
         source="call",
         status=Provider.Status.DRAFT,
     )
     make_provider(
         "Old CDMO",
         types=("cdmo",),
-        last_verified_on=today - datetime.timedelta(days=800),
+        state_on=today - datetime.timedelta(days=800),
         source="web",
     )
     make_provider("Never checked", types=("cro",), is_synthetic=True)
@@ -130,7 +130,7 @@ def edit_payload(provider: Provider, **changes) -> dict:
         "summary": provider.summary,
         "provider_industries": [i.pk for i in provider.industries.all()],
         "provider_modalities": [],
-        "last_verified_on": "",
+        "state_on": "",
         "source": provider.source,
         "services-TOTAL_FORMS": "1",
         "services-INITIAL_FORMS": "0",
@@ -160,7 +160,7 @@ def test_one_screen_edit_saves_links_services_and_sites(client, curator):
             provider_types=[
                 t.pk for t in provider.types.model.objects.filter(slug__in=["cro", "cdmo"])
             ],
-            last_verified_on="2026-11-01",
+            state_on="2026-11-01",
             source="Site visit",
         ),
     )
@@ -176,7 +176,7 @@ def test_one_screen_edit_saves_links_services_and_sites(client, curator):
     # Derived columns follow at once; the verifier is the curator who set the date.
     assert provider.phase_positions == [3, 4, 5]
     assert "CH" in provider.countries
-    assert provider.verified_by == curator
+    assert provider.checked_by == curator
 
 
 def test_service_outside_the_capability_range_is_refused(client, curator):
@@ -191,7 +191,7 @@ def test_service_outside_the_capability_range_is_refused(client, curator):
 def test_verified_date_without_source_is_refused(client, curator):
     provider = make_provider("No Source", source="")
     url = reverse("admin:providers_provider_change", args=[provider.pk])
-    response = client.post(url, edit_payload(provider, last_verified_on="2026-11-01", source=""))
+    response = client.post(url, edit_payload(provider, state_on="2026-11-01", source=""))
     assert response.status_code == 200
     assert "Say where the record was verified" in response.content.decode()
 
@@ -221,8 +221,8 @@ def test_mark_verified_today_records_curator_and_date(client, curator):
     assert "Marked 2 provider(s) verified" in response.content.decode()
     for provider in providers:
         provider.refresh_from_db()
-        assert provider.last_verified_on == timezone.localdate()
-        assert provider.verified_by == curator
+        assert provider.state_on == timezone.localdate()
+        assert provider.checked_by == curator
 
 
 def test_mark_verified_refuses_rows_without_source_and_writes_nothing(client, curator):
@@ -232,7 +232,7 @@ def test_mark_verified_refuses_rows_without_source_and_writes_nothing(client, cu
     text = response.content.decode()
     assert "Nothing was marked verified" in text and "Lacks Source" in text
     with_source.refresh_from_db()
-    assert with_source.last_verified_on is None and with_source.verified_by is None
+    assert with_source.state_on is None and with_source.checked_by is None
 
 
 def test_only_superusers_delete_providers(client, curator, admin_user):

@@ -177,7 +177,7 @@ def test_exports_never_carry_a_formula(client, directory):
         types=("cro",),
         summary="+cmd",
         source="@SUM(A1)",
-        last_verified_on=None,
+        state_on=None,
     )
     shortlist(client, "evil")
     rows = list(

@@ -55,7 +55,7 @@ def test_preview_counts_rows_and_writes_nothing_until_confirmed(client, curator)
     site = acme.sites.get()
     assert set(site.certifications.values_list("slug", flat=True)) == {"eu-gmp", "iso-9001"}
     assert acme.phase_positions == [3, 4, 5, 6]  # derived columns refreshed
-    assert acme.verified_by == curator
+    assert acme.checked_by == curator
     assert Provider.objects.get(slug="beta-labs").status == "draft"
     assert acme.history.first().history_user == curator
 
@@ -263,7 +263,7 @@ def test_xlsx_is_accepted_with_real_dates_and_booleans(client, curator):
     assert response.context["plan"].ok, response.context["plan"].errors
     client.post(IMPORT_URL, {"confirm": "1", "token": response.context["token"]})
     gamma = Provider.objects.get(slug="gamma")
-    assert gamma.last_verified_on == datetime.date(2026, 5, 4)
+    assert gamma.state_on == datetime.date(2026, 5, 4)
     assert gamma.is_synthetic and str(gamma.hq_country) == "DE"
 
 

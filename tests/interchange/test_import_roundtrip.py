@@ -39,7 +39,7 @@ def rich_directory() -> None:
         ),
         summary="-20 °C storage;\nsecond line, with 'quotes' and \"double\" ones. 中文",
         website="https://tricky.example/path?a=1",
-        last_verified_on="2026-06-30",
+        state_on="2026-06-30",
         source="+41 call; notes: see file | folder",
         status=Provider.Status.WITHDRAWN,
         is_synthetic=True,
@@ -110,7 +110,7 @@ def test_reimporting_the_same_file_changes_nothing_not_even_history(admin_user):
 def test_importing_a_new_file_twice_writes_once(admin_user):
     data = (
         b"slug,name,types,hq_country,website,summary,industries,modalities,services,sites,status,"
-        b"last_verified_on,source,is_synthetic\n"
+        b"state_on,source,is_synthetic\n"
         b"omega,Omega,cro,FR,https://omega.example,Hi,biotech,mrna,"
         b'"mrna-lnp: preclinical to phase-3","Lyon site | Lyon | FR | gcp",published,2026-02-02,'
         b"Web,no\n"
@@ -206,7 +206,7 @@ def test_imported_providers_have_history_that_restores(admin_client, admin_user)
 
     data = (
         b"slug,name,types,hq_country,website,summary,industries,modalities,services,sites,status,"
-        b"last_verified_on,source,is_synthetic\n"
+        b"state_on,source,is_synthetic\n"
         b'sigma,Sigma,cro; cdmo,FR,,,biotech,mrna,"mrna-lnp: preclinical to phase-3",'
         b'"Lyon site | Lyon | FR | gcp",published,,,no\n'
     )
@@ -252,7 +252,7 @@ def test_an_update_row_replaces_links_services_and_sites_and_is_recorded(admin_u
     unchanged_site_history = unchanged_site.history.count()
     data = (
         b"slug,name,types,hq_country,website,summary,industries,modalities,services,sites,status,"
-        b"last_verified_on,source,is_synthetic\n"
+        b"state_on,source,is_synthetic\n"
         b"kappa,Kappa Two,cro; cmo,GB,,New summary,pharmaceutical,,"
         b'"process-development: phase-1 to phase-3 | new note; oral-solid-dose: phase-1",'
         b'"Kept Site | York | GB | gcp, glp; Same site | Hull | GB | glp; New site | Cork | IE",'
@@ -267,14 +267,14 @@ def test_an_update_row_replaces_links_services_and_sites_and_is_recorded(admin_u
         "modalities",
         "services",
         "sites",
-        "last_verified_on",
+        "state_on",
         "source",
     }
     apply_plan(plan, user=admin_user)
     after = snapshot()["kappa"]
     assert after == plan.rows[0].record
     provider.refresh_from_db()
-    assert provider.verified_by == admin_user
+    assert provider.checked_by == admin_user
     assert provider.phase_positions == [3, 4, 5]
     assert sorted(provider.countries) == ["GB", "IE"]
     # Untouched rows keep their identity and history; changed ones get exactly one new row each.

@@ -37,7 +37,7 @@ def demo_records(catalogue: ReferenceLookup) -> list[ProviderRecord]:
                 for site in row.get("sites", ())
             ),
             status="published",
-            last_verified_on=COMPILED_ON,
+            state_on=COMPILED_ON,
             source=demo_data.SOURCE_NOTE,
         )
         for row in demo_data.PROVIDERS
