@@ -10,9 +10,9 @@ the database keep the pairing honest: a claim that is deleted takes its evidence
 (``CASCADE``), an item cannot point at a row that does not exist, and the loaders join on
 indexed columns. ``owner`` repeats the provider whose claim it is (set on save from the
 claim) so that everything backing one record is one indexed lookup: the workbench edits
-it inline, the provider page and the derived counts read it. Another kind of claim (a regulator identity, an inspection) is added by
-one more nullable foreign key and its name in ``EVIDENCE_TARGETS``; the check is built
-from that tuple.
+it inline, the provider page and the derived counts read it. Another kind of claim (a
+regulator identity, an inspection) is added by one more nullable foreign key and its name
+in ``EVIDENCE_TARGETS``; the check is built from that tuple.
 """
 
 from django.conf import settings
@@ -146,6 +146,12 @@ class Evidence(models.Model):
     def __str__(self) -> str:
         return f"{self.title} ({self.get_kind_display()}, seen {self.seen_on})"
 
+    def save(self, *args, **kwargs):
+        owner = self.owner_provider_id()
+        if owner is not None:
+            self.owner_id = owner
+        super().save(*args, **kwargs)
+
     @property
     def target_name(self) -> str:
         for name in EVIDENCE_TARGETS:
@@ -164,12 +170,6 @@ class Evidence(models.Model):
         if self.site_certification_id:
             return self.site_certification.site.provider_id
         return None
-
-    def save(self, *args, **kwargs):
-        owner = self.owner_provider_id()
-        if owner is not None:
-            self.owner_id = owner
-        super().save(*args, **kwargs)
 
     def clean(self) -> None:
         from django.core.exceptions import ValidationError

@@ -357,7 +357,10 @@ class Provider(models.Model):
         help_text="Capabilities whose service carries evidence.",
     )
     claim_count = models.PositiveIntegerField(
-        default=0, db_default=0, editable=False, help_text="Profile, services, sites, certifications."
+        default=0,
+        db_default=0,
+        editable=False,
+        help_text="Profile, services, sites, site certifications.",
     )
     backed_claim_count = models.PositiveIntegerField(
         default=0, db_default=0, editable=False, help_text="Claims with at least one evidence item."

@@ -7,9 +7,9 @@ from lifecycle.models import Phase, Stage
 from providers.derived import bump_version, refresh_derived
 from providers.models import (
     Capability,
-    Evidence,
     CapabilityCategory,
     Certification,
+    Evidence,
     Industry,
     Modality,
     Provider,

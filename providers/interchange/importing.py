@@ -417,9 +417,7 @@ def update_providers(
         if checked_by is not KEEP:
             fields["checked_by_id"] = getattr(checked_by, "pk", None)
         elif record.state_on != current.state_on:
-            fields["checked_by_id"] = (
-                getattr(user, "pk", None) if record.state_on else None
-            )
+            fields["checked_by_id"] = getattr(user, "pk", None) if record.state_on else None
         dirty = {
             name for name, value in fields.items() if str(getattr(provider, name)) != str(value)
         }

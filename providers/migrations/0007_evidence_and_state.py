@@ -9,7 +9,6 @@ import simple_history.models
 from django.conf import settings
 from django.db import migrations, models
 
-
 CLAIM_COUNT_SQL = """
 UPDATE providers_provider AS p SET claim_count = 1
     + (SELECT count(*) FROM providers_service AS s WHERE s.provider_id = p.id)

@@ -32,7 +32,11 @@ def test_an_item_backs_exactly_one_claim_in_the_database():
         )
     with pytest.raises(IntegrityError), transaction.atomic():
         Evidence.objects.create(
-            owner=provider, url="https://x.example/", kind="news", title="None", seen_on="2026-01-01"
+            owner=provider,
+            url="https://x.example/",
+            kind="news",
+            title="None",
+            seen_on="2026-01-01",
         )
 
 
