@@ -215,7 +215,7 @@ class Migration(migrations.Migration):
                 db_default=0,
                 default=0,
                 editable=False,
-                help_text="Profile, services, sites, certifications.",
+                help_text="Profile, services, sites, site certifications.",
             ),
         ),
         migrations.AddField(
