@@ -180,3 +180,53 @@ class Evidence(models.Model):
                 "An evidence item backs exactly one claim: the profile, a service, a site "
                 "or a site's certification."
             )
+
+
+# --------------------------------------------------------------------------- state and age
+
+WARN_AFTER_MONTHS = 12
+WARN_STRONGLY_AFTER_MONTHS = 24
+
+
+def months_between(earlier, later) -> int:
+    """Whole months from ``earlier`` to ``later`` (dates)."""
+    months = (later.year - earlier.year) * 12 + later.month - earlier.month
+    return months - (1 if later.day < earlier.day else 0)
+
+
+def age_text(since, today) -> str:
+    """How long ago, as a buyer reads it: "today", "3 days ago", "14 months ago"."""
+    if since is None:
+        return "date not recorded"
+    days = (today - since).days
+    if days <= 0:
+        return "today"
+    months = months_between(since, today)
+    if months < 1:
+        return f"{days} day{'s' if days != 1 else ''} ago"
+    if months < WARN_STRONGLY_AFTER_MONTHS:
+        return f"{months} month{'s' if months != 1 else ''} ago"
+    years = months // 12
+    return f"{years} years ago"
+
+
+STATE_WORDS = {
+    VerificationState.COMPILED: "Compiled",
+    VerificationState.CHECKED: "Checked",
+    VerificationState.CONFIRMED: "Confirmed",
+}
+
+
+def state_summary(state: str, since, today) -> tuple[str, str]:
+    """("Checked 14 months ago", warning) for a record; the warning is visible text, empty
+    while the record is under a year old. Compiled data is never called verified."""
+    word = STATE_WORDS.get(state, "Compiled")
+    text = f"{word} {age_text(since, today)}" if since else f"{word}, {age_text(since, today)}"
+    warning = ""
+    if since is not None:
+        months = months_between(since, today)
+        if months >= WARN_STRONGLY_AFTER_MONTHS:
+            warning = "Over two years old: check before relying on it"
+        elif months >= WARN_AFTER_MONTHS:
+            warning = "Over a year old"
+    return text, warning

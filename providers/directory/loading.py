@@ -21,6 +21,9 @@ CARD_FIELDS = (
     "type_ids",
     "phase_positions",
     "capability_ids",
+    "state",
+    "claim_count",
+    "backed_claim_count",
 )
 
 
@@ -34,6 +37,9 @@ class CardRow:
     type_ids: list
     phase_positions: list
     capability_ids: list
+    state: str
+    claim_count: int
+    backed_claim_count: int
 
 
 CARD_SQL = (
@@ -52,20 +58,39 @@ def card_rows(ids: list[int]) -> list[CardRow]:
     return [found[pk] for pk in ids if pk in found]
 
 
-PROVIDER_PAGE_SQL = """
+def _evidence_json(condition: str) -> str:
+    """The evidence items matching ``condition`` as a JSON array of
+    [url, kind, title, seen on, quote], newest first."""
+    return (
+        "coalesce((SELECT json_agg(json_build_array(e.url, e.kind, e.title, e.seen_on, e.quote)"
+        " ORDER BY e.seen_on DESC, e.id)"
+        f" FROM providers_evidence AS e WHERE {condition}), '[]')"
+    )
+
+
+PROVIDER_PAGE_SQL = f"""
 SELECT p.id, p.name, p.slug, p.summary, p.website, p.hq_country, p.state_on, p.source,
        p.type_ids, p.modality_ids, p.industry_ids, p.phase_positions, p.capability_ids,
        coalesce((
            SELECT json_agg(json_build_array(s.capability_id, s.first_phase_id, s.last_phase_id,
-                                            s.note))
+                                            s.note, {_evidence_json("e.service_id = s.id")}))
            FROM providers_service AS s WHERE s.provider_id = p.id), '[]'),
        coalesce((
            SELECT json_agg(json_build_array(
                       site.name, site.city, site.country,
                       ARRAY(SELECT sc.certification_id FROM providers_site_certifications AS sc
-                            WHERE sc.site_id = site.id ORDER BY 1))
+                            WHERE sc.site_id = site.id ORDER BY 1),
+                      {_evidence_json("e.site_id = site.id")},
+                      coalesce((
+                          SELECT json_object_agg(
+                              sc.certification_id,
+                              {_evidence_json("e.site_certification_id = sc.id")})
+                          FROM providers_site_certifications AS sc
+                          WHERE sc.site_id = site.id), '{{}}'))
                   ORDER BY site.country, site.city, site.name)
-           FROM providers_site AS site WHERE site.provider_id = p.id), '[]')
+           FROM providers_site AS site WHERE site.provider_id = p.id), '[]'),
+       p.state, p.claim_count, p.backed_claim_count,
+       {_evidence_json("e.provider_id = p.id")}
 FROM providers_provider AS p
 WHERE p.slug = %s AND p.status = %s
 """
@@ -86,8 +111,13 @@ class ProviderPage:
     industry_ids: list
     phase_positions: list
     capability_ids: list
-    services: list  # [capability_id, first phase, last phase, note]
-    sites: list  # [name, city, country, [certification ids]]
+    services: list  # [capability_id, first phase, last phase, note, evidence]
+    # [name, city, country, [certification ids], evidence, {certification id: evidence}]
+    sites: list
+    state: str
+    claim_count: int
+    backed_claim_count: int
+    evidence: list  # the profile's; every evidence list is [[url, kind, title, seen, quote]]
 
 
 def provider_page(slug: str) -> ProviderPage | None:

@@ -180,7 +180,10 @@ def test_results_show_types_country_coverage_capabilities_and_freshness(client, 
     assert "HQ: Germany" in html
     assert "Lifecycle coverage: Serves Pre-clinical (IND-enabling) to Lifecycle management" in html
     assert "Mammalian cell culture biologics manufacture" in html
-    assert "Verified 20 Nov 2026" in html
+    # Nobody checked this record: it says "compiled", never "verified", and how much is backed.
+    assert "Verified" not in html.split("<footer")[0]
+    assert '<span class="state state-compiled">Compiled ' in html
+    assert "0 of 6 claims with evidence" in html
 
 
 def test_htmx_gets_the_fragment_from_the_same_template_and_responses_vary(client, directory):
@@ -275,6 +278,7 @@ def test_directory_runs_a_fixed_number_of_queries(client, directory, django_asse
         "type=cdmo&stage=development&phase=phase-2&page=2",
         "modality=oligonucleotide&country=US&sort=verified",
         "cover_from=phase-1&cover_to=phase-3&capability=process-development",
+        "evidence=1&checked=12&capability=process-development&sort=verified",
     ):
         with django_assert_num_queries(2):
             client.get(f"/providers/?{query}")

@@ -28,7 +28,9 @@ def refused(**fields) -> bool:
         {"slug": "Not A Slug"},
         {"slug": "-leading-dash"},
         {"name": "   "},
-        {"state_on": datetime.date(2026, 1, 1), "source": ""},
+        {"state": "verified"},
+        {"state": "checked", "state_on": datetime.date(2026, 1, 1)},
+        {"state": "confirmed"},
     ],
 )
 def test_provider_rows_breaking_a_rule_are_refused(fields):
