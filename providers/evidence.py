@@ -175,6 +175,8 @@ class Evidence(models.Model):
         from django.core.exceptions import ValidationError
 
         chosen = [name for name in EVIDENCE_TARGETS if getattr(self, f"{name}_id") is not None]
+        if not chosen and self.owner_id is None:
+            return  # the profile of a record saved in the same form: set on save
         if len(chosen) != 1:
             raise ValidationError(
                 "An evidence item backs exactly one claim: the profile, a service, a site "
@@ -230,3 +232,9 @@ def state_summary(state: str, since, today) -> tuple[str, str]:
         elif months >= WARN_AFTER_MONTHS:
             warning = "Over a year old"
     return text, warning
+
+
+def state_line(state: str, since, today) -> str:
+    """The state, age and any warning as one line of plain text (exports, compare)."""
+    text, warning = state_summary(state, since, today)
+    return f"{text} ({warning})" if warning else text

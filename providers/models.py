@@ -547,3 +547,12 @@ class DirectoryVersion(models.Model):
 
     def __str__(self) -> str:
         return self.token
+
+
+class ReviewItem(Provider):
+    """The curator's review queue: providers in order of risk (``providers.curation.review``)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "record to review"
+        verbose_name_plural = "review queue"
