@@ -273,6 +273,7 @@ def record_as_of(
         services=frozenset(services),
         sites=frozenset(sites),
         status=state.status,
+        state=state.state,
         state_on=state.state_on,
         source=state.source,
         is_synthetic=state.is_synthetic,

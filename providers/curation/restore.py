@@ -1,6 +1,8 @@
 """The provider's history page (one timeline over the provider, its services and sites)
 and restore of an earlier state as a new, recorded change."""
 
+from dataclasses import replace
+
 from django.contrib import messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
@@ -62,6 +64,17 @@ class HistoryViews:
             self.message_user(request, "The provider did not exist at that point.", messages.ERROR)
             return HttpResponseRedirect(change_url)
         current = load_records([provider.pk], lookup)[provider.pk]
+        # Evidence is not part of a restore: the record keeps the items whose claims it keeps.
+        kept = record.claims()
+        record = replace(
+            record,
+            evidence=frozenset(
+                entry
+                for entry in current.evidence
+                if (entry.claim if entry.claim.startswith("service:") else entry.claim.lower())
+                in kept
+            ),
+        )
         when = timezone.localtime(point.history_date)
         if request.method == "POST":
             from django.contrib.auth import get_user_model

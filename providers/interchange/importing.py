@@ -14,7 +14,7 @@ earlier version from history uses it too.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.db import connection, transaction
 from django.db.models.functions import Lower
@@ -22,11 +22,21 @@ from django.utils import timezone
 
 from providers.changes import change, current_change_id
 from providers.derived import analyze_provider_tables, deferred_refresh, refresh_derived
-from providers.interchange.format import COLUMNS, InterchangeError, ProviderRecord
+from providers.evidence import VerificationState
+from providers.interchange.format import (
+    COLUMNS,
+    PROFILE_CLAIM,
+    InterchangeError,
+    ProviderRecord,
+    certification_claim,
+    service_claim,
+    site_claim,
+)
 from providers.interchange.parsing import CellError, RowParser, check_header, new_slug
 from providers.interchange.reading import read_table
 from providers.interchange.records import ReferenceLookup, load_records
 from providers.models import (
+    Evidence,
     Provider,
     ProviderIndustryLink,
     ProviderModalityLink,
@@ -109,7 +119,7 @@ def plan_import(data: bytes, filename: str, progress: Progress = None) -> Import
         if progress:
             progress(1)
 
-    _plan_records(parsed, plan, lookup)
+    _plan_records(parsed, plan, lookup, keep=parser.absent)
     return plan
 
 
@@ -120,9 +130,11 @@ def plan_records(records: list[ProviderRecord], name: str) -> ImportPlan:
     return plan
 
 
-def _plan_records(parsed: list[tuple[int, ProviderRecord]], plan: ImportPlan, lookup) -> None:
+def _plan_records(
+    parsed: list[tuple[int, ProviderRecord]], plan: ImportPlan, lookup, keep=()
+) -> None:
     _check_duplicates(parsed, plan)
-    _match(parsed, plan, lookup)
+    _match(parsed, plan, lookup, keep)
     plan.errors.sort(
         key=lambda error: (
             error.row,
@@ -162,8 +174,12 @@ def _check_duplicates(parsed: list[tuple[int, ProviderRecord]], plan: ImportPlan
             seen_websites.setdefault(website, number)
 
 
-def _match(parsed: list[tuple[int, ProviderRecord]], plan: ImportPlan, lookup: ReferenceLookup):
-    """Find the provider each row describes and decide create, update or unchanged."""
+def _match(
+    parsed: list[tuple[int, ProviderRecord]], plan: ImportPlan, lookup: ReferenceLookup, keep=()
+):
+    """Find the provider each row describes and decide create, update or unchanged.
+
+    Columns in ``keep`` were not in the file: matched providers keep what they have there."""
     slugs = [record.slug for _, record in parsed if record.slug]
     websites = [record.website.lower() for _, record in parsed if record.website]
     by_slug: dict[str, int] = {}
@@ -214,6 +230,27 @@ def _match(parsed: list[tuple[int, ProviderRecord]], plan: ImportPlan, lookup: R
     for chunk in _chunks([target for _, _, target in matched if target is not None]):
         current.update(load_records(chunk, lookup))
     for number, record, target in matched:
+        before = current.get(target) if target is not None else None
+        if "state" in keep and before is not None and before.state != VerificationState.COMPILED:
+            record = replace(record, state=before.state, state_on=before.state_on)
+        if before is not None and "evidence" in keep:
+            record = replace(record, evidence=before.evidence)
+        if record.state != VerificationState.COMPILED and (
+            before is None or (before.state, before.state_on) != (record.state, record.state_on)
+        ):
+            # Only a curator's "checked now" (or the provider) makes a record checked or
+            # confirmed; a file may carry the state a record already has, never set one.
+            plan.errors.append(
+                CellError(
+                    number,
+                    "state",
+                    f"A file cannot make a record {record.state}: a curator marks it checked "
+                    "against its evidence in the admin. Leave the state as exported, or write "
+                    "'compiled'.",
+                    record.state,
+                )
+            )
+            continue
         if target is None:
             plan.rows.append(PlannedRow(number, CREATE, record))
             continue
@@ -268,10 +305,7 @@ def create_providers(
     records: list[ProviderRecord], lookup: ReferenceLookup, *, user, reason: str, when
 ) -> list[Provider]:
     """Create new providers with links, services and sites in bulk, with their history."""
-    providers = [
-        Provider(**record.provider_fields(), checked_by=user if record.state_on else None)
-        for record in records
-    ]
+    providers = [Provider(**record.provider_fields()) for record in records]
     Provider.objects.bulk_create(providers)
     type_links, industry_links, modality_links, services, sites, site_certs = [], [], [], [], [], []
     for provider, record in zip(providers, records, strict=True):
@@ -315,6 +349,8 @@ def create_providers(
         for slug in site._certifications
     ]
     SiteCertificationLink.objects.bulk_create(site_certs, batch_size=2000)
+    evidence = _evidence_rows(list(zip(providers, records, strict=True)), lookup, user)
+    Evidence.objects.bulk_create(evidence, batch_size=2000)
     refresh_derived([provider.pk for provider in providers])
 
     history = {
@@ -325,6 +361,7 @@ def create_providers(
     }
     provider_history = Provider.history.bulk_history_create(providers, **history)
     Service.history.bulk_history_create(services, batch_size=2000, **history)
+    Evidence.history.bulk_history_create(evidence, batch_size=2000, **history)
     site_history = Site.history.bulk_history_create(sites, batch_size=2000, **history)
     _bulk_m2m_history(
         Provider.history.model,
@@ -416,8 +453,8 @@ def update_providers(
         fields = record.provider_fields()
         if checked_by is not KEEP:
             fields["checked_by_id"] = getattr(checked_by, "pk", None)
-        elif record.state_on != current.state_on:
-            fields["checked_by_id"] = getattr(user, "pk", None) if record.state_on else None
+        elif record.state == VerificationState.COMPILED:
+            fields["checked_by_id"] = None
         dirty = {
             name for name, value in fields.items() if str(getattr(provider, name)) != str(value)
         }
@@ -459,6 +496,16 @@ def update_providers(
     sites = [item for item in items if item[1].sites != item[2].sites]
     if sites:
         _update_sites(sites, lookup, history)
+    # Evidence follows its claims: rewritten where it or the services and sites changed
+    # (a site's certifications written anew take their evidence with them).
+    evidence = [
+        item
+        for item in items
+        if (item[1].evidence, item[1].services, item[1].sites)
+        != (item[2].evidence, item[2].services, item[2].sites)
+    ]
+    if evidence:
+        _replace_evidence(evidence, lookup, history)
     refresh_derived([provider.pk for provider, _, _ in items])
 
 
@@ -564,6 +611,63 @@ def _update_sites(items, lookup: ReferenceLookup, history: dict) -> None:
             },
             "site_id",
         )
+
+
+def _evidence_rows(pairs: list[tuple[Provider, ProviderRecord]], lookup, user) -> list:
+    """Unsaved Evidence rows for the records' evidence, pointed at the claims now stored."""
+    provider_ids = [provider.pk for provider, _ in pairs if provider.pk and provider.pk > 0]
+    if not any(record.evidence for _, record in pairs):
+        return []
+    claim_ids: dict[tuple[int, str], tuple[str, int]] = {}
+    capability_slugs = lookup.by_id("capabilities")
+    certification_slugs = lookup.by_id("certifications")
+    for pk, provider_id, capability_id in Service.objects.filter(
+        provider_id__in=provider_ids
+    ).values_list("pk", "provider_id", "capability_id"):
+        claim_ids[provider_id, service_claim(capability_slugs[capability_id])] = ("service", pk)
+    for pk, provider_id, name in Site.objects.filter(provider_id__in=provider_ids).values_list(
+        "pk", "provider_id", "name"
+    ):
+        claim_ids[provider_id, site_claim(name).lower()] = ("site", pk)
+    for pk, provider_id, name, certification_id in SiteCertificationLink.objects.filter(
+        site__provider_id__in=provider_ids
+    ).values_list("pk", "site__provider_id", "site__name", "certification_id"):
+        claim = certification_claim(certification_slugs[certification_id], name).lower()
+        claim_ids[provider_id, claim] = ("site_certification", pk)
+    rows = []
+    for provider, record in pairs:
+        for entry in sorted(record.evidence):
+            if entry.claim == PROFILE_CLAIM:
+                target = ("provider", provider.pk)
+            else:
+                key = entry.claim if entry.claim.startswith("service:") else entry.claim.lower()
+                target = claim_ids[provider.pk, key]
+            rows.append(
+                Evidence(
+                    owner_id=provider.pk,
+                    **{f"{target[0]}_id": target[1]},
+                    kind=entry.kind,
+                    seen_on=entry.seen_on,
+                    url=entry.url,
+                    title=entry.title,
+                    quote=entry.quote,
+                    recorded_by=user,
+                    recorded_at=timezone.now(),
+                )
+            )
+    return rows
+
+
+def _replace_evidence(items, lookup: ReferenceLookup, history: dict) -> None:
+    provider_ids = [provider.pk for provider, _, _ in items]
+    gone = list(Evidence.objects.filter(owner_id__in=provider_ids))
+    _history(Evidence, gone, "-", **history)
+    _delete_rows(Evidence, [item.pk for item in gone])
+    created = _evidence_rows([(provider, record) for provider, record, _ in items], lookup, None)
+    for row in created:
+        row.recorded_by = history["user"]
+    Evidence.objects.bulk_create(created, batch_size=2000)
+    _history(Evidence, created, "+", **history)
 
 
 def sync_provider(

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Iterator
 from providers.interchange.format import (
     COLUMNS,
     SHEET_TITLE,
+    EvidenceEntry,
     ProviderRecord,
     ServiceEntry,
     SiteEntry,
@@ -35,6 +36,13 @@ def record_to_cells(record: ProviderRecord, lookup: ReferenceLookup) -> list[str
             parts.append(", ".join(entry.certifications))
         return " | ".join(parts)
 
+    def evidence_text(entry: EvidenceEntry) -> str:
+        parts = [escape_text(entry.claim), entry.kind, entry.seen_on.isoformat()]
+        parts += [escape_text(entry.url), escape_text(entry.title)]
+        if entry.quote:
+            parts.append(escape_text(entry.quote))
+        return " | ".join(parts)
+
     cells = {
         "slug": record.slug,
         "name": record.name,
@@ -47,8 +55,10 @@ def record_to_cells(record: ProviderRecord, lookup: ReferenceLookup) -> list[str
         "services": "; ".join(service_text(entry) for entry in sorted(record.services)),
         "sites": "; ".join(site_text(entry) for entry in sorted(record.sites)),
         "status": record.status,
+        "state": record.state,
         "state_on": record.state_on.isoformat() if record.state_on else "",
         "source": record.source,
+        "evidence": "; ".join(evidence_text(entry) for entry in sorted(record.evidence)),
         "is_synthetic": "yes" if record.is_synthetic else "no",
     }
     return [protect_formula(cells[column]) for column in COLUMNS]

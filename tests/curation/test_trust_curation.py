@@ -80,7 +80,7 @@ def test_review_queue_lists_records_by_risk(client, curator):
         "Old Check", state="checked", state_on=today.replace(year=2023), checked_by=someone
     )
     recent = make_provider("Recent Check", state="checked", state_on=today, checked_by=someone)
-    bare = make_provider("Compiled Bare", services=[("glp-toxicology", 2, 3)])
+    make_provider("Compiled Bare", services=[("glp-toxicology", 2, 3)])
     backed = make_provider("Compiled Backed", services=[("glp-toxicology", 2, 3)])
     add_evidence(backed)
     add_evidence(backed.services.get())
@@ -132,3 +132,20 @@ def test_the_workbench_never_says_verified(client, curator):
     for url in (CHANGELIST, reverse("admin:providers_provider_change", args=[provider.pk]), QUEUE):
         html = client.get(url).content.decode()
         assert "verified" not in html.lower().replace("is_verified", "")
+
+
+def test_restoring_an_earlier_version_keeps_the_evidence_and_the_state(admin_client, admin_user):
+    provider = make_provider("Restore Me", services=[("glp-toxicology", 2, 3)])
+    add_evidence(provider.services.get())
+    provider.name = "Restore Me"
+    provider.save()
+    first = provider.history.first()  # the service and its evidence exist by now
+    provider.name = "Renamed"
+    provider.save()
+    url = reverse(
+        "admin:providers_provider_restore", args=[provider.pk, "provider", first.history_id]
+    )
+    assert admin_client.post(url).status_code == 302
+    provider.refresh_from_db()
+    assert provider.name == "Restore Me"
+    assert provider.backed_claim_count == 1 and Evidence.objects.count() == 1

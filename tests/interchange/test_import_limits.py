@@ -21,10 +21,15 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from providers.interchange.format import COLUMNS, InterchangeError
+from providers.interchange.format import COLUMNS as ALL_COLUMNS
+from providers.interchange.format import InterchangeError
 from providers.interchange.limits import Limits, column_letters
+from providers.interchange.parsing import OPTIONAL_COLUMNS
 from providers.interchange.reading import read_table
 from providers.models import Provider
+
+# Files here leave out the optional columns (state, evidence), as files made before them do.
+COLUMNS = tuple(column for column in ALL_COLUMNS if column not in OPTIONAL_COLUMNS)
 
 IMPORT_URL = reverse("admin:providers_provider_import")
 ROOT = Path(__file__).resolve().parents[2]
