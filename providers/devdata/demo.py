@@ -160,7 +160,7 @@ PROVIDERS = [
         "types": ["cro"],
         "hq_country": "US",
         "website": "https://www.criver.com",
-        "summary": "Non-clinical research organisation offering discovery services, research models, GLP safety assessment and biologics and microbiology testing.",
+        "summary": "Non-clinical research organisation offering discovery services, research models, GLP safety assessment and biologics and microbiology testing. In 2026 it agreed to sell its European in-vitro discovery business to IQVIA.",
         "industries": ["pharmaceutical", "biotech"],
         "modalities": ["small-molecule", "monoclonal-antibody", "cell-therapy", "gene-therapy"],
         "services": [
@@ -402,6 +402,12 @@ PROVIDERS = [
         "sites": [
             {"name": "Biocon Park", "city": "Bengaluru", "country": "IN", "certifications": []},
             {"name": "Mangaluru", "city": "Mangaluru", "country": "IN", "certifications": []},
+            {
+                "name": "Baltimore biologics plant",
+                "city": "Baltimore",
+                "country": "US",
+                "certifications": [],
+            },
         ],
     },
     {
@@ -708,6 +714,7 @@ PROVIDERS = [
             {"name": "Visp", "city": "Visp", "country": "CH", "certifications": ["fda-inspected"]},
             {"name": "Portsmouth", "city": "Portsmouth", "country": "US", "certifications": []},
             {"name": "Slough", "city": "Slough", "country": "GB", "certifications": []},
+            {"name": "Vacaville", "city": "Vacaville", "country": "US", "certifications": []},
         ],
     },
     {
@@ -853,19 +860,34 @@ PROVIDERS = [
         "types": ["cdmo"],
         "hq_country": "SE",
         "website": "https://www.recipharm.com",
-        "summary": "Swedish development and manufacturing organisation producing oral solids, sterile injectables and inhalation products, with development services and advanced biologics capacity.",
+        "summary": "Swedish development and manufacturing organisation producing oral solids and sterile injectables, with development services and advanced biologics capacity. Its inhalation business has operated as Bespak since 2024.",
         "industries": ["pharmaceutical", "biotech"],
         "modalities": ["small-molecule", "mrna"],
         "services": [
             ("formulation-development", 3, 7),
             ("oral-solid-dose", 3, 7),
             ("sterile-fill-finish", 3, 7),
-            ("inhalation-products", 3, 7),
             ("topical-liquids", 3, 7),
             ("method-development", 3, 7),
             ("commercial-packaging", 5, 7),
         ],
         "sites": [],
+    },
+    {
+        "name": "Bespak",
+        "slug": "bespak",
+        "types": ["cdmo"],
+        "hq_country": "GB",
+        "website": "https://www.bespak.com",
+        "summary": "British developer and manufacturer of inhaled and nasal drug products and devices; the former inhalation business of Recipharm, operating as Bespak since 2024.",
+        "industries": ["pharmaceutical"],
+        "modalities": ["small-molecule"],
+        "services": [
+            ("inhalation-products", 3, 7),
+        ],
+        "sites": [
+            {"name": "King's Lynn", "city": "King's Lynn", "country": "GB", "certifications": []},
+        ],
     },
     {
         "name": "Piramal Pharma Solutions",
@@ -1036,6 +1058,7 @@ PROVIDERS = [
                 "certifications": ["fda-inspected", "eu-gmp"],
             },
             {"name": "Langenargen", "city": "Langenargen", "country": "DE", "certifications": []},
+            {"name": "Des Plaines", "city": "Des Plaines", "country": "US", "certifications": []},
         ],
     },
     {
@@ -1182,6 +1205,7 @@ PROVIDERS = [
             },
             {"name": "Vionnaz", "city": "Vionnaz", "country": "CH", "certifications": []},
             {"name": "Torrance", "city": "Torrance", "country": "US", "certifications": []},
+            {"name": "Vista", "city": "Vista", "country": "US", "certifications": []},
         ],
     },
     {
