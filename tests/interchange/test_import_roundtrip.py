@@ -275,6 +275,8 @@ def test_the_documented_example_files_import_cleanly(name, admin_user):
         "from gram to tonne scale"
     )
     assert Provider.objects.filter(slug="plains-agro-formulation").exists()
+    # Evidence on the profile, a service and a site's certificate; the record stays compiled.
+    assert (alpine.backed_claim_count, alpine.state) == (3, "compiled")
 
 
 def test_imported_providers_have_history_that_restores(admin_client, admin_user):
