@@ -162,7 +162,10 @@ def test_shortlist_exports_csv_and_xlsx(client, directory):
         in beta["Services (capability: phases)"]
     )
     assert beta["Sites (certifications)"] == "Cork plant, Cork, Ireland (FDA-inspected, EU GMP)"
-    assert beta["Last verified"] == "2026-11-20"
+    # Nobody checked Beta: the export says "compiled" and how much is backed, never "verified".
+    assert beta["Record (compiled, checked or confirmed)"].startswith("Compiled ")
+    assert beta["Claims with evidence"] == "0 of 6"
+    assert not any("verified" in heading.lower() for heading in rows[0])
 
     response = client.get("/shortlist/export.xlsx")
     sheet = load_workbook(io.BytesIO(response.content)).active
