@@ -2,7 +2,8 @@
 
 Coverage (``phase_positions``), the facet columns (``type_ids``,
 ``capability_ids``, ``modality_ids``, ``industry_ids``, ``certification_ids``,
-``countries``), the full-text ``search_document`` (names, with the catalogue's
+``countries``), the evidence summary (``claim_count``, ``backed_claim_count``,
+``backed_capability_ids``), the full-text ``search_document`` (names, with the catalogue's
 synonyms and category names, so "API" or "pesticide" find what buyers mean by them, and
 the sites' regulator identifiers) and the inspection summary (``inspection_flags``,
 ``fda_acceptable_on``, ``adverse_on``: dates, so "within N years" is decided by whoever
@@ -103,6 +104,21 @@ UPDATE providers_provider AS p SET
             SELECT site.country FROM providers_site AS site WHERE site.provider_id = p.id
         ) AS c ORDER BY code
     ),
+    -- Claims: the profile, each service, each site, each certification a site holds.
+    claim_count = 1
+        + (SELECT count(*) FROM providers_service AS s WHERE s.provider_id = p.id)
+        + (SELECT count(*) FROM providers_site AS site WHERE site.provider_id = p.id)
+        + (SELECT count(*) FROM providers_site AS site
+           JOIN providers_site_certifications AS sc ON sc.site_id = site.id
+           WHERE site.provider_id = p.id),
+    backed_claim_count = (
+        SELECT count(DISTINCT (e.provider_id, e.service_id, e.site_id, e.site_certification_id))
+        FROM providers_evidence AS e WHERE e.owner_id = p.id),
+    backed_capability_ids = ARRAY(
+        SELECT DISTINCT s.capability_id FROM providers_service AS s
+        JOIN providers_evidence AS e ON e.service_id = s.id
+        WHERE s.provider_id = p.id ORDER BY 1
+    ),
     search_document =
         setweight(to_tsvector('english', p.name), 'A')
         || setweight(to_tsvector('simple', p.name), 'A')
@@ -193,6 +209,7 @@ PROVIDER_TABLES = (
     "providers_site_certifications",
     "providers_siteidentity",
     "providers_inspection",
+    "providers_evidence",
 )
 
 

@@ -21,6 +21,7 @@ from simple_history.models import HistoricalRecords
 from lifecycle.coverage import range_label
 from lifecycle.models import Phase, Stage, Track
 from providers.changes import ChangeIdentified
+from providers.evidence import Evidence, VerificationState
 
 SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 COUNTRY_PATTERN = r"^[A-Z]{2}$"
@@ -35,9 +36,12 @@ DERIVED_ARRAY_FIELDS = (
     "industry_ids",
     "certification_ids",
     "countries",
+    "backed_capability_ids",
 )
 # Provider's derived inspection columns (see providers.derived), also never in history.
 DERIVED_INSPECTION_FIELDS = ("inspection_flags", "fda_acceptable_on", "adverse_on")
+# Provider's derived counts of claims (see providers.derived).
+DERIVED_COUNT_FIELDS = ("claim_count", "backed_claim_count")
 
 
 class ReferenceQuerySet(models.QuerySet):
@@ -333,16 +337,35 @@ class Provider(models.Model):
     status = models.CharField(
         max_length=10, choices=Status.choices, default=Status.DRAFT, db_default=Status.DRAFT
     )
-    last_verified_on = models.DateField(null=True, blank=True)
-    verified_by = models.ForeignKey(
+    state = models.CharField(
+        "verification state",
+        max_length=10,
+        choices=VerificationState.choices,
+        default=VerificationState.COMPILED,
+        db_default=VerificationState.COMPILED,
+    )
+    state_on = models.DateField(
+        "state since",
+        null=True,
+        blank=True,
+        help_text="When the record was compiled, checked or confirmed.",
+    )
+    checked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="+",
+        help_text="The curator who checked the record (kept while the record says so).",
+    )
+    checked_against = models.ManyToManyField(
+        Evidence,
+        blank=True,
+        related_name="checks",
+        help_text="The evidence items the curator checked the record against.",
     )
     source = models.CharField(
-        max_length=500, blank=True, help_text="Where the record was verified: a URL or a note."
+        max_length=500, blank=True, help_text="Where the record was compiled from: a URL or a note."
     )
     is_synthetic = models.BooleanField(
         default=False, db_default=False, help_text="Generated for testing or benchmarks."
@@ -372,6 +395,22 @@ class Provider(models.Model):
         editable=False,
         help_text="Headquarters and site countries.",
     )
+    backed_capability_ids = ArrayField(
+        models.BigIntegerField(),
+        default=list,
+        blank=True,
+        editable=False,
+        help_text="Capabilities whose service carries evidence.",
+    )
+    claim_count = models.PositiveIntegerField(
+        default=0,
+        db_default=0,
+        editable=False,
+        help_text="Profile, services, sites, site certifications.",
+    )
+    backed_claim_count = models.PositiveIntegerField(
+        default=0, db_default=0, editable=False, help_text="Claims with at least one evidence item."
+    )
     search_document = SearchVectorField(null=True, editable=False)
     # Derived from the sites' regulator identities and inspections (providers.regulatory).
     inspection_flags = ArrayField(
@@ -398,6 +437,7 @@ class Provider(models.Model):
         excluded_fields=[
             *DERIVED_ARRAY_FIELDS,
             *DERIVED_INSPECTION_FIELDS,
+            *DERIVED_COUNT_FIELDS,
             "search_document",
             "updated_at",
         ],
@@ -421,9 +461,18 @@ class Provider(models.Model):
                 name="provider_hq_country_iso",
             ),
             models.CheckConstraint(
-                condition=models.Q(last_verified_on__isnull=True)
-                | models.Q(source__regex=NOT_BLANK),
-                name="provider_verified_needs_source",
+                condition=models.Q(state__in=VerificationState.values),
+                name="provider_state_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(state=VerificationState.COMPILED)
+                | models.Q(state_on__isnull=False),
+                name="provider_checked_has_date",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(state=VerificationState.CHECKED)
+                | models.Q(checked_by__isnull=False),
+                name="provider_checked_has_curator",
             ),
             models.UniqueConstraint(
                 Lower("website"), condition=~models.Q(website=""), name="provider_website_unique_ci"
@@ -431,7 +480,8 @@ class Provider(models.Model):
         ]
         indexes = [
             models.Index(fields=["status", "name"], name="provider_status_name"),
-            models.Index(fields=["status", "-last_verified_on"], name="provider_status_verified"),
+            models.Index(fields=["status", "-state_on"], name="provider_status_verified"),
+            GinIndex(fields=["backed_capability_ids"], name="provider_backed_caps_gin"),
             GinIndex(fields=["phase_positions"], name="provider_phases_gin"),
             GinIndex(fields=["type_ids"], name="provider_types_gin"),
             GinIndex(fields=["capability_ids"], name="provider_capabilities_gin"),
@@ -452,6 +502,11 @@ class Provider(models.Model):
     @property
     def is_published(self) -> bool:
         return self.status == self.Status.PUBLISHED
+
+    @property
+    def is_checked(self) -> bool:
+        """Checked by a curator or confirmed by the provider: a person stands behind it."""
+        return self.state != VerificationState.COMPILED
 
 
 class Service(models.Model):
@@ -637,3 +692,12 @@ from providers.regulatory import (  # noqa: E402, F401
     SiteIdentity,
     UnmatchedInspection,
 )
+
+
+class ReviewItem(Provider):
+    """The curator's review queue: providers in order of risk (``providers.curation.review``)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "record to review"
+        verbose_name_plural = "review queue"

@@ -11,6 +11,7 @@ from providers.derived import refresh_derived
 from providers.models import (
     Capability,
     CapabilityCategory,
+    Evidence,
     Modality,
     Provider,
     ProviderType,
@@ -28,11 +29,13 @@ def provider_saved(sender, instance: Provider, raw: bool = False, **kwargs) -> N
 
 @receiver(pre_save, sender=Service)
 @receiver(pre_save, sender=Site)
+@receiver(pre_save, sender=Evidence)
 def remember_previous_provider(sender, instance, raw: bool = False, **kwargs) -> None:
     """A service or site moved to another provider changes both providers."""
     if instance.pk and not raw:
+        column = "owner_id" if sender is Evidence else "provider_id"
         instance._previous_provider_id = (
-            sender.objects.filter(pk=instance.pk).values_list("provider_id", flat=True).first()
+            sender.objects.filter(pk=instance.pk).values_list(column, flat=True).first()
         )
 
 
@@ -69,6 +72,15 @@ def site_record_changed(sender, instance, raw: bool = False, **kwargs) -> None:
         return
     provider_id = Site.objects.filter(pk=instance.site_id).values_list("provider_id", flat=True)
     refresh_derived([*provider_id, getattr(instance, "_previous_provider_id", None)])
+
+
+@receiver(post_save, sender=Evidence)
+@receiver(post_delete, sender=Evidence)
+def evidence_changed(sender, instance: Evidence, raw: bool = False, **kwargs) -> None:
+    """Evidence counts and the "services with evidence" filter are derived columns."""
+    if raw:
+        return
+    refresh_derived([instance.owner_id, getattr(instance, "_previous_provider_id", None)])
 
 
 @receiver(m2m_changed, sender=Provider.types.through)

@@ -37,7 +37,7 @@ def directory(request):
             sites=[
                 {"name": "Boston lab", "city": "Boston", "country": "US", "certifications": ["glp"]}
             ],
-            last_verified_on=datetime.date(2026, 10, 1),
+            state_on=datetime.date(2026, 10, 1),
             source="https://alpha.example/about",
         ),
         "beta": make_provider(
@@ -56,7 +56,7 @@ def directory(request):
                     "certifications": ["eu-gmp", "fda-inspected"],
                 }
             ],
-            last_verified_on=datetime.date(2026, 11, 20),
+            state_on=datetime.date(2026, 11, 20),
             source="Curator call with the provider",
         ),
         "gamma": make_provider(
@@ -83,7 +83,7 @@ def directory(request):
             services=[("oligonucleotide-manufacture", 2, 7), ("method-development", 2, 7)],
             modalities=("oligonucleotide",),
             summary="Oligonucleotide specialists from discovery chemistry to launch.",
-            last_verified_on=datetime.date(2025, 1, 5),
+            state_on=datetime.date(2025, 1, 5),
             source="https://delta.example",
         ),
         "epsilon": make_provider(

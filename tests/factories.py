@@ -1,17 +1,20 @@
 """Small builders for test records (reference rows come from the migrations)."""
 
+import datetime
 import itertools
 
 from lifecycle.models import Phase
 from providers.models import (
     Capability,
     Certification,
+    Evidence,
     Industry,
     Modality,
     Provider,
     ProviderType,
     Service,
     Site,
+    SiteCertificationLink,
 )
 
 _numbers = itertools.count(1)
@@ -69,3 +72,19 @@ def ensure_reference_data() -> None:
         lifecycle_reference.sync(apps)
         providers_reference.sync(apps)
     DirectoryVersion.objects.get_or_create(id=1)
+
+
+def add_evidence(claim, **fields) -> Evidence:
+    """An evidence item backing ``claim``: a Provider (its profile), Service, Site or
+    SiteCertificationLink."""
+    target = {
+        Provider: "provider",
+        Service: "service",
+        Site: "site",
+        SiteCertificationLink: "site_certification",
+    }[type(claim)]
+    fields.setdefault("url", "https://provider.example/services")
+    fields.setdefault("kind", Evidence.Kind.PROVIDER_PAGE)
+    fields.setdefault("title", "Services page")
+    fields.setdefault("seen_on", datetime.date(2026, 11, 1))
+    return Evidence.objects.create(**{target: claim}, **fields)

@@ -13,6 +13,7 @@ from django_countries import countries
 
 from lifecycle.coverage import stage_positions
 from lifecycle.models import Phase, Stage
+from providers.evidence import VerificationState
 from providers.models import Provider, ProviderType
 
 
@@ -47,31 +48,34 @@ class StageFilter(admin.SimpleListFilter):
 
 
 class StalenessFilter(admin.SimpleListFilter):
-    """How long ago the record was last verified."""
+    """How long ago a person last checked (or the provider confirmed) the record; compiled
+    records were never checked, whatever their date."""
 
-    title = "last verified"
-    parameter_name = "verified"
+    title = "last checked"
+    parameter_name = "checked"
 
     def lookups(self, request, model_admin):
         return [
             ("6m", "Within 6 months"),
             ("1y", "6 to 12 months ago"),
             ("older", "Over a year ago"),
-            ("never", "Never"),
+            ("never", "Never (compiled)"),
         ]
 
     def queryset(self, request, queryset):
         today = timezone.localdate()
         half_year = today - datetime.timedelta(days=182)
         year = today - datetime.timedelta(days=365)
+        checked = ~Q(state=VerificationState.COMPILED)
         conditions = {
-            "6m": Q(last_verified_on__gte=half_year),
-            "1y": Q(last_verified_on__lt=half_year, last_verified_on__gte=year),
-            "older": Q(last_verified_on__lt=year),
-            "never": Q(last_verified_on__isnull=True),
+            "6m": Q(state_on__gte=half_year),
+            "1y": Q(state_on__lt=half_year, state_on__gte=year),
+            "older": Q(state_on__lt=year),
         }
+        if self.value() == "never":
+            return queryset.filter(state=VerificationState.COMPILED)
         if self.value() in conditions:
-            return queryset.filter(conditions[self.value()])
+            return queryset.filter(checked, conditions[self.value()])
         return queryset
 
 

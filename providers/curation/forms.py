@@ -4,7 +4,17 @@ catalogue) and the import upload form."""
 from django import forms
 from django.conf import settings
 
-from providers.models import Certification, Industry, Modality, Provider, ProviderType, Site
+from providers.evidence import EVIDENCE_TARGETS
+from providers.models import (
+    Certification,
+    Evidence,
+    Industry,
+    Modality,
+    Provider,
+    ProviderType,
+    Site,
+    SiteCertificationLink,
+)
 
 
 def _checkboxes(queryset, label: str, required: bool = False) -> forms.ModelMultipleChoiceField:
@@ -54,7 +64,6 @@ class ProviderForm(LinkFieldsMixin, forms.ModelForm):
             "hq_country",
             "website",
             "summary",
-            "last_verified_on",
             "source",
             "is_synthetic",
         ]
@@ -62,12 +71,6 @@ class ProviderForm(LinkFieldsMixin, forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.init_links()
-
-    def clean(self):
-        cleaned = super().clean()
-        if cleaned.get("last_verified_on") and not (cleaned.get("source") or "").strip():
-            self.add_error("source", "Say where the record was verified: a URL or a note.")
-        return cleaned
 
 
 class SiteForm(LinkFieldsMixin, forms.ModelForm):
@@ -81,6 +84,76 @@ class SiteForm(LinkFieldsMixin, forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.init_links()
+
+
+PROFILE = "provider"
+
+
+class EvidenceForm(forms.ModelForm):
+    """An evidence item edited beside its record: the claim it backs is chosen among the
+    record's profile, services, sites and site certifications (save new services or sites
+    first, then attach evidence to them)."""
+
+    claim = forms.ChoiceField(label="Backs", help_text="The claim this source supports.")
+
+    class Meta:
+        model = Evidence
+        fields = ["claim", "url", "kind", "title", "seen_on", "quote"]
+
+    def __init__(self, *args, owner: Provider | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        owner = owner or (self.instance.owner if self.instance.owner_id else None)
+        self.fields["claim"].choices = claim_choices(owner)
+        if self.instance.pk:
+            target = self.instance.target_name
+            pk = getattr(self.instance, f"{target}_id")
+            self.fields["claim"].initial = PROFILE if target == PROFILE else f"{target}:{pk}"
+        else:
+            self.fields["claim"].initial = PROFILE
+
+    def clean_claim(self):
+        value = self.cleaned_data["claim"]
+        if value == PROFILE:
+            return (PROFILE, None)
+        target, _, pk = value.partition(":")
+        if target not in EVIDENCE_TARGETS or not pk.isdigit():
+            raise forms.ValidationError("Choose one of the record's claims.")
+        return (target, int(pk))
+
+    def clean(self):
+        cleaned = super().clean()
+        if "claim" in cleaned:
+            self._point_at_claim(*cleaned["claim"])
+        return cleaned
+
+    def save(self, commit=True):
+        self._point_at_claim(*self.cleaned_data["claim"])
+        return super().save(commit)
+
+    def _point_at_claim(self, target: str, pk: int | None) -> None:
+        for name in EVIDENCE_TARGETS:
+            setattr(self.instance, f"{name}_id", None)
+        if target == PROFILE:
+            self.instance.provider_id = self.instance.owner_id
+        else:
+            setattr(self.instance, f"{target}_id", pk)
+
+
+def claim_choices(owner: Provider | None) -> list[tuple[str, str]]:
+    choices = [(PROFILE, "The profile (name, types, summary)")]
+    if owner is None or owner.pk is None:
+        return choices
+    for service in owner.services.select_related("capability"):
+        choices.append((f"service:{service.pk}", f"Service: {service.capability.name}"))
+    for site in owner.sites.all():
+        choices.append((f"site:{site.pk}", f"Site: {site.name}"))
+    for link in SiteCertificationLink.objects.filter(site__provider=owner).select_related(
+        "site", "certification"
+    ):
+        choices.append(
+            (f"site_certification:{link.pk}", f"{link.certification.name} at {link.site.name}")
+        )
+    return choices
 
 
 class ImportForm(forms.Form):

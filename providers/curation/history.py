@@ -138,7 +138,7 @@ def _values(kind: str, row, names: dict) -> dict[str, str]:
 
 def _names(catalogue: ReferenceLookup, rows) -> dict:
     users = {row.history_user_id for row in rows} | {
-        getattr(row, "verified_by_id", None) for row in rows
+        getattr(row, "checked_by_id", None) for row in rows
     }
     usernames = dict(
         get_user_model().objects.filter(pk__in=users - {None}).values_list("pk", "username")
@@ -148,7 +148,7 @@ def _names(catalogue: ReferenceLookup, rows) -> dict:
         "capability_id": {row.pk: row.name for row in catalogue.capabilities.values()},
         "first_phase_id": phases,
         "last_phase_id": phases,
-        "verified_by_id": usernames,
+        "checked_by_id": usernames,
         "types": {row.pk: row.code for row in catalogue.types.values()},
         "industries": {row.pk: row.name for row in catalogue.industries.values()},
         "modalities": {row.pk: row.name for row in catalogue.modalities.values()},
@@ -209,7 +209,7 @@ def record_as_of(
 ):
     """The provider, complete, as it stood at ``when``; None if it did not exist then.
 
-    Returns (record, verified_by_id). Catalogue entries deleted since cannot come back:
+    Returns (record, checked_by_id). Catalogue entries deleted since cannot come back:
     the record leaves them out, and each one left out is described in ``missing``.
     """
     missing = [] if missing is None else missing
@@ -288,11 +288,12 @@ def record_as_of(
         services=frozenset(services),
         sites=frozenset(sites),
         status=state.status,
-        last_verified_on=state.last_verified_on,
+        state=state.state,
+        state_on=state.state_on,
         source=state.source,
         is_synthetic=state.is_synthetic,
     )
-    return record, state.verified_by_id
+    return record, state.checked_by_id
 
 
 def restore_point(kind: str, history_id: int, provider_id: int):

@@ -1,6 +1,8 @@
 """The provider's history page (one timeline over the provider, its services and sites)
 and restore of an earlier state as a new, recorded change."""
 
+from dataclasses import replace
+
 from django.contrib import messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
@@ -54,7 +56,7 @@ class HistoryViews:
             return HttpResponse("No such version of this provider.", status=404)
         lookup = ReferenceLookup.load()
         missing: list[str] = []  # what the version names that the catalogue no longer holds
-        record, verified_by_id = history.record_as_of(
+        record, checked_by_id = history.record_as_of(
             provider.pk, point.history_date, lookup, missing=missing
         )
         change_url = reverse("admin:providers_provider_change", args=[provider.pk])
@@ -62,11 +64,22 @@ class HistoryViews:
             self.message_user(request, "The provider did not exist at that point.", messages.ERROR)
             return HttpResponseRedirect(change_url)
         current = load_records([provider.pk], lookup)[provider.pk]
+        # Evidence is not part of a restore: the record keeps the items whose claims it keeps.
+        kept = record.claims()
+        record = replace(
+            record,
+            evidence=frozenset(
+                entry
+                for entry in current.evidence
+                if (entry.claim if entry.claim.startswith("service:") else entry.claim.lower())
+                in kept
+            ),
+        )
         when = timezone.localtime(point.history_date)
         if request.method == "POST":
             from django.contrib.auth import get_user_model
 
-            verifier = get_user_model().objects.filter(pk=verified_by_id).first()
+            verifier = get_user_model().objects.filter(pk=checked_by_id).first()
             try:
                 with transaction.atomic(), deferred_refresh():
                     changed = sync_provider(
@@ -76,7 +89,7 @@ class HistoryViews:
                         current,
                         user=request.user,
                         reason=f"Restored to the version of {when:%Y-%m-%d %H:%M:%S}",
-                        verified_by=verifier,
+                        checked_by=verifier,
                     )
             except DatabaseError as error:
                 self.message_user(request, f"Nothing was restored: {error}", messages.ERROR)

@@ -8,25 +8,25 @@ withdraw, import and export; only superusers delete providers or edit the
 lifecycle's stages and phases.
 """
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.admin.views.main import ChangeList
 from django.contrib.postgres.search import SearchQuery
 from django.db import transaction
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.urls import path
-from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 
 from lifecycle import coverage as lifecycle_coverage
 from lifecycle.models import Phase, Stage
 from providers.curation.exports import ExportViews
 from providers.curation.filters import HeadquartersFilter, StageFilter, StalenessFilter, TypeFilter
-from providers.curation.forms import ProviderForm, SiteForm
+from providers.curation.forms import EvidenceForm, ProviderForm, SiteForm
 from providers.curation.imports import ImportViews
 from providers.curation.restore import HistoryViews
+from providers.curation.review import check_now
 from providers.derived import deferred_refresh
-from providers.models import Provider, ProviderType, Service, Site
+from providers.models import Evidence, Provider, ProviderType, Service, Site
 from providers.regulatory import Inspection, SiteIdentity
 from providers.text import words
 
@@ -55,6 +55,25 @@ class ServiceInline(admin.TabularInline):
         return super().get_queryset(request).select_related("capability")
 
 
+class EvidenceInline(admin.StackedInline):
+    model = Evidence
+    fk_name = "owner"
+    form = EvidenceForm
+    extra = 1
+    verbose_name = "evidence item"
+    verbose_name_plural = "Evidence (sources backing the profile, services, sites, certifications)"
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        owner = obj
+
+        class OwnedFormSet(formset):
+            def get_form_kwargs(self, index):
+                return {**super().get_form_kwargs(index), "owner": owner}
+
+        return OwnedFormSet
+
+
 class SiteInline(admin.TabularInline):
     model = Site
     form = SiteForm
@@ -79,7 +98,7 @@ class ProviderChangeList(ChangeList):
 @admin.register(Provider)
 class ProviderAdmin(ImportViews, ExportViews, HistoryViews, SimpleHistoryAdmin):
     form = ProviderForm
-    inlines = [ServiceInline, SiteInline]
+    inlines = [ServiceInline, SiteInline, EvidenceInline]
     list_filter = [
         TypeFilter,
         StageFilter,
@@ -91,16 +110,34 @@ class ProviderAdmin(ImportViews, ExportViews, HistoryViews, SimpleHistoryAdmin):
     show_facets = admin.ShowFacets.ALLOW
     search_fields = ["name", "slug", "website", "services__capability__name"]
     search_help_text = "Name, slug, website or the name of a capability it offers."
-    list_select_related = ["verified_by"]
+    list_select_related = ["checked_by"]
     list_per_page = 50
     prepopulated_fields = {"slug": ["name"]}
-    readonly_fields = ["verified_by", "coverage", "created_at", "updated_at"]
+    readonly_fields = [
+        "state",
+        "state_on",
+        "checked_by",
+        "checked_against_list",
+        "evidence_backing",
+        "coverage",
+        "created_at",
+        "updated_at",
+    ]
     fieldsets = [
         (None, {"fields": ["name", "slug", "status", "provider_types", "hq_country", "website"]}),
         (None, {"fields": ["summary", "provider_industries", "provider_modalities"]}),
         (
-            "Verification",
-            {"fields": ["last_verified_on", "source", "verified_by"]},
+            "Record state (set by the “checked now” action, never typed in)",
+            {
+                "fields": [
+                    "state",
+                    "state_on",
+                    "checked_by",
+                    "checked_against_list",
+                    "evidence_backing",
+                    "source",
+                ]
+            },
         ),
         (
             "Record",
@@ -110,7 +147,7 @@ class ProviderAdmin(ImportViews, ExportViews, HistoryViews, SimpleHistoryAdmin):
             },
         ),
     ]
-    actions = ["publish", "withdraw", "mark_verified_today"]
+    actions = ["publish", "withdraw", "checked_now"]
     object_history_template = "admin/providers/provider/object_history.html"
 
     # ------------------------------------------------------------------ changelist
@@ -136,8 +173,9 @@ class ProviderAdmin(ImportViews, ExportViews, HistoryViews, SimpleHistoryAdmin):
             stages_served,
             "status",
             "hq_country",
-            "last_verified_on",
-            "verified_by",
+            "state",
+            "state_on",
+            "checked_by",
             "is_synthetic",
         ]
 
@@ -188,10 +226,24 @@ class ProviderAdmin(ImportViews, ExportViews, HistoryViews, SimpleHistoryAdmin):
 
     # ------------------------------------------------------------------ saving
 
-    def save_model(self, request, obj, form, change):
-        if "last_verified_on" in form.changed_data:
-            obj.verified_by = request.user if obj.last_verified_on else None
-        super().save_model(request, obj, form, change)
+    def save_formset(self, request, form, formset, change):
+        if formset.model is Evidence:
+            for evidence_form in formset.forms:
+                if evidence_form.has_changed() and not evidence_form.instance.recorded_by_id:
+                    evidence_form.instance.recorded_by = request.user
+        super().save_formset(request, form, formset, change)
+
+    @admin.display(description="checked against")
+    def checked_against_list(self, provider):
+        if not provider.pk:
+            return "-"
+        return "; ".join(str(item) for item in provider.checked_against.all()) or "-"
+
+    @admin.display(description="claims with evidence")
+    def evidence_backing(self, provider):
+        if not provider.pk:
+            return "-"
+        return f"{provider.backed_claim_count} of {provider.claim_count}"
 
     def save_related(self, request, form, formsets, change):
         with deferred_refresh():
@@ -218,36 +270,11 @@ class ProviderAdmin(ImportViews, ExportViews, HistoryViews, SimpleHistoryAdmin):
     def withdraw(self, request, queryset):
         self._set_status(request, queryset, Provider.Status.WITHDRAWN, "withdrawn")
 
-    @admin.action(description="Mark selected providers verified today", permissions=["change"])
-    def mark_verified_today(self, request, queryset):
-        lacking = [
-            name for name, source in queryset.values_list("name", "source") if not source.strip()
-        ]
-        if lacking:
-            shown = ", ".join(lacking[:10]) + (
-                f" and {len(lacking) - 10} more" if len(lacking) > 10 else ""
-            )
-            self.message_user(
-                request,
-                f"Nothing was marked verified: {len(lacking)} selected provider(s) have no source "
-                f"({shown}). Add where each record was verified (a URL or a note) first.",
-                messages.ERROR,
-            )
-            return
-        today = timezone.localdate()
-        with transaction.atomic(), deferred_refresh():
-            count = 0
-            for provider in Provider.objects.filter(
-                pk__in=queryset.values("pk")
-            ).select_for_update():
-                provider.last_verified_on = today
-                provider.verified_by = request.user
-                provider._change_reason = "Bulk action: marked verified"
-                provider.save(update_fields=["last_verified_on", "verified_by", "updated_at"])
-                count += 1
-        self.message_user(
-            request, f"Marked {count} provider(s) verified on {today:%Y-%m-%d} by you."
-        )
+    @admin.action(
+        description="Checked now (against each record's evidence)", permissions=["change"]
+    )
+    def checked_now(self, request, queryset):
+        check_now(self, request, queryset)
 
     # ------------------------------------------------------------------ extra views
 
@@ -356,3 +383,33 @@ class SiteAdmin(SimpleHistoryAdmin):
     def revert_disabled(self, request, obj=None):
         # The built-in revert would not bring back certifications; restore through the provider.
         return True
+
+
+@admin.register(Evidence)
+class EvidenceAdmin(SimpleHistoryAdmin):
+    list_display = ["title", "owner", "kind", "claim", "seen_on", "recorded_by"]
+    list_select_related = ["owner", "recorded_by"]
+    list_filter = ["kind"]
+    search_fields = ["title", "url", "owner__name"]
+    autocomplete_fields = ["provider", "service", "site"]
+    raw_id_fields = ["site_certification"]
+    fields = [
+        "provider",
+        "service",
+        "site",
+        "site_certification",
+        "url",
+        "kind",
+        "title",
+        "seen_on",
+        "quote",
+    ]
+
+    @admin.display(description="backs")
+    def claim(self, item):
+        return item.target_name.replace("_", " ") or "-"
+
+    def save_model(self, request, obj, form, change):
+        if not obj.recorded_by_id:
+            obj.recorded_by = request.user
+        super().save_model(request, obj, form, change)

@@ -419,7 +419,7 @@ def write(batch: Batch) -> list[int]:
             "website",
             "hq_country",
             "status",
-            "last_verified_on",
+            "state_on",
             "source",
             "is_synthetic",
             "created_at",

@@ -8,6 +8,7 @@ template includes.
 """
 
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
@@ -15,6 +16,7 @@ from lifecycle.coverage import coverage_label
 from providers.directory.index import DirectoryCatalogue
 from providers.directory.loading import CardRow
 from providers.directory.markup import strip_html
+from providers.evidence import state_summary
 
 TOP_CAPABILITIES = 3
 
@@ -30,8 +32,26 @@ def country_name(code: str, catalogue: DirectoryCatalogue) -> str:
     return name
 
 
-def verified_label(value) -> str:
-    return f"{value.day} {value:%b %Y}" if value else "never"
+def state_html(state: str, since, today) -> SafeString:
+    """The record's state and age ("Checked 14 months ago"), with a visible warning when old."""
+    text, warning = state_summary(state, since, today)
+    if not warning:
+        return format_html('<span class="state state-{}">{}</span>', state, text)
+    return format_html(
+        '<span class="state state-{}">{} <strong class="age-warning">({})</strong></span>',
+        state,
+        text,
+        warning,
+    )
+
+
+def backing_html(backed: int, claims: int) -> SafeString:
+    return format_html(
+        '<span class="backing">{} of {} claim{} with evidence</span>',
+        backed,
+        claims,
+        "s" if claims != 1 else "",
+    )
 
 
 def shortlist_button(
@@ -77,7 +97,7 @@ def shortlist_button(
 
 CARD = (
     '<li class="result"><div class="result-head"><h3><a href="{}">{}</a></h3>{}</div>'
-    '<p class="meta">{} <span>HQ: {}</span> <span class="muted">Verified {}</span></p>{}{}</li>'
+    '<p class="meta">{} <span>HQ: {}</span> {} {}</p>{}{}</li>'
 )
 
 
@@ -90,6 +110,7 @@ def card_html(
     next_url: str,
     directory_url: str,
     preferred: frozenset[str] = frozenset(),
+    today=None,
 ) -> SafeString:
     types = [catalogue.types[pk] for pk in row.type_ids if pk in catalogue.types]
     capabilities = [
@@ -116,7 +137,8 @@ def card_html(
         shortlist_button(row.slug, row.name, shortlisted, csrf_token, next_url, directory_url),
         tags,
         country_name(row.hq_country, catalogue),
-        verified_label(row.last_verified_on),
+        state_html(row.state, row.state_on, today or timezone.localdate()),
+        backing_html(row.backed_claim_count, row.claim_count),
         strip_html(tuple(row.phase_positions), label, catalogue),
         shown,
     )
@@ -132,6 +154,7 @@ def card_list(rows: list[CardRow], catalogue: DirectoryCatalogue, request, prefe
     token = get_token(request)
     next_url = request.get_full_path()
     directory_url = reverse("providers:directory")
+    today = timezone.localdate()
     return format_html_join(
         "",
         "{}",
@@ -145,6 +168,7 @@ def card_list(rows: list[CardRow], catalogue: DirectoryCatalogue, request, prefe
                     next_url=next_url,
                     directory_url=directory_url,
                     preferred=preferred,
+                    today=today,
                 ),
             )
             for row in rows

@@ -3,6 +3,7 @@
 import re
 
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from lifecycle.coverage import coverage_label, range_label, tracks_served
@@ -10,6 +11,7 @@ from providers.directory import shortlist
 from providers.directory.index import get_index
 from providers.directory.loading import card_rows
 from providers.directory.query import printable
+from providers.evidence import state_line
 from providers.models import Provider
 
 MAX_COMPARE = 4
@@ -62,6 +64,7 @@ def compare(request):
 
 
 def _comparison(providers: list[Provider], catalogue) -> list[dict]:
+    today = timezone.localdate()
     """Sections of rows; each row has one cell per provider and says whether they differ."""
 
     def row(label, values, *, check=False):
@@ -89,7 +92,14 @@ def _comparison(providers: list[Provider], catalogue) -> list[dict]:
                         for p in providers
                     ],
                 ),
-                row("Last verified", [p.last_verified_on or "never" for p in providers]),
+                row(
+                    "Record",
+                    [state_line(p.state, p.state_on, today) for p in providers],
+                ),
+                row(
+                    "Claims with evidence",
+                    [f"{p.backed_claim_count} of {p.claim_count}" for p in providers],
+                ),
             ],
         }
     )

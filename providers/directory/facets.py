@@ -5,6 +5,8 @@ order, and advice when nothing matches."""
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
+from django.utils import timezone
+
 from providers.directory.bitsets import positions_from_bits
 from providers.directory.index import ALL_OF, FACETS, DirectoryIndex, Option
 from providers.directory.query import FACET_LABELS, DirectoryQuery
@@ -48,7 +50,31 @@ def masks(index: DirectoryIndex, query: DirectoryQuery, text: TextMatch | None, 
         active["coverage"] = index.coverage_mask(query.cover_from, query.cover_to, verified)
     if text is not None:
         active["text"] = index.to_verified(text.any) if verified else text.any
+    active.update(trust_masks(index, query, verified))
     return active
+
+
+# --- Trust filters: evidence on services and the age of a check (masks of their own) ---
+
+
+def trust_masks(index: DirectoryIndex, query: DirectoryQuery, verified=False) -> dict[str, int]:
+    found: dict[str, int] = {}
+    if query.evidence:
+        found["evidence"] = index.evidence_mask(query.facets.get("capability") or [], verified)
+    if query.checked_within:
+        found["checked"] = index.checked_within_mask(
+            query.checked_within, timezone.localdate(), verified
+        )
+    return found
+
+
+TRUST_LABELS = {
+    "evidence": ("only services with evidence", {"evidence": None}),
+    "checked": ("the age of check", {"checked": None}),
+}
+
+
+# --- end of trust filters ---
 
 
 def combine(index: DirectoryIndex, active: dict[str, int], skip: str | None = None) -> int:
@@ -119,6 +145,10 @@ def query_string(query: DirectoryQuery, **changes) -> str:
             params[facet] = list(query.facets[facet])
     if query.cover_slugs:
         params["cover_from"], params["cover_to"] = query.cover_slugs
+    if query.evidence:
+        params["evidence"] = "1"
+    if query.checked_within:
+        params["checked"] = str(query.checked_within)
     if query.sort_choice:
         params["sort"] = query.sort_choice
     for key, value in changes.items():
@@ -164,6 +194,8 @@ def suggestions(index, query, active, counts) -> list[Suggestion]:
             label, change = f"the search “{query.text}”", {"q": None}
         elif name == "coverage":
             label, change = "the coverage range", {"cover_from": None, "cover_to": None}
+        elif name in TRUST_LABELS:
+            label, change = TRUST_LABELS[name]
         else:
             chosen = ", ".join(labels[name].get(key, key) for key in query.facets[name])
             label, change = f"{FACET_LABELS[name]}: {chosen}", {name: None}

@@ -28,6 +28,7 @@ from django.utils import timezone
 from lifecycle.models import Phase, Stage, Track
 from providers import regions
 from providers.directory.bitsets import bits_from_positions, positions_from_bits
+from providers.evidence import VerificationState
 from providers.models import (
     PUBLISHED,
     Capability,
@@ -40,6 +41,7 @@ from providers.models import (
 from providers.reads import read_connection
 from providers.regulatory import ACCEPTABLE_WITHIN_YEARS, ADVERSE_WITHIN_YEARS, years_before
 
+COMPILED = VerificationState.COMPILED.value
 # Facets whose options are OR-ed (any of the chosen options) ...
 ANY_OF = (
     "type",
@@ -104,14 +106,20 @@ class DirectoryIndex:
         self.built_on = built_on or timezone.localdate()
         self.catalogue = catalogue
         self.size = len(rows)
-        # rows: (id, last_verified_on, type_ids, phases, capability_ids, modality_ids,
-        #        industry_ids, certification_ids, countries[, inspection_flags,
-        #        fda_acceptable_on, adverse_on]), already in name order.
+        # rows: (id, state_on, type_ids, phases, capability_ids, modality_ids,
+        #        industry_ids, certification_ids, countries, state, backed_capability_ids[,
+        #        inspection_flags, fda_acceptable_on, adverse_on]), already in name order.
         self.ids = [row[0] for row in rows]
         self.position_of = {pk: position for position, pk in enumerate(self.ids)}
+        # "Recently checked": records a person checked or confirmed, newest first, then
+        # compiled ones (nobody checked them), newest first.
         verified_order = sorted(
             range(self.size),
-            key=lambda position: (rows[position][1] is None, -(rows[position][1] or 0)),
+            key=lambda position: (
+                rows[position][9] == COMPILED,
+                rows[position][1] is None,
+                -(rows[position][1] or 0),
+            ),
         )
         self.ids_by_verified = [self.ids[position] for position in verified_order]
         # rank[name position] = verified position
@@ -137,8 +145,8 @@ class DirectoryIndex:
         acceptable_since = years_before(self.built_on, ACCEPTABLE_WITHIN_YEARS)
         adverse_since = years_before(self.built_on, ADVERSE_WITHIN_YEARS)
         for position, row in enumerate(rows):
-            _, _, types, phases, capabilities, modalities, industries, certs, countries = row[:9]
-            flags, acceptable_on, adverse_on = row[9:12] if len(row) > 9 else ((), None, None)
+            types, phases, capabilities, modalities, industries, certs, countries = row[2:9]
+            flags, acceptable_on, adverse_on = row[11:14] if len(row) > 11 else ((), None, None)
             if acceptable_on is not None and acceptable_on >= acceptable_since:
                 add("inspection", "fda-acceptable", position)
             if adverse_on is None or adverse_on < adverse_since:
@@ -177,6 +185,7 @@ class DirectoryIndex:
                 region = regions.region_of(code)
                 table["region"][region] = table["region"].get(region, 0) | bits
         self.all = (1 << self.size) - 1
+        self._build_trust(rows, slug_of["capability"])
         self.options = self._options()
         self.known_keys = {
             facet: frozenset(option.key for option in options)
@@ -240,6 +249,59 @@ class DirectoryIndex:
         }
         return options
 
+    # ------------------------------------------------------------------ trust filters
+    # Kept apart from the facets: services backed by evidence, and the age of a check.
+
+    def _build_trust(self, rows: list[tuple], capability_slug: dict[int, str]) -> None:
+        backed: dict[str, list[int]] = {}
+        any_backed: list[int] = []
+        self.checked_on: list[int | None] = []
+        for position, row in enumerate(rows):
+            state, backed_ids = row[9], row[10]
+            self.checked_on.append(row[1] if state != COMPILED else None)
+            if backed_ids:
+                any_backed.append(position)
+            for pk in backed_ids:
+                slug = capability_slug.get(pk)
+                if slug is not None:
+                    backed.setdefault(slug, []).append(position)
+        rank = self.rank
+        self.backed_capability = {
+            slug: bits_from_positions(positions, self.size) for slug, positions in backed.items()
+        }
+        self.backed_capability_verified = {
+            slug: bits_from_positions([rank[p] for p in positions], self.size)
+            for slug, positions in backed.items()
+        }
+        self.backed_any = bits_from_positions(any_backed, self.size)
+        self.backed_any_verified = bits_from_positions([rank[p] for p in any_backed], self.size)
+        self._age_masks: dict[tuple, int] = {}
+
+    def evidence_mask(self, capabilities: list[str], verified: bool = False) -> int:
+        """Providers whose services for every chosen capability carry evidence; with no
+        capability chosen, providers with at least one service carrying evidence."""
+        if not capabilities:
+            return self.backed_any_verified if verified else self.backed_any
+        table = self.backed_capability_verified if verified else self.backed_capability
+        mask = self.all
+        for slug in capabilities:
+            mask &= table.get(slug, 0)
+        return mask
+
+    def checked_within_mask(self, months: int, today, verified: bool = False) -> int:
+        """Providers checked (or confirmed) by a person within ``months`` of ``today``."""
+        key = (months, today, verified)
+        mask = self._age_masks.get(key)
+        if mask is None:
+            year, month = divmod(today.year * 12 + today.month - 1 - months, 12)
+            day = min(today.day, 28)
+            cutoff = today.replace(year=year, month=month + 1, day=day).toordinal()
+            positions = [p for p, on in enumerate(self.checked_on) if on and on >= cutoff]
+            if verified:
+                positions = [self.rank[p] for p in positions]
+            mask = self._age_masks[key] = bits_from_positions(positions, self.size)
+        return mask
+
     def known(self, facet: str) -> frozenset[str]:
         return self.known_keys[facet]
 
@@ -298,8 +360,8 @@ def _load_catalogue(alias: str) -> DirectoryCatalogue:
 
 
 INDEX_SQL = """
-SELECT id, last_verified_on, type_ids, phase_positions, capability_ids, modality_ids,
-       industry_ids, certification_ids, countries,
+SELECT id, state_on, type_ids, phase_positions, capability_ids, modality_ids,
+       industry_ids, certification_ids, countries, state, backed_capability_ids,
        inspection_flags, fda_acceptable_on, adverse_on
 FROM providers_provider
 WHERE status = %(published)s

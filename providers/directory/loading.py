@@ -17,10 +17,13 @@ CARD_FIELDS = (
     "name",
     "slug",
     "hq_country",
-    "last_verified_on",
+    "state_on",
     "type_ids",
     "phase_positions",
     "capability_ids",
+    "state",
+    "claim_count",
+    "backed_claim_count",
 )
 
 
@@ -30,10 +33,13 @@ class CardRow:
     name: str
     slug: str
     hq_country: str
-    last_verified_on: object
+    state_on: object
     type_ids: list
     phase_positions: list
     capability_ids: list
+    state: str
+    claim_count: int
+    backed_claim_count: int
 
 
 CARD_SQL = (
@@ -52,12 +58,22 @@ def card_rows(ids: list[int]) -> list[CardRow]:
     return [found[pk] for pk in ids if pk in found]
 
 
-PROVIDER_PAGE_SQL = """
-SELECT p.id, p.name, p.slug, p.summary, p.website, p.hq_country, p.last_verified_on, p.source,
+def _evidence_json(condition: str) -> str:
+    """The evidence items matching ``condition`` as a JSON array of
+    [url, kind, title, seen on, quote], newest first."""
+    return (
+        "coalesce((SELECT json_agg(json_build_array(e.url, e.kind, e.title, e.seen_on, e.quote)"
+        " ORDER BY e.seen_on DESC, e.id)"
+        f" FROM providers_evidence AS e WHERE {condition}), '[]')"
+    )
+
+
+PROVIDER_PAGE_SQL = f"""
+SELECT p.id, p.name, p.slug, p.summary, p.website, p.hq_country, p.state_on, p.source,
        p.type_ids, p.modality_ids, p.industry_ids, p.phase_positions, p.capability_ids,
        coalesce((
            SELECT json_agg(json_build_array(s.capability_id, s.first_phase_id, s.last_phase_id,
-                                            s.note))
+                                            s.note, {_evidence_json("e.service_id = s.id")}))
            FROM providers_service AS s WHERE s.provider_id = p.id), '[]'),
        coalesce((
            SELECT json_agg(json_build_array(
@@ -78,9 +94,18 @@ SELECT p.id, p.name, p.slug, p.summary, p.website, p.hq_country, p.last_verified
                                      i.fda_inspection_id)
                                  ORDER BY i.end_date DESC, i.id DESC)
                           FROM providers_inspection AS i
-                          WHERE i.site_id = site.id), '[]'))
+                          WHERE i.site_id = site.id), '[]'),
+                      {_evidence_json("e.site_id = site.id")},
+                      coalesce((
+                          SELECT json_object_agg(
+                              sc.certification_id,
+                              {_evidence_json("e.site_certification_id = sc.id")})
+                          FROM providers_site_certifications AS sc
+                          WHERE sc.site_id = site.id), '{{}}'))
                   ORDER BY site.country, site.city, site.name)
-           FROM providers_site AS site WHERE site.provider_id = p.id), '[]')
+           FROM providers_site AS site WHERE site.provider_id = p.id), '[]'),
+       p.state, p.claim_count, p.backed_claim_count,
+       {_evidence_json("e.provider_id = p.id")}
 FROM providers_provider AS p
 WHERE p.slug = %s AND p.status = %s
 """
@@ -94,19 +119,24 @@ class ProviderPage:
     summary: str
     website: str
     hq_country: str
-    last_verified_on: object
+    state_on: object
     source: str
     type_ids: list
     modality_ids: list
     industry_ids: list
     phase_positions: list
     capability_ids: list
-    services: list  # [capability_id, first phase, last phase, note]
-    # [name, city, country, [certification ids], [identity], [inspection, newest first]]
+    services: list  # [capability_id, first phase, last phase, note, evidence]
+    # [name, city, country, [certification ids], [identity], [inspection, newest first],
+    #  evidence, {certification id: evidence}]
     # identity: [scheme, scheme name, value]; inspection: [authority, authority name,
     # end date, outcome, outcome text, product type, project area, citations posted,
     # warning letter, source URL, FDA inspection id]
     sites: list
+    state: str
+    claim_count: int
+    backed_claim_count: int
+    evidence: list  # the profile's; every evidence list is [[url, kind, title, seen, quote]]
 
 
 def provider_page(slug: str) -> ProviderPage | None:

@@ -149,6 +149,7 @@ def coverage_map_rows(service_rows: list[dict], phase_count: int) -> SafeString:
                 )
             )
         note = format_html('<br><span class="muted">{}</span>', row["note"]) if row["note"] else ""
+        note = format_html("{}{}", note, row.get("evidence_html", ""))
         cells = format_html_join(
             "", "{}", ((SERVED_CELL if on else EMPTY_CELL,) for on in row["cells"])
         )
@@ -162,3 +163,39 @@ def coverage_map_rows(service_rows: list[dict], phase_count: int) -> SafeString:
             )
         )
     return format_html_join("", "{}", ((part,) for part in parts))
+
+
+EVIDENCE_ITEM = (
+    '<li><a href="{}" rel="noopener noreferrer external">{}</a> '
+    '<span class="muted">{}, seen {}</span>{}</li>'
+)
+
+
+def evidence_html(items: list) -> SafeString:
+    """Evidence items ([url, kind, title, seen on (ISO date), quote]) as a list a buyer can
+    follow; a claim without any says so."""
+    import datetime
+
+    from providers.evidence import EvidenceKind
+
+    if not items:
+        return format_html('<p class="evidence none muted">{}</p>', "No evidence recorded.")
+    kinds = dict(EvidenceKind.choices)
+    return format_html(
+        '<ul class="evidence">{}</ul>',
+        format_html_join(
+            "",
+            EVIDENCE_ITEM,
+            (
+                (
+                    url,
+                    title,
+                    kinds.get(kind, kind),
+                    f"{seen.day} {seen:%b %Y}",
+                    format_html(" <q>{}</q>", quote) if quote else "",
+                )
+                for url, kind, title, seen_text, quote in items
+                for seen in [datetime.date.fromisoformat(seen_text)]
+            ),
+        ),
+    )

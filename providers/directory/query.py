@@ -17,7 +17,14 @@ from providers.text import MAX_QUERY_LENGTH, normalise
 MAX_VALUES_PER_FILTER = 60
 MAX_VALUE_LENGTH = 100
 # "" is the default: best match when searching, otherwise alphabetical.
-SORTS = {"": "Best match", "name": "Name (A to Z)", "verified": "Recently verified"}
+# "verified" is the key old links use; it orders by the most recent check by a person.
+SORTS = {"": "Best match", "name": "Name (A to Z)", "verified": "Recently checked"}
+# Trust filters: "only services with evidence" and how recently a person checked the record.
+CHECKED_WITHIN = {
+    "6": "Checked within 6 months",
+    "12": "Within 12 months",
+    "24": "Within 24 months",
+}
 FACET_LABELS = {
     "type": "provider type",
     "stage": "lifecycle stage",
@@ -43,10 +50,18 @@ class DirectoryQuery:
     sort_choice: str = ""  # what the buyer chose ("" for the default)
     page: int = 1
     notices: list[str] = field(default_factory=list)
+    evidence: bool = False  # only services backed by evidence
+    checked_within: int | None = None  # months
 
     @property
     def has_filters(self) -> bool:
-        return bool(self.text or any(self.facets.values()) or self.cover_from)
+        return bool(
+            self.text
+            or any(self.facets.values())
+            or self.cover_from
+            or self.evidence
+            or self.checked_within
+        )
 
 
 def printable(text: str) -> str:
@@ -95,6 +110,8 @@ class DirectoryForm(forms.Form):
     page = forms.CharField(required=False)
     cover_from = LenientChoiceField(required=False)
     cover_to = LenientChoiceField(required=False)
+    evidence = LenientChoiceField(required=False, choices=[("1", "Only services with evidence")])
+    checked = LenientChoiceField(required=False, choices=list(CHECKED_WITHIN.items()))
 
     def __init__(self, data, index: DirectoryIndex):
         super().__init__(data)
@@ -154,6 +171,14 @@ class DirectoryForm(forms.Form):
             result.cover_from, result.cover_to = start, end
             by_position = self.index.catalogue.phase_by_position
             result.cover_slugs = (by_position[start].slug, by_position[end].slug)
+
+        result.evidence = data.get("evidence") == "1"
+        if self.fields["evidence"].ignored:
+            notices.append("Ignored an unknown value for “only services with evidence”.")
+        if data.get("checked"):
+            result.checked_within = int(data["checked"])
+        if self.fields["checked"].ignored:
+            notices.append("Ignored an unknown age of check: choose 6, 12 or 24 months.")
 
         choice = data.get("sort") or ""
         if self.fields["sort"].ignored:

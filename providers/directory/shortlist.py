@@ -4,7 +4,9 @@ export for supplier-qualification records."""
 import io
 
 from django.http import HttpRequest
+from django.utils import timezone
 
+from providers.evidence import state_line
 from providers.models import Provider
 from providers.spreadsheets import csv_lines, safe_cell, write_xlsx
 
@@ -58,7 +60,8 @@ COLUMNS = [
     "Modalities",
     "Industries",
     "Sites (certifications)",
-    "Last verified",
+    "Record (compiled, checked or confirmed)",
+    "Claims with evidence",
     "Source",
     "Directory page",
 ]
@@ -74,6 +77,7 @@ def rows(
     (every track but the pharmaceutical one)."""
     track_names = track_names or {}
     table = []
+    today = timezone.localdate()
     for provider in items:
         services = "; ".join(
             f"{service.capability.name}: {service.phase_range_label}"
@@ -106,7 +110,8 @@ def rows(
                     ", ".join(m.name for m in provider.modalities.all()),
                     ", ".join(i.name for i in provider.industries.all()),
                     sites,
-                    provider.last_verified_on or "never",
+                    state_line(provider.state, provider.state_on, today),
+                    f"{provider.backed_claim_count} of {provider.claim_count}",
                     provider.source,
                     base_url + provider.get_absolute_url(),
                 )
@@ -115,7 +120,7 @@ def rows(
     return table
 
 
-WIDTHS = (30, 12, 18, 30, 40, 60, 30, 20, 50, 12, 40, 40)
+WIDTHS = (30, 12, 18, 30, 40, 60, 30, 20, 50, 30, 12, 40, 40)
 
 
 def as_csv(table: list[list]) -> bytes:

@@ -3,6 +3,7 @@ from django.http import Http404, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
@@ -17,12 +18,14 @@ from providers.directory.index import get_index
 from providers.directory.loading import card_rows, provider_page
 from providers.directory.markup import (
     coverage_map_rows,
+    evidence_html,
     grouped_options_html,
     options_html,
     strip_html,
 )
-from providers.directory.query import SORTS, DirectoryForm
+from providers.directory.query import CHECKED_WITHIN, SORTS, DirectoryForm
 from providers.directory.tracks import phase_entries, phase_hint, range_phases, visible_tracks
+from providers.evidence import state_summary
 from providers.models import Provider
 from providers.regulatory import site_identities, site_inspections
 
@@ -77,7 +80,10 @@ def directory(request):
         },
         "open_facets": {facet: bool(keys) for facet, keys in query.facets.items()},
         "active_filters": sum(len(keys) for keys in query.facets.values())
-        + (1 if query.cover_from else 0),
+        + (1 if query.cover_from else 0)
+        + (1 if query.evidence else 0)
+        + (1 if query.checked_within else 0),
+        "checked_choices": CHECKED_WITHIN,
     }
     return render(request, _fragment(request, "directory/directory.html", "directory"), context)
 
@@ -99,7 +105,7 @@ def detail(request, slug: str):
         for track in catalogue.tracks
     }
     service_rows = []
-    for capability_id, first, last, note in sorted(
+    for capability_id, first, last, note, evidence in sorted(
         [service for service in provider.services if service[0] in capabilities],
         key=lambda s: (categories[capabilities[s[0]].category_id].position, s[1], s[0]),
     ):
@@ -112,6 +118,7 @@ def detail(request, slug: str):
                 "cells": [first <= phase.position <= last for phase in table["phases"]],
                 "range": range_label(first, last, catalogue.phase_by_position),
                 "note": note,
+                "evidence_html": evidence_html(evidence),
             }
         )
         service_rows.append(table["rows"][-1])
@@ -122,17 +129,35 @@ def detail(request, slug: str):
     ]
     sites = [
         {
-            "name": site[0],
-            "city": site[1],
-            "country": country_name(site[2], catalogue),
+            "name": name,
+            "city": city,
+            "country": country_name(country, catalogue),
             "certifications": [
-                catalogue.certifications[pk] for pk in site[3] if pk in catalogue.certifications
+                {
+                    "name": catalogue.certifications[pk].name,
+                    "evidence": evidence_html(certification_evidence.get(str(pk), [])),
+                }
+                for pk in certifications
+                if pk in catalogue.certifications
             ],
-            "identities": site_identities(site[4]),
-            "inspections": site_inspections(site[5]),
+            "evidence": evidence_html(evidence),
+            "identities": site_identities(identities),
+            "inspections": site_inspections(inspections),
         }
-        for site in provider.sites
+        for (
+            name,
+            city,
+            country,
+            certifications,
+            identities,
+            inspections,
+            evidence,
+            certification_evidence,
+        ) in provider.sites
     ]
+    state_text, state_warning = state_summary(
+        provider.state, provider.state_on, timezone.localdate()
+    )
     label = coverage_label(provider.phase_positions, catalogue.phase_by_position)
     similar = card_rows(_similar_ids(index, provider))
     context = {
@@ -145,6 +170,9 @@ def detail(request, slug: str):
         "industries": [
             catalogue.industries[pk] for pk in provider.industry_ids if pk in catalogue.industries
         ],
+        "state_text": state_text,
+        "state_warning": state_warning,
+        "profile_evidence": evidence_html(provider.evidence),
         "strip": strip_html(tuple(provider.phase_positions), label, catalogue),
         "coverage_label": label,
         "service_rows": service_rows,

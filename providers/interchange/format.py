@@ -1,12 +1,14 @@
 """The spreadsheet interchange format for providers (CSV and XLSX), as in docs/import-format.md.
 
 One row per provider. List cells separate items with ``;``; a service is
-``capability: first-phase to last-phase | note`` and a site is
+``capability: first-phase to last-phase | note``, a site is
 ``name | city | country | certification, certification | identities``, where the
 identities (optional) are ``scheme: value`` items separated by ``,`` (``fei: 3004795989,
-duns: 123456789, other (PMDA FMA): AG-1``). A backslash makes the next character
-literal (``\\;``, ``\\|``, ``\\\\``, and ``\\,`` ``\\:`` inside an identity), so
-any text round-trips.
+duns: 123456789, other (PMDA FMA): AG-1``), and an evidence item is
+``claim | kind | seen-on | url | title | quote``, where the claim is ``profile``,
+``service: capability``, ``site: site name`` or ``certification: slug @ site name``.
+A backslash makes the next character literal (``\\;``, ``\\|``, ``\\\\``, and ``\\,``
+``\\:`` inside an identity), so any text round-trips.
 
 Reading turns a file into rows of text cells (or one plain error); writing turns
 ``ProviderRecord`` objects into cells that are safe to open in a spreadsheet: a
@@ -29,6 +31,7 @@ import datetime
 import re
 from dataclasses import dataclass
 
+from providers.evidence import VerificationState
 from providers.models import Provider
 
 COLUMNS = (
@@ -43,8 +46,10 @@ COLUMNS = (
     "services",
     "sites",
     "status",
-    "last_verified_on",
+    "state",
+    "state_on",
     "source",
+    "evidence",
     "is_synthetic",
 )
 REQUIRED_COLUMNS = ("name", "types", "hq_country", "status")
@@ -83,6 +88,35 @@ class SiteEntry:
         return self.name.lower()
 
 
+PROFILE_CLAIM = "profile"
+
+
+@dataclass(frozen=True, order=True)
+class EvidenceEntry:
+    """One evidence item and the claim it backs, named by what the row itself says:
+    ``profile``, ``service: <capability slug>``, ``site: <site name>`` or
+    ``certification: <certification slug> @ <site name>``."""
+
+    claim: str
+    kind: str
+    seen_on: datetime.date
+    url: str
+    title: str
+    quote: str = ""
+
+
+def service_claim(capability: str) -> str:
+    return f"service: {capability}"
+
+
+def site_claim(site_name: str) -> str:
+    return f"site: {site_name}"
+
+
+def certification_claim(certification: str, site_name: str) -> str:
+    return f"certification: {certification} @ {site_name}"
+
+
 @dataclass(frozen=True)
 class ProviderRecord:
     """Everything the interchange format carries about one provider."""
@@ -98,8 +132,10 @@ class ProviderRecord:
     services: frozenset[ServiceEntry] = frozenset()
     sites: frozenset[SiteEntry] = frozenset()
     status: str = Provider.Status.DRAFT
-    last_verified_on: datetime.date | None = None
+    state: str = VerificationState.COMPILED
+    state_on: datetime.date | None = None
     source: str = ""
+    evidence: frozenset[EvidenceEntry] = frozenset()
     is_synthetic: bool = False
 
     def provider_fields(self) -> dict:
@@ -111,10 +147,20 @@ class ProviderRecord:
             "website": self.website,
             "summary": self.summary,
             "status": self.status,
-            "last_verified_on": self.last_verified_on,
+            "state": self.state,
+            "state_on": self.state_on,
             "source": self.source,
             "is_synthetic": self.is_synthetic,
         }
+
+    def claims(self) -> set[str]:
+        """Every claim of this record an evidence item may name."""
+        found = {PROFILE_CLAIM}
+        found |= {service_claim(entry.capability) for entry in self.services}
+        for site in self.sites:
+            found.add(site_claim(site.name).lower())
+            found |= {certification_claim(slug, site.name).lower() for slug in site.certifications}
+        return found
 
     def changed_columns(self, other: ProviderRecord) -> list[str]:
         return [column for column in COLUMNS if getattr(self, column) != getattr(other, column)]

@@ -14,7 +14,7 @@ earlier version from history uses it too.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.db import connection, transaction
 from django.db.models.functions import Lower
@@ -22,11 +22,21 @@ from django.utils import timezone
 
 from providers.changes import change, current_change_id
 from providers.derived import analyze_provider_tables, deferred_refresh, refresh_derived
-from providers.interchange.format import COLUMNS, InterchangeError, ProviderRecord
+from providers.evidence import VerificationState
+from providers.interchange.format import (
+    COLUMNS,
+    PROFILE_CLAIM,
+    InterchangeError,
+    ProviderRecord,
+    certification_claim,
+    service_claim,
+    site_claim,
+)
 from providers.interchange.parsing import CellError, RowParser, check_header, new_slug
 from providers.interchange.reading import read_table
 from providers.interchange.records import ReferenceLookup, load_records
 from providers.models import (
+    Evidence,
     Provider,
     ProviderIndustryLink,
     ProviderModalityLink,
@@ -111,7 +121,7 @@ def plan_import(data: bytes, filename: str, progress: Progress = None) -> Import
         if progress:
             progress(1)
 
-    _plan_records(parsed, plan, lookup)
+    _plan_records(parsed, plan, lookup, keep=parser.absent)
     return plan
 
 
@@ -122,9 +132,11 @@ def plan_records(records: list[ProviderRecord], name: str) -> ImportPlan:
     return plan
 
 
-def _plan_records(parsed: list[tuple[int, ProviderRecord]], plan: ImportPlan, lookup) -> None:
+def _plan_records(
+    parsed: list[tuple[int, ProviderRecord]], plan: ImportPlan, lookup, keep=()
+) -> None:
     _check_duplicates(parsed, plan)
-    _match(parsed, plan, lookup)
+    _match(parsed, plan, lookup, keep)
     _check_identities(plan)
     plan.errors.sort(
         key=lambda error: (
@@ -165,8 +177,12 @@ def _check_duplicates(parsed: list[tuple[int, ProviderRecord]], plan: ImportPlan
             seen_websites.setdefault(website, number)
 
 
-def _match(parsed: list[tuple[int, ProviderRecord]], plan: ImportPlan, lookup: ReferenceLookup):
-    """Find the provider each row describes and decide create, update or unchanged."""
+def _match(
+    parsed: list[tuple[int, ProviderRecord]], plan: ImportPlan, lookup: ReferenceLookup, keep=()
+):
+    """Find the provider each row describes and decide create, update or unchanged.
+
+    Columns in ``keep`` were not in the file: matched providers keep what they have there."""
     slugs = [record.slug for _, record in parsed if record.slug]
     websites = [record.website.lower() for _, record in parsed if record.website]
     by_slug: dict[str, int] = {}
@@ -217,6 +233,27 @@ def _match(parsed: list[tuple[int, ProviderRecord]], plan: ImportPlan, lookup: R
     for chunk in _chunks([target for _, _, target in matched if target is not None]):
         current.update(load_records(chunk, lookup))
     for number, record, target in matched:
+        before = current.get(target) if target is not None else None
+        if "state" in keep and before is not None and before.state != VerificationState.COMPILED:
+            record = replace(record, state=before.state, state_on=before.state_on)
+        if before is not None and "evidence" in keep:
+            record = replace(record, evidence=before.evidence)
+        if record.state != VerificationState.COMPILED and (
+            before is None or (before.state, before.state_on) != (record.state, record.state_on)
+        ):
+            # Only a curator's "checked now" (or the provider) makes a record checked or
+            # confirmed; a file may carry the state a record already has, never set one.
+            plan.errors.append(
+                CellError(
+                    number,
+                    "state",
+                    f"A file cannot make a record {record.state}: a curator marks it checked "
+                    "against its evidence in the admin. Leave the state as exported, or write "
+                    "'compiled'.",
+                    record.state,
+                )
+            )
+            continue
         if target is None:
             plan.rows.append(PlannedRow(number, CREATE, record))
             continue
@@ -312,10 +349,7 @@ def create_providers(
     records: list[ProviderRecord], lookup: ReferenceLookup, *, user, reason: str, when
 ) -> list[Provider]:
     """Create new providers with links, services and sites in bulk, with their history."""
-    providers = [
-        Provider(**record.provider_fields(), verified_by=user if record.last_verified_on else None)
-        for record in records
-    ]
+    providers = [Provider(**record.provider_fields()) for record in records]
     Provider.objects.bulk_create(providers)
     type_links, industry_links, modality_links, services, sites, site_certs = [], [], [], [], [], []
     for provider, record in zip(providers, records, strict=True):
@@ -366,6 +400,8 @@ def create_providers(
         for scheme, name, value in site._identities
     ]
     SiteIdentity.objects.bulk_create(identities, batch_size=2000)
+    evidence = _evidence_rows(list(zip(providers, records, strict=True)), lookup, user)
+    Evidence.objects.bulk_create(evidence, batch_size=2000)
     refresh_derived([provider.pk for provider in providers])
 
     history = {
@@ -376,6 +412,7 @@ def create_providers(
     }
     provider_history = Provider.history.bulk_history_create(providers, **history)
     Service.history.bulk_history_create(services, batch_size=2000, **history)
+    Evidence.history.bulk_history_create(evidence, batch_size=2000, **history)
     site_history = Site.history.bulk_history_create(sites, batch_size=2000, **history)
     SiteIdentity.history.bulk_history_create(identities, batch_size=2000, **history)
     _bulk_m2m_history(
@@ -448,7 +485,7 @@ def update_providers(
     user=None,
     reason: str = "",
     when=None,
-    verified_by=KEEP,
+    checked_by=KEEP,
 ) -> None:
     """Make existing providers match their records, set-based, recording every change in history.
 
@@ -466,12 +503,10 @@ def update_providers(
     touched, columns = [], set()
     for provider, record, current in items:
         fields = record.provider_fields()
-        if verified_by is not KEEP:
-            fields["verified_by_id"] = getattr(verified_by, "pk", None)
-        elif record.last_verified_on != current.last_verified_on:
-            fields["verified_by_id"] = (
-                getattr(user, "pk", None) if record.last_verified_on else None
-            )
+        if checked_by is not KEEP:
+            fields["checked_by_id"] = getattr(checked_by, "pk", None)
+        elif record.state == VerificationState.COMPILED:
+            fields["checked_by_id"] = None
         dirty = {
             name for name, value in fields.items() if str(getattr(provider, name)) != str(value)
         }
@@ -513,6 +548,16 @@ def update_providers(
     sites = [item for item in items if item[1].sites != item[2].sites]
     if sites:
         _update_sites(sites, lookup, history)
+    # Evidence follows its claims: rewritten where it or the services and sites changed
+    # (a site's certifications written anew take their evidence with them).
+    evidence = [
+        item
+        for item in items
+        if (item[1].evidence, item[1].services, item[1].sites)
+        != (item[2].evidence, item[2].services, item[2].sites)
+    ]
+    if evidence:
+        _replace_evidence(evidence, lookup, history)
     refresh_derived([provider.pk for provider, _, _ in items])
 
 
@@ -645,6 +690,63 @@ def _update_sites(items, lookup: ReferenceLookup, history: dict) -> None:
         )
 
 
+def _evidence_rows(pairs: list[tuple[Provider, ProviderRecord]], lookup, user) -> list:
+    """Unsaved Evidence rows for the records' evidence, pointed at the claims now stored."""
+    provider_ids = [provider.pk for provider, _ in pairs if provider.pk and provider.pk > 0]
+    if not any(record.evidence for _, record in pairs):
+        return []
+    claim_ids: dict[tuple[int, str], tuple[str, int]] = {}
+    capability_slugs = lookup.by_id("capabilities")
+    certification_slugs = lookup.by_id("certifications")
+    for pk, provider_id, capability_id in Service.objects.filter(
+        provider_id__in=provider_ids
+    ).values_list("pk", "provider_id", "capability_id"):
+        claim_ids[provider_id, service_claim(capability_slugs[capability_id])] = ("service", pk)
+    for pk, provider_id, name in Site.objects.filter(provider_id__in=provider_ids).values_list(
+        "pk", "provider_id", "name"
+    ):
+        claim_ids[provider_id, site_claim(name).lower()] = ("site", pk)
+    for pk, provider_id, name, certification_id in SiteCertificationLink.objects.filter(
+        site__provider_id__in=provider_ids
+    ).values_list("pk", "site__provider_id", "site__name", "certification_id"):
+        claim = certification_claim(certification_slugs[certification_id], name).lower()
+        claim_ids[provider_id, claim] = ("site_certification", pk)
+    rows = []
+    for provider, record in pairs:
+        for entry in sorted(record.evidence):
+            if entry.claim == PROFILE_CLAIM:
+                target = ("provider", provider.pk)
+            else:
+                key = entry.claim if entry.claim.startswith("service:") else entry.claim.lower()
+                target = claim_ids[provider.pk, key]
+            rows.append(
+                Evidence(
+                    owner_id=provider.pk,
+                    **{f"{target[0]}_id": target[1]},
+                    kind=entry.kind,
+                    seen_on=entry.seen_on,
+                    url=entry.url,
+                    title=entry.title,
+                    quote=entry.quote,
+                    recorded_by=user,
+                    recorded_at=timezone.now(),
+                )
+            )
+    return rows
+
+
+def _replace_evidence(items, lookup: ReferenceLookup, history: dict) -> None:
+    provider_ids = [provider.pk for provider, _, _ in items]
+    gone = list(Evidence.objects.filter(owner_id__in=provider_ids))
+    _history(Evidence, gone, "-", **history)
+    _delete_rows(Evidence, [item.pk for item in gone])
+    created = _evidence_rows([(provider, record) for provider, record, _ in items], lookup, None)
+    for row in created:
+        row.recorded_by = history["user"]
+    Evidence.objects.bulk_create(created, batch_size=2000)
+    _history(Evidence, created, "+", **history)
+
+
 def sync_provider(
     provider: Provider,
     record: ProviderRecord,
@@ -653,7 +755,7 @@ def sync_provider(
     *,
     user=None,
     reason: str = "",
-    verified_by=KEEP,
+    checked_by=KEEP,
 ) -> list[str]:
     """Make one provider match ``record`` (used to restore from history); return what changed."""
     changes = record.changed_columns(current)
@@ -664,6 +766,6 @@ def sync_provider(
                 lookup,
                 user=user,
                 reason=reason,
-                verified_by=verified_by,
+                checked_by=checked_by,
             )
     return changes

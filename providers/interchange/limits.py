@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 # Columns of the interchange format; kept here so this module needs no models.
-FORMAT_COLUMNS = 14
+FORMAT_COLUMNS = 16
 
 
 class UnreadableFile(Exception):

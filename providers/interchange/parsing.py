@@ -10,15 +10,21 @@ from dataclasses import dataclass
 from django.utils.text import slugify
 from django_countries import countries
 
+from providers.evidence import MAX_EVIDENCE_URL, MAX_QUOTE, EvidenceKind, VerificationState
 from providers.interchange.format import (
     COLUMNS,
     NO,
+    PROFILE_CLAIM,
     REQUIRED_COLUMNS,
     YES,
+    EvidenceEntry,
     ProviderRecord,
     ServiceEntry,
     SiteEntry,
+    certification_claim,
     items,
+    service_claim,
+    site_claim,
     split_escaped,
     unescape_text,
 )
@@ -60,6 +66,7 @@ STATUSES = {value for value, _ in Provider.Status.choices}
 def check_header(header: list[str]) -> tuple[dict[str, int], list[str]]:
     """Map each column name to its position; return problems with the header as messages."""
     names = [cell.strip().lower().replace(" ", "_") for cell in header]
+    names = [RENAMED.get(name, name) for name in names]
     problems, positions = [], {}
     for index, name in enumerate(names):
         if not name:
@@ -73,10 +80,17 @@ def check_header(header: list[str]) -> tuple[dict[str, int], list[str]]:
             )
         else:
             positions[name] = index
-    missing = [name for name in COLUMNS if name not in positions]
+    missing = [name for name in COLUMNS if name not in positions and name not in OPTIONAL_COLUMNS]
     if missing:
         problems.append(f"Missing column(s): {', '.join(missing)}.")
     return positions, problems
+
+
+# Columns renamed since files were first exchanged: the old name still reads.
+RENAMED = {"last_verified_on": "state_on"}
+# Columns added after files were first exchanged: a file without them says nothing about
+# them, and the records it updates keep their state and evidence.
+OPTIONAL_COLUMNS = ("state", "evidence")
 
 
 class RowParser:
@@ -86,6 +100,7 @@ class RowParser:
         self.lookup = lookup
         self.positions = positions
         self.width = max(positions.values()) + 1 if positions else 0
+        self.absent = [column for column in OPTIONAL_COLUMNS if column not in positions]
 
     def parse(self, number: int, cells: list[str]) -> tuple[ProviderRecord | None, list[CellError]]:
         errors: list[CellError] = []
@@ -100,6 +115,7 @@ class RowParser:
             fail("", f"The row has {len(cells)} cells but the header has {self.width} columns.")
             return None, errors
         raw = {column: unprotect_formula(cells[i]).strip() for column, i in self.positions.items()}
+        raw.update(dict.fromkeys(self.absent, ""))
 
         for column in REQUIRED_COLUMNS:
             if not raw[column]:
@@ -144,20 +160,27 @@ class RowParser:
         if status and status not in STATUSES:
             fail("status", f"Unknown status; use one of: {', '.join(sorted(STATUSES))}.", status)
 
+        state = raw["state"].lower() or VerificationState.COMPILED
+        if state not in VerificationState.values:
+            fail(
+                "state",
+                f"Unknown state; use one of: {', '.join(VerificationState.values)}.",
+                raw["state"],
+            )
         verified_on = None
-        if raw["last_verified_on"]:
+        if raw["state_on"]:
             try:
-                verified_on = datetime.date.fromisoformat(raw["last_verified_on"][:10])
-                if len(raw["last_verified_on"]) > 10 and "T" not in raw["last_verified_on"]:
+                verified_on = datetime.date.fromisoformat(raw["state_on"][:10])
+                if len(raw["state_on"]) > 10 and "T" not in raw["state_on"]:
                     raise ValueError
             except ValueError:
                 fail(
-                    "last_verified_on",
+                    "state_on",
                     "Not a date; write it as YYYY-MM-DD, e.g. 2026-03-31.",
-                    raw["last_verified_on"],
+                    raw["state_on"],
                 )
-            if verified_on and not raw["source"]:
-                fail("source", "A verified record needs a source: a URL or a note.")
+        if state != VerificationState.COMPILED and not raw["state_on"]:
+            fail("state_on", f"A {state} record needs the date it was {state}.")
 
         synthetic = raw["is_synthetic"].lower()
         if synthetic not in YES | NO:
@@ -168,6 +191,7 @@ class RowParser:
         modalities = self._slugs("modalities", raw["modalities"], fail)
         services = self._services(raw["services"], fail)
         sites = self._sites(raw["sites"], fail)
+        evidence = self._evidence(raw["evidence"], services, sites, fail)
 
         if errors:
             return None, errors
@@ -183,8 +207,10 @@ class RowParser:
             services=services,
             sites=sites,
             status=status,
-            last_verified_on=verified_on,
+            state=state,
+            state_on=verified_on,
             source=raw["source"],
+            evidence=evidence,
             is_synthetic=synthetic in YES,
         ), errors
 
@@ -268,6 +294,80 @@ class RowParser:
             else:
                 entries[slug] = ServiceEntry(first, last, slug, note)
         return frozenset(entries.values())
+
+    def _evidence(self, cell: str, services, sites, fail) -> frozenset[EvidenceEntry]:
+        """Evidence items, each naming a claim of this same row."""
+        from django.core.exceptions import ValidationError
+        from django.core.validators import URLValidator
+
+        claims = {PROFILE_CLAIM: PROFILE_CLAIM}
+        claims |= {service_claim(e.capability): service_claim(e.capability) for e in services}
+        for site in sites:
+            claims[site_claim(site.name).lower()] = site_claim(site.name)
+            for slug in site.certifications:
+                claims[certification_claim(slug, site.name).lower()] = certification_claim(
+                    slug, site.name
+                )
+        entries = set()
+        for item in items(cell):
+            parts = [unescape_text(part) for part in split_escaped(item, "|")]
+            if len(parts) not in (5, 6):
+                fail(
+                    "evidence",
+                    f"'{item[:60]}': write an evidence item as "
+                    "'claim | kind | seen-on | url | title | quote' (the quote may be left out).",
+                    item,
+                )
+                continue
+            claim_text, kind, seen_text, url, title = parts[:5]
+            quote = parts[5] if len(parts) == 6 else ""
+            claim = self._claim(claim_text, claims)
+            problem = ""
+            seen_on = None
+            try:
+                seen_on = datetime.date.fromisoformat(seen_text)
+            except ValueError:
+                problem = f"the date seen '{seen_text}' is not a date (YYYY-MM-DD)"
+            try:
+                URLValidator(schemes=["http", "https"])(url)
+            except ValidationError:
+                problem = problem or f"'{url[:60]}' is not a web address (http or https)"
+            if claim is None:
+                problem = (
+                    f"the claim '{claim_text[:60]}' is not in this row: name 'profile', "
+                    "'service: capability', 'site: site name' or "
+                    "'certification: slug @ site name' of a service or site in this row"
+                )
+            elif kind not in EvidenceKind.values:
+                problem = f"unknown kind '{kind}'; use one of: {', '.join(EvidenceKind.values)}"
+            elif not title:
+                problem = "the item has no title"
+            elif len(url) > MAX_EVIDENCE_URL or len(title) > 200 or len(quote) > MAX_QUOTE:
+                problem = (
+                    f"too long: a URL is at most {MAX_EVIDENCE_URL} characters, a title 200 "
+                    f"and a quote {MAX_QUOTE}"
+                )
+            if problem:
+                fail("evidence", f"'{item[:60]}': {problem}.", item)
+                continue
+            entries.add(EvidenceEntry(claim, kind, seen_on, url, title, quote))
+        return frozenset(entries)
+
+    def _claim(self, text: str, claims: dict[str, str]) -> str | None:
+        kind, colon, rest = text.partition(":")
+        kind = kind.strip().lower()
+        if not colon:
+            return claims.get(kind)
+        if kind == "service":
+            slug = self.lookup.aliases["capabilities"].get(rest.strip().lower(), rest.strip())
+            return claims.get(service_claim(slug))
+        if kind == "site":
+            return claims.get(site_claim(rest.strip()).lower())
+        if kind == "certification":
+            cert, at, site = rest.partition("@")
+            slug = self.lookup.aliases["certifications"].get(cert.strip().lower(), cert.strip())
+            return claims.get(certification_claim(slug, site.strip()).lower()) if at else None
+        return None
 
     def _sites(self, cell: str, fail) -> frozenset[SiteEntry]:
         entries: dict[str, SiteEntry] = {}

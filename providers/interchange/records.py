@@ -7,10 +7,20 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from lifecycle.models import Phase
-from providers.interchange.format import ProviderRecord, ServiceEntry, SiteEntry
+from providers.interchange.format import (
+    PROFILE_CLAIM,
+    EvidenceEntry,
+    ProviderRecord,
+    ServiceEntry,
+    SiteEntry,
+    certification_claim,
+    service_claim,
+    site_claim,
+)
 from providers.models import (
     Capability,
     Certification,
+    Evidence,
     Industry,
     Modality,
     Provider,
@@ -116,6 +126,30 @@ def load_records(provider_ids: list[int], lookup: ReferenceLookup) -> dict[int, 
         sites.setdefault(provider_id, set()).add(
             SiteEntry(str(country), city, name, certs, identities)
         )
+    evidence: dict[int, set[EvidenceEntry]] = {}
+    for row in Evidence.objects.filter(owner_id__in=provider_ids).values_list(
+        "owner_id",
+        "provider_id",
+        "service__capability_id",
+        "site__name",
+        "site_certification__certification_id",
+        "site_certification__site__name",
+        "kind",
+        "seen_on",
+        "url",
+        "title",
+        "quote",
+    ):
+        owner, profile, capability_id, site_name, cert_id, cert_site, *item = row
+        if profile:
+            claim = PROFILE_CLAIM
+        elif capability_id:
+            claim = service_claim(capabilities[capability_id])
+        elif site_name is not None:
+            claim = site_claim(site_name)
+        else:
+            claim = certification_claim(certifications[cert_id], cert_site)
+        evidence.setdefault(owner, set()).add(EvidenceEntry(claim, *item))
     records = {}
     for values in Provider.objects.filter(pk__in=provider_ids).values(
         "id",
@@ -125,7 +159,8 @@ def load_records(provider_ids: list[int], lookup: ReferenceLookup) -> dict[int, 
         "website",
         "summary",
         "status",
-        "last_verified_on",
+        "state",
+        "state_on",
         "source",
         "is_synthetic",
     ):
@@ -137,6 +172,7 @@ def load_records(provider_ids: list[int], lookup: ReferenceLookup) -> dict[int, 
             modalities=frozenset(links["modalities"].get(pk, ())),
             services=frozenset(services.get(pk, ())),
             sites=frozenset(sites.get(pk, ())),
+            evidence=frozenset(evidence.get(pk, ())),
             **values,
         )
     return records

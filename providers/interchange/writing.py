@@ -7,6 +7,7 @@ from collections.abc import Iterable, Iterator
 from providers.interchange.format import (
     COLUMNS,
     SHEET_TITLE,
+    EvidenceEntry,
     ProviderRecord,
     ServiceEntry,
     SiteEntry,
@@ -38,6 +39,13 @@ def record_to_cells(record: ProviderRecord, lookup: ReferenceLookup) -> list[str
             parts.append(", ".join(identity_text(*identity) for identity in entry.identities))
         return " | ".join(parts)
 
+    def evidence_text(entry: EvidenceEntry) -> str:
+        parts = [escape_text(entry.claim), entry.kind, entry.seen_on.isoformat()]
+        parts += [escape_text(entry.url), escape_text(entry.title)]
+        if entry.quote:
+            parts.append(escape_text(entry.quote))
+        return " | ".join(parts)
+
     cells = {
         "slug": record.slug,
         "name": record.name,
@@ -50,8 +58,10 @@ def record_to_cells(record: ProviderRecord, lookup: ReferenceLookup) -> list[str
         "services": "; ".join(service_text(entry) for entry in sorted(record.services)),
         "sites": "; ".join(site_text(entry) for entry in sorted(record.sites)),
         "status": record.status,
-        "last_verified_on": record.last_verified_on.isoformat() if record.last_verified_on else "",
+        "state": record.state,
+        "state_on": record.state_on.isoformat() if record.state_on else "",
         "source": record.source,
+        "evidence": "; ".join(evidence_text(entry) for entry in sorted(record.evidence)),
         "is_synthetic": "yes" if record.is_synthetic else "no",
     }
     return [protect_formula(cells[column]) for column in COLUMNS]

@@ -41,7 +41,7 @@ def test_list_shows_types_stage_coverage_status_and_verification(admin_client):
         "Basel Chemistry",
         types=("cdmo", "cmo"),
         services=(("process-development", 3, 6),),
-        last_verified_on=datetime.date(2026, 1, 5),
+        state_on=datetime.date(2026, 1, 5),
         source="https://example.com",
     )
     content = admin_client.get(CHANGELIST).content.decode()
@@ -57,7 +57,8 @@ def test_filters_by_type_stage_status_country_synthetic_and_staleness(admin_clie
         "Fresh CRO",
         types=("cro",),
         services=(("hit-finding-screening", 1, 1),),
-        last_verified_on=today - datetime.timedelta(days=30),
+        state="confirmed",
+        state_on=today - datetime.timedelta(days=30),
         source="call",
         hq_country="CH",
     )
@@ -65,17 +66,23 @@ def test_filters_by_type_stage_status_country_synthetic_and_staleness(admin_clie
         "Year-old CMO",
         types=("cmo",),
         services=(("commercial-api-manufacture", 6, 7),),
-        last_verified_on=today - datetime.timedelta(days=300),
+        state="confirmed",
+        state_on=today - datetime.timedelta(days=300),
         source="call",
         status=Provider.Status.DRAFT,
     )
     make_provider(
         "Old CDMO",
         types=("cdmo",),
-        last_verified_on=today - datetime.timedelta(days=800),
+        state="confirmed",
+        state_on=today - datetime.timedelta(days=800),
         source="web",
     )
     make_provider("Never checked", types=("cro",), is_synthetic=True)
+    # Compiled a week ago: recent, but nobody checked it.
+    make_provider(
+        "Compiled Lab", types=("cmo",), state_on=today - datetime.timedelta(days=7), source="web"
+    )
     cro = fresh.types.get()
     delivery = Stage.objects.get(slug="delivery")
 
@@ -88,10 +95,10 @@ def test_filters_by_type_stage_status_country_synthetic_and_staleness(admin_clie
     assert listed("status__exact=draft") == {"Year-old CMO"}
     assert listed("hq=CH") == {"Fresh CRO"}
     assert listed("is_synthetic__exact=1") == {"Never checked"}
-    assert listed("verified=6m") == {"Fresh CRO"}
-    assert listed("verified=1y") == {"Year-old CMO"}
-    assert listed("verified=older") == {"Old CDMO"}
-    assert listed("verified=never") == {"Never checked"}
+    assert listed("checked=6m") == {"Fresh CRO"}
+    assert listed("checked=1y") == {"Year-old CMO"}
+    assert listed("checked=older") == {"Old CDMO"}
+    assert listed("checked=never") == {"Never checked", "Compiled Lab"}
 
 
 def test_filters_show_facet_counts(admin_client):
@@ -101,7 +108,7 @@ def test_filters_show_facet_counts(admin_client):
     content = admin_client.get(CHANGELIST).content.decode()
     assert "CRO (2)" in content
     assert "Withdrawn (1)" in content
-    assert "Never (3)" in content
+    assert "Never (compiled) (3)" in content
 
 
 def test_search_by_name_website_and_capability(admin_client):
@@ -130,7 +137,6 @@ def edit_payload(provider: Provider, **changes) -> dict:
         "summary": provider.summary,
         "provider_industries": [i.pk for i in provider.industries.all()],
         "provider_modalities": [],
-        "last_verified_on": "",
         "source": provider.source,
         "services-TOTAL_FORMS": "1",
         "services-INITIAL_FORMS": "0",
@@ -139,6 +145,8 @@ def edit_payload(provider: Provider, **changes) -> dict:
         "services-0-last_phase": "5",
         "services-0-note": "kilo lab",
         "sites-TOTAL_FORMS": "1",
+        "all_evidence-TOTAL_FORMS": "0",
+        "all_evidence-INITIAL_FORMS": "0",
         "sites-INITIAL_FORMS": "0",
         "sites-0-name": "Visp plant",
         "sites-0-city": "Visp",
@@ -160,7 +168,8 @@ def test_one_screen_edit_saves_links_services_and_sites(client, curator):
             provider_types=[
                 t.pk for t in provider.types.model.objects.filter(slug__in=["cro", "cdmo"])
             ],
-            last_verified_on="2026-11-01",
+            state="checked",
+            state_on="2026-11-01",
             source="Site visit",
         ),
     )
@@ -173,10 +182,10 @@ def test_one_screen_edit_saves_links_services_and_sites(client, curator):
     assert (service.first_phase_id, service.last_phase_id, service.note) == (3, 5, "kilo lab")
     site = provider.sites.get()
     assert list(site.certifications.values_list("slug", flat=True)) == ["eu-gmp"]
-    # Derived columns follow at once; the verifier is the curator who set the date.
+    # Derived columns follow at once. The state is not typed in: only "checked now" sets it.
     assert provider.phase_positions == [3, 4, 5]
     assert "CH" in provider.countries
-    assert provider.verified_by == curator
+    assert (provider.state, provider.state_on, provider.checked_by) == ("compiled", None, None)
 
 
 def test_service_outside_the_capability_range_is_refused(client, curator):
@@ -186,14 +195,6 @@ def test_service_outside_the_capability_range_is_refused(client, curator):
     assert response.status_code == 200
     assert "applies from" in response.content.decode()
     assert not provider.services.exists()
-
-
-def test_verified_date_without_source_is_refused(client, curator):
-    provider = make_provider("No Source", source="")
-    url = reverse("admin:providers_provider_change", args=[provider.pk])
-    response = client.post(url, edit_payload(provider, last_verified_on="2026-11-01", source=""))
-    assert response.status_code == 200
-    assert "Say where the record was verified" in response.content.decode()
 
 
 def run_action(client, action: str, providers) -> object:
@@ -213,26 +214,6 @@ def test_bulk_publish_and_withdraw_record_history(client, curator):
 
     run_action(client, "withdraw", drafts[:2])
     assert list(Provider.objects.published()) == [drafts[2]]
-
-
-def test_mark_verified_today_records_curator_and_date(client, curator):
-    providers = [make_provider(source="https://example.com/a"), make_provider(source="Call notes")]
-    response = run_action(client, "mark_verified_today", providers)
-    assert "Marked 2 provider(s) verified" in response.content.decode()
-    for provider in providers:
-        provider.refresh_from_db()
-        assert provider.last_verified_on == timezone.localdate()
-        assert provider.verified_by == curator
-
-
-def test_mark_verified_refuses_rows_without_source_and_writes_nothing(client, curator):
-    with_source = make_provider("Has Source", source="https://example.com")
-    without = make_provider("Lacks Source", source="")
-    response = run_action(client, "mark_verified_today", [with_source, without])
-    text = response.content.decode()
-    assert "Nothing was marked verified" in text and "Lacks Source" in text
-    with_source.refresh_from_db()
-    assert with_source.last_verified_on is None and with_source.verified_by is None
 
 
 def test_only_superusers_delete_providers(client, curator, admin_user):

@@ -208,6 +208,8 @@ def test_each_request_is_one_change_however_close_in_time(client, curator):
             "services-0-first_phase": 2,
             "services-0-last_phase": last_phase,
             "sites-TOTAL_FORMS": "0",
+            "all_evidence-TOTAL_FORMS": "0",
+            "all_evidence-INITIAL_FORMS": "0",
             "sites-INITIAL_FORMS": "0",
         }
         response = client.post(change_url, data)

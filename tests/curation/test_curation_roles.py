@@ -21,9 +21,10 @@ EXPECTED = (
     {f"providers.{action}_provider" for action in ("add", "change", "view")}
     | {
         f"providers.{a}_{m}"
-        for m in ["service", "site", "siteidentity", "inspection", *CATALOGUE]
+        for m in ["service", "site", "siteidentity", "inspection", "evidence", *CATALOGUE]
         for a in ("add", "change", "delete", "view")
     }
+    | {"providers.view_reviewitem", "providers.change_reviewitem"}
     | {"lifecycle.view_stage", "lifecycle.view_phase"}
 )
 

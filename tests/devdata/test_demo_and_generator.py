@@ -1,9 +1,12 @@
+from urllib.parse import urlsplit
+
 import pytest
 from django.core.management import call_command
 
+from providers.changes import change
 from providers.devdata import demo as demo_data
 from providers.devdata.synthetic import generate
-from providers.models import Provider, Service, Site
+from providers.models import Evidence, Provider, Service, Site
 from tests.factories import make_provider
 
 pytestmark = pytest.mark.django_db
@@ -59,13 +62,53 @@ def test_load_demo_twice_changes_nothing(capsys):
     assert "0 created, 0 updated" in capsys.readouterr().out
 
 
-def test_load_demo_repairs_a_demo_record_a_curator_broke():
+def test_load_demo_never_changes_a_record_a_curator_edited(capsys):
     call_command("load_demo")
     lonza = Provider.objects.get(slug="lonza")
-    lonza.services.all().delete()
+    with change():
+        lonza.summary = "Edited by a curator."
+        lonza.save()
+        lonza.services.filter(capability__slug="hpapi").delete()
+    Provider.objects.filter(slug="iqvia").delete()  # a missing demo provider comes back
+    capsys.readouterr()
     call_command("load_demo")
+    assert "1 created, 0 updated" in capsys.readouterr().out
     lonza.refresh_from_db()
-    assert lonza.services.exists() and lonza.phase_positions
+    assert lonza.summary == "Edited by a curator."
+    assert not lonza.services.filter(capability__slug="hpapi").exists()
+    assert Provider.objects.filter(slug="iqvia").exists()
+
+
+def test_every_demo_record_is_compiled_with_evidence_from_its_own_website():
+    call_command("load_demo")
+    providers = Provider.objects.filter(is_synthetic=False)
+    assert set(providers.values_list("state", flat=True)) == {"compiled"}
+    assert not providers.filter(checked_by__isnull=False).exists()
+    for provider in providers:
+        items = Evidence.objects.filter(owner=provider)
+        assert items.filter(provider=provider).exists(), provider.slug
+        # Each service is backed by the provider's own page, on its own website.
+        assert provider.services.count() == items.filter(service__isnull=False).count()
+        host = urlsplit(provider.website).hostname
+        assert {urlsplit(url).hostname for url in items.values_list("url", flat=True)} == {host}
+        assert set(items.values_list("kind", flat=True)) == {"provider-page"}
+
+
+def test_demo_facts_are_current():
+    call_command("load_demo")
+    recipharm = Provider.objects.get(slug="recipharm")
+    assert not recipharm.services.filter(capability__slug="inhalation-products").exists()
+    assert "Bespak" in recipharm.summary
+    bespak = Provider.objects.get(slug="bespak")
+    assert bespak.services.filter(capability__slug="inhalation-products").exists()
+    assert "IQVIA" in Provider.objects.get(slug="charles-river-laboratories").summary
+    for slug, city in (
+        ("lonza", "Vacaville"),
+        ("syngene-international", "Baltimore"),
+        ("bachem", "Vista"),
+        ("vetter", "Des Plaines"),
+    ):
+        assert Site.objects.filter(provider__slug=slug, city=city, country="US").exists()
 
 
 def test_generator_is_deterministic_for_a_seed():

@@ -167,7 +167,10 @@ def test_shortlist_exports_csv_and_xlsx(client, directory):
         in beta["Services (capability: phases)"]
     )
     assert beta["Sites (certifications)"] == "Cork plant, Cork, Ireland (FDA-inspected, EU GMP)"
-    assert beta["Last verified"] == "2026-11-20"
+    # Nobody checked Beta: the export says "compiled" and how much is backed, never "verified".
+    assert beta["Record (compiled, checked or confirmed)"].startswith("Compiled ")
+    assert beta["Claims with evidence"] == "0 of 6"
+    assert not any("verified" in heading.lower() for heading in rows[0])
 
     response = client.get("/shortlist/export.xlsx")
     sheet = load_workbook(io.BytesIO(response.content)).active
@@ -182,7 +185,7 @@ def test_exports_never_carry_a_formula(client, directory):
         types=("cro",),
         summary="+cmd",
         source="@SUM(A1)",
-        last_verified_on=None,
+        state_on=None,
     )
     shortlist(client, "evil")
     rows = list(

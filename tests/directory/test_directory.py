@@ -1,11 +1,12 @@
 """The buyer's directory: filters, facet counts, search, sorting, paging, bad input."""
 
+import datetime
 import re
 
 import pytest
 
 from providers.models import Capability, Provider, Service
-from tests.factories import make_provider
+from tests.factories import add_evidence, make_provider
 
 pytestmark = pytest.mark.django_db
 
@@ -180,7 +181,10 @@ def test_results_show_types_country_coverage_capabilities_and_freshness(client, 
     assert "HQ: Germany" in html
     assert "Lifecycle coverage: Serves Pre-clinical (IND-enabling) to Lifecycle management" in html
     assert "Mammalian cell culture biologics manufacture" in html
-    assert "Verified 20 Nov 2026" in html
+    # Nobody checked this record: it says "compiled", never "verified", and how much is backed.
+    assert "Verified" not in html.split("<footer")[0]
+    assert '<span class="state state-compiled">Compiled ' in html
+    assert "0 of 6 claims with evidence" in html
 
 
 def test_htmx_gets_the_fragment_from_the_same_template_and_responses_vary(client, directory):
@@ -267,6 +271,10 @@ def test_directory_runs_a_fixed_number_of_queries(client, directory, django_asse
             types=("cdmo",),
             services=[("process-development", 2, 5)],
         )
+    add_evidence(Service.objects.get(provider__slug="eta-00"))
+    checked = Provider.objects.get(slug="eta-01")
+    checked.state, checked.state_on = "confirmed", datetime.date.today()
+    checked.save()
     client.get("/providers/")  # builds the index once for this data
     # One for the directory's version token, one for the page of providers.
     for query in (
@@ -275,6 +283,8 @@ def test_directory_runs_a_fixed_number_of_queries(client, directory, django_asse
         "type=cdmo&stage=development&phase=phase-2&page=2",
         "modality=oligonucleotide&country=US&sort=verified",
         "cover_from=phase-1&cover_to=phase-3&capability=process-development",
+        "evidence=1&capability=process-development&sort=verified",
+        "checked=12&type=cdmo",
     ):
         with django_assert_num_queries(2):
             client.get(f"/providers/?{query}")

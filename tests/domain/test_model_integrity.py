@@ -28,7 +28,9 @@ def refused(**fields) -> bool:
         {"slug": "Not A Slug"},
         {"slug": "-leading-dash"},
         {"name": "   "},
-        {"last_verified_on": datetime.date(2026, 1, 1), "source": ""},
+        {"state": "verified"},
+        {"state": "checked", "state_on": datetime.date(2026, 1, 1)},
+        {"state": "confirmed"},
     ],
 )
 def test_provider_rows_breaking_a_rule_are_refused(fields):
@@ -49,7 +51,7 @@ def test_country_codes_are_checked_by_the_database_itself():
 
 
 def test_a_valid_provider_is_accepted_and_defaults_to_draft():
-    assert not refused(last_verified_on=datetime.date(2026, 1, 1), source="https://acme.example")
+    assert not refused(state_on=datetime.date(2026, 1, 1), source="https://acme.example")
     assert Provider.objects.get(slug="acme").status == Provider.Status.DRAFT
 
 

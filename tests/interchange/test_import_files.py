@@ -10,9 +10,13 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 from openpyxl import Workbook
 
-from providers.interchange.format import COLUMNS
+from providers.interchange.format import COLUMNS as ALL_COLUMNS
+from providers.interchange.parsing import OPTIONAL_COLUMNS
 from providers.models import Provider, Service, Site
 from tests.factories import make_provider
+
+# Files here leave out the optional columns (state, evidence), as files made before them do.
+COLUMNS = tuple(column for column in ALL_COLUMNS if column not in OPTIONAL_COLUMNS)
 
 pytestmark = pytest.mark.django_db
 
@@ -58,7 +62,8 @@ def test_preview_counts_rows_and_writes_nothing_until_confirmed(client, curator)
     site = acme.sites.get()
     assert set(site.certifications.values_list("slug", flat=True)) == {"eu-gmp", "iso-9001"}
     assert acme.phase_positions == [3, 4, 5, 6]  # derived columns refreshed
-    assert acme.verified_by == curator
+    # A file cannot say a person checked the record: it stays compiled, with no curator.
+    assert (acme.state, acme.checked_by) == ("compiled", None)
     assert Provider.objects.get(slug="beta-labs").status == "draft"
     assert acme.history.first().history_user == curator
 
@@ -148,10 +153,13 @@ BAD_FILES = {
         "p.csv",
         "GLP toxicology is on the Pharmaceuticals and biotech track, and crop-registration is not",
     ),
-    "verified without source": (
-        csv_file("acme,Acme,cro,CH,,,,,,,draft,2026-01-01,,no"),
+    "checked without a date": (
+        csv_file(
+            "acme,Acme,cro,CH,,,,,,,draft,checked,,,,no",
+            header=",".join(ALL_COLUMNS),
+        ),
         "p.csv",
-        "needs a source",
+        "A checked record needs the date it was checked",
     ),
     "bad date": (csv_file("acme,Acme,cro,CH,,,,,,,draft,31/12/2026,x,no"), "p.csv", "YYYY-MM-DD"),
     "not csv or xlsx": (b"%PDF-1.7 binary", "providers.pdf", "Only CSV (.csv) and Excel (.xlsx)"),
@@ -278,7 +286,7 @@ def test_xlsx_is_accepted_with_real_dates_and_booleans(client, curator):
     assert response.context["plan"].ok, response.context["plan"].errors
     client.post(IMPORT_URL, {"confirm": "1", "token": response.context["token"]})
     gamma = Provider.objects.get(slug="gamma")
-    assert gamma.last_verified_on == datetime.date(2026, 5, 4)
+    assert gamma.state_on == datetime.date(2026, 5, 4)
     assert gamma.is_synthetic and str(gamma.hq_country) == "DE"
 
 

@@ -2,6 +2,7 @@
 safe to open in a spreadsheet."""
 
 import csv
+import datetime
 import io
 
 import pytest
@@ -12,9 +13,9 @@ from openpyxl import load_workbook
 from providers.interchange.format import COLUMNS
 from providers.interchange.importing import apply_plan, plan_import
 from providers.interchange.records import ReferenceLookup, load_records
-from providers.models import Provider, Service, Site
+from providers.models import Evidence, Provider, Service, Site, SiteCertificationLink
 from providers.regulatory import SiteIdentity
-from tests.factories import make_provider
+from tests.factories import add_evidence, make_provider
 
 pytestmark = pytest.mark.django_db
 
@@ -41,7 +42,7 @@ def rich_directory() -> None:
         ),
         summary="-20 °C storage;\nsecond line, with 'quotes' and \"double\" ones. 中文",
         website="https://tricky.example/path?a=1",
-        last_verified_on="2026-06-30",
+        state_on="2026-06-30",
         source="+41 call; notes: see file | folder",
         status=Provider.Status.WITHDRAWN,
         is_synthetic=True,
@@ -62,6 +63,25 @@ def rich_directory() -> None:
         scheme="eu-gmp-certificate",
         value="UK GMP 1234 Insp GMP 1234/5-0001",
     )
+    # Evidence on every kind of claim, with the characters the list form must escape.
+    add_evidence(
+        tricky,
+        url="https://tricky.example/about?a=1;b=2|c",
+        kind="annual-report",
+        title="=Annual report; 2025 | part \\ one",
+        quote="-We make; | things",
+        seen_on=datetime.date(2026, 3, 4),
+    )
+    add_evidence(service, url="https://tricky.example/pd", title="Process development")
+    add_evidence(service, url="https://news.example/pd", kind="news", title="Press release")
+    plant = tricky.sites.get(name="Plant | A; B \\ C")
+    add_evidence(plant, url="https://tricky.example/plant", title="Plant page")
+    add_evidence(
+        SiteCertificationLink.objects.get(site=plant, certification__slug="eu-gmp"),
+        url="https://eudragmdp.example/cert?id=9",
+        kind="regulator",
+        title="GMP certificate",
+    )
     make_provider("'Quoted name", slug="quoted", types=("cmo",), status=Provider.Status.DRAFT)
     make_provider("Plain Ltd", slug="plain", types=("cmo",), industries=(), website="")
 
@@ -74,7 +94,7 @@ def snapshot() -> dict:
 
 def history_rows() -> int:
     return (
-        sum(model.history.count() for model in (Provider, Service, Site, SiteIdentity))
+        sum(model.history.count() for model in (Provider, Service, Site, SiteIdentity, Evidence))
         + Provider.history.model.types.model.objects.count()
         + Site.history.model.certifications.model.objects.count()
     )
@@ -98,6 +118,62 @@ def test_export_then_import_into_an_empty_directory_reproduces_it(admin_client, 
     tricky = Provider.objects.get(slug="tricky")
     assert tricky.phase_positions == [2, 3, 4, 5, 6, 7]
     assert tricky.countries == ["CH", "CN"]
+    # Evidence comes back on the same claims, counted again, recorded by the importer.
+    assert len(before["tricky"].evidence) == 5
+    assert tricky.backed_claim_count == 4
+    assert set(Evidence.objects.values_list("recorded_by", flat=True)) == {admin_user.pk}
+
+
+def export_csv() -> bytes:
+    from providers.interchange.records import iter_records
+    from providers.interchange.writing import write_csv
+
+    catalogue = ReferenceLookup.load()
+    out = io.StringIO()
+    write_csv(
+        iter_records(Provider.objects.values_list("pk", flat=True), catalogue), catalogue, out
+    )
+    return out.getvalue().encode()
+
+
+def test_a_checked_record_round_trips_but_a_file_cannot_make_one_checked(admin_user):
+    rich_directory()
+    Provider.objects.filter(slug="plain").update(
+        state="checked", state_on=datetime.date(2026, 5, 6), checked_by=admin_user
+    )
+    data = export_csv()
+    assert b"checked,2026-05-06" in data
+    before = snapshot()
+    plan = plan_import(data, "again.csv")
+    assert plan.counts == {"create": 0, "update": 0, "unchanged": 3}
+    # Claiming a check the directory has no record of is refused, with row and column.
+    forged = data.replace(b"withdrawn,compiled,", b"withdrawn,checked,")
+    plan = plan_import(forged, "forged.csv")
+    assert not plan.ok
+    assert [(error.column, error.message[:33]) for error in plan.errors] == [
+        ("state", "A file cannot make a record check")
+    ]
+    assert snapshot() == before
+
+
+def test_evidence_naming_a_claim_not_in_the_row_is_refused(admin_user):
+    rich_directory()
+    data = export_csv().replace(b"service: process-development |", b"service: glp-toxicology |")
+    plan = plan_import(data, "bad.csv")
+    assert {error.column for error in plan.errors} == {"evidence"}
+    assert "is not in this row" in plan.errors[0].message
+
+
+def test_an_import_replacing_evidence_keeps_history(admin_user):
+    rich_directory()
+    data = export_csv().replace(b"Press release", b"Press release corrected")
+    plan = plan_import(data, "fix.csv")
+    assert plan.ok, plan.errors
+    assert plan.counts["update"] == 1, plan.counts
+    apply_plan(plan, user=admin_user)
+    titles = set(Evidence.objects.values_list("title", flat=True))
+    assert "Press release corrected" in titles and "Press release" not in titles
+    assert Evidence.history.filter(title="Press release", history_type="-").exists()
 
 
 def test_reimporting_the_same_file_changes_nothing_not_even_history(admin_user):
@@ -124,7 +200,7 @@ def test_reimporting_the_same_file_changes_nothing_not_even_history(admin_user):
 def test_importing_a_new_file_twice_writes_once(admin_user):
     data = (
         b"slug,name,types,hq_country,website,summary,industries,modalities,services,sites,status,"
-        b"last_verified_on,source,is_synthetic\n"
+        b"state_on,source,is_synthetic\n"
         b"omega,Omega,cro,FR,https://omega.example,Hi,biotech,mrna,"
         b'"mrna-lnp: preclinical to phase-3","Lyon site | Lyon | FR | gcp",published,2026-02-02,'
         b"Web,no\n"
@@ -213,6 +289,8 @@ def test_the_documented_example_files_import_cleanly(name, admin_user):
         "from gram to tonne scale"
     )
     assert Provider.objects.filter(slug="plains-agro-formulation").exists()
+    # Evidence on the profile, a service and a site's certificate; the record stays compiled.
+    assert (alpine.backed_claim_count, alpine.state) == (3, "compiled")
 
 
 def test_imported_providers_have_history_that_restores(admin_client, admin_user):
@@ -220,7 +298,7 @@ def test_imported_providers_have_history_that_restores(admin_client, admin_user)
 
     data = (
         b"slug,name,types,hq_country,website,summary,industries,modalities,services,sites,status,"
-        b"last_verified_on,source,is_synthetic\n"
+        b"state_on,source,is_synthetic\n"
         b'sigma,Sigma,cro; cdmo,FR,,,biotech,mrna,"mrna-lnp: preclinical to phase-3",'
         b'"Lyon site | Lyon | FR | gcp",published,,,no\n'
     )
@@ -266,7 +344,7 @@ def test_an_update_row_replaces_links_services_and_sites_and_is_recorded(admin_u
     unchanged_site_history = unchanged_site.history.count()
     data = (
         b"slug,name,types,hq_country,website,summary,industries,modalities,services,sites,status,"
-        b"last_verified_on,source,is_synthetic\n"
+        b"state_on,source,is_synthetic\n"
         b"kappa,Kappa Two,cro; cmo,GB,,New summary,pharmaceutical,,"
         b'"process-development: phase-1 to phase-3 | new note; oral-solid-dose: phase-1",'
         b'"Kept Site | York | GB | gcp, glp; Same site | Hull | GB | glp; New site | Cork | IE",'
@@ -281,14 +359,14 @@ def test_an_update_row_replaces_links_services_and_sites_and_is_recorded(admin_u
         "modalities",
         "services",
         "sites",
-        "last_verified_on",
+        "state_on",
         "source",
     }
     apply_plan(plan, user=admin_user)
     after = snapshot()["kappa"]
     assert after == plan.rows[0].record
     provider.refresh_from_db()
-    assert provider.verified_by == admin_user
+    assert (provider.state, provider.checked_by) == ("compiled", None)
     assert provider.phase_positions == [3, 4, 5]
     assert sorted(provider.countries) == ["GB", "IE"]
     # Untouched rows keep their identity and history; changed ones get exactly one new row each.

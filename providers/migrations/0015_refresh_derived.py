@@ -16,5 +16,5 @@ def forwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("providers", "0011_curators_regulator_records")]
+    dependencies = [("providers", "0014_review_queue")]
     operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]
