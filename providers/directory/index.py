@@ -17,7 +17,9 @@ from dataclasses import dataclass, field
 
 from lifecycle.models import Phase, Stage
 from providers import regions
+from providers.derived import SERVICE_MODALITIES_SQL
 from providers.directory.bitsets import bits_from_positions, positions_from_bits
+from providers.directory.matching import ServiceTable
 from providers.models import (
     PUBLISHED,
     Capability,
@@ -74,7 +76,13 @@ class DirectoryCatalogue:
 class DirectoryIndex:
     """Bitsets for every filter option over the published providers (see module docstring)."""
 
-    def __init__(self, token: str, rows: list[tuple], catalogue: DirectoryCatalogue):
+    def __init__(
+        self,
+        token: str,
+        rows: list[tuple],
+        catalogue: DirectoryCatalogue,
+        service_rows: list[tuple] = (),
+    ):
         self.token = token
         self.catalogue = catalogue
         self.size = len(rows)
@@ -141,6 +149,16 @@ class DirectoryIndex:
                 region = regions.region_of(code)
                 table["region"][region] = table["region"].get(region, 0) | bits
         self.all = (1 << self.size) - 1
+        # Each published provider's services, for service-level matching (see matching.py).
+        self.services = ServiceTable(
+            [
+                (self.position_of[row[0]], *row[1:])
+                for row in service_rows
+                if row[0] in self.position_of
+            ],
+            self.size,
+            list(catalogue.modalities),
+        )
         self.options = self._options()
         self.known_keys = {
             facet: frozenset(option.key for option in options)
@@ -200,9 +218,11 @@ class DirectoryIndex:
     def known(self, facet: str) -> frozenset[str]:
         return self.known_keys[facet]
 
-    def facet_mask(self, facet: str, keys: list[str], verified: bool = False) -> int:
+    def facet_mask(
+        self, facet: str, keys: list[str], verified: bool = False, every: bool = True
+    ) -> int:
         table = (self.bits_verified if verified else self.bits)[facet]
-        if facet in ALL_OF:
+        if facet in ALL_OF and every:
             mask = self.all
             for key in keys:
                 mask &= table.get(key, 0)
@@ -258,6 +278,21 @@ ORDER BY lower(name), id
 """
 INDEX_PARAMS = {"published": PUBLISHED}
 
+# Every published provider's services: capability, phase range, modalities (the rule in
+# providers.derived), the countries of the sites where it is done (NULL: not stated), and
+# the provider's own countries (headquarters and sites) that stand in for them.
+SERVICES_SQL = f"""
+SELECT s.provider_id, s.capability_id, s.first_phase_id, s.last_phase_id,
+       {SERVICE_MODALITIES_SQL},
+       nullif(ARRAY(SELECT DISTINCT site.country FROM providers_service_sites AS ss
+                    JOIN providers_site AS site ON site.id = ss.site_id
+                    WHERE ss.service_id = s.id ORDER BY 1), '{{}}'),
+       p.countries
+FROM providers_service AS s
+JOIN providers_provider AS p ON p.id = s.provider_id
+WHERE p.status = %(published)s
+"""
+
 
 def current_token() -> str:
     with read_connection().cursor() as cursor:
@@ -273,7 +308,9 @@ def build_index(token: str) -> DirectoryIndex:
         rows = [
             (row[0], row[1].toordinal() if row[1] else None, *row[2:]) for row in cursor.fetchall()
         ]
-    return DirectoryIndex(token, rows, catalogue)
+        cursor.execute(SERVICES_SQL, INDEX_PARAMS)
+        service_rows = cursor.fetchall()
+    return DirectoryIndex(token, rows, catalogue, service_rows)
 
 
 _lock = threading.Lock()

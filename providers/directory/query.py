@@ -14,6 +14,7 @@ from django import forms
 from providers.directory.index import FACETS, DirectoryIndex
 from providers.text import MAX_QUERY_LENGTH, normalise
 
+CAPABILITY_MODES = {"all": "All of them, one partner", "any": "Any of them"}
 MAX_VALUES_PER_FILTER = 60
 MAX_VALUE_LENGTH = 100
 # "" is the default: best match when searching, otherwise alphabetical.
@@ -40,6 +41,7 @@ class DirectoryQuery:
     cover_slugs: tuple[str, str] | None = None
     sort: str = "name"  # what orders the results: relevance, name or verified
     sort_choice: str = ""  # what the buyer chose ("" for the default)
+    capability_mode: str = "all"  # several capabilities: "all" (one partner) or "any"
     page: int = 1
     notices: list[str] = field(default_factory=list)
 
@@ -94,6 +96,7 @@ class DirectoryForm(forms.Form):
     page = forms.CharField(required=False)
     cover_from = LenientChoiceField(required=False)
     cover_to = LenientChoiceField(required=False)
+    match = LenientChoiceField(required=False, choices=list(CAPABILITY_MODES.items()))
 
     def __init__(self, data, index: DirectoryIndex):
         super().__init__(data)
@@ -145,6 +148,13 @@ class DirectoryForm(forms.Form):
             result.cover_from, result.cover_to = start, end
             by_position = self.index.catalogue.phase_by_position
             result.cover_slugs = (by_position[start].slug, by_position[end].slug)
+
+        result.capability_mode = data.get("match") or "all"
+        if self.fields["match"].ignored:
+            notices.append(
+                f"Ignored “{printable(self.fields['match'].ignored)[:40]}” for how capabilities"
+                " combine: it is “all” or “any”."
+            )
 
         choice = data.get("sort") or ""
         if self.fields["sort"].ignored:

@@ -6,6 +6,7 @@ import io
 from django.http import HttpRequest
 
 from providers.models import Provider
+from providers.places import place_label
 from providers.spreadsheets import csv_lines, safe_cell, write_xlsx
 
 SESSION_KEY = "shortlist"
@@ -72,7 +73,7 @@ def rows(items: list[Provider], coverage: dict[int, str], base_url: str) -> list
             for service in provider.services.all()
         )
         sites = "; ".join(
-            f"{site.name}, {site.city + ', ' if site.city else ''}{site.country.name}"
+            place_label(site.name, site.city, site.country.name)
             + (
                 f" ({', '.join(cert.name for cert in site.certifications.all())})"
                 if site.certifications.all()
