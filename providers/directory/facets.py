@@ -7,7 +7,14 @@ from urllib.parse import urlencode
 
 from providers.directory.bitsets import positions_from_bits
 from providers.directory.index import ALL_OF, FACETS, DirectoryIndex, Option
-from providers.directory.matching import SERVICE_FACETS, criteria_for, service_pass
+from providers.directory.matching import (
+    COUNT_PASS_LIMIT,
+    SERVICE_FACETS,
+    criteria_for,
+    matching_providers,
+    only_provider_level,
+    service_pass,
+)
 from providers.directory.query import FACET_LABELS, DirectoryQuery
 from providers.directory.search import TextMatch, match
 
@@ -40,6 +47,8 @@ class Answer:
     counts: dict[str, list[OptionCount]]
     text_found: bool = True
     suggestions: list[Suggestion] = field(default_factory=list)
+    # True when the service facets' counts are provider-level (too many providers to check)
+    rough_counts: bool = False
 
 
 def masks(index: DirectoryIndex, query: DirectoryQuery, text: TextMatch | None, verified=False):
@@ -92,24 +101,40 @@ def resolve(index: DirectoryIndex, query: DirectoryQuery, text, counted: bool = 
     }
     other = {name: mask for name, mask in active.items() if name not in prefilter}
     scope = combine(index, other)
+    candidates = combine(index, active)
+    if only_provider_level(criteria):
+        exact = candidates
+    else:
+        exact = matching_providers(index, criteria, candidates)
+    if not counted:
+        return exact, counts, active
     wider = scope
-    if counted:
-        for name in other:
-            wider |= combine(index, other, skip=name)
+    for name in other:
+        wider |= combine(index, other, skip=name)
+    looked_at = wider & combine(index, prefilter)
+    for facet in SERVICE_FACETS:
+        looked_at |= scope & combine(index, prefilter, skip=facet)
+    if looked_at.bit_count() > COUNT_PASS_LIMIT:
+        # Too many to check service by service within a page's time: provider-level counts.
+        for facet in FACETS:
+            every = facet in ALL_OF and query.capability_mode != "any"
+            base = exact if every else combine(index, active, skip=facet)
+            counts[facet] = _counts(index, query, facet, base)
+        counts["rough"] = True
+        return exact, counts, active
     found = service_pass(index, criteria, prefilter, scope, wider)
     result = found.matched & scope
-    if counted:
-        for facet in FACETS:
-            chosen = set(query.facets.get(facet) or [])
-            if facet in SERVICE_FACETS:
-                numbers = found.counts[facet]
-                counts[facet] = [
-                    OptionCount(option, numbers.get(option.key, 0), option.key in chosen)
-                    for option in index.options[facet]
-                ]
-            else:
-                base = found.matched & combine(index, other, skip=facet)
-                counts[facet] = _counts(index, query, facet, base)
+    for facet in FACETS:
+        chosen = set(query.facets.get(facet) or [])
+        if facet in SERVICE_FACETS:
+            numbers = found.counts[facet]
+            counts[facet] = [
+                OptionCount(option, numbers.get(option.key, 0), option.key in chosen)
+                for option in index.options[facet]
+            ]
+        else:
+            base = found.matched & combine(index, other, skip=facet)
+            counts[facet] = _counts(index, query, facet, base)
     return result, counts, active
 
 
@@ -125,6 +150,7 @@ def _counts(index, query, facet: str, base: int) -> list[OptionCount]:
 def answer(index: DirectoryIndex, query: DirectoryQuery, page_size: int = PAGE_SIZE) -> Answer:
     text = match(index, query.text) if query.text else None
     result, counts, active = resolve(index, query, text)
+    rough = bool(counts.pop("rough", False))
     total = result.bit_count()
 
     pages = max(1, -(-total // page_size))
@@ -132,6 +158,7 @@ def answer(index: DirectoryIndex, query: DirectoryQuery, page_size: int = PAGE_S
     start = (page - 1) * page_size
     ids = page_ids(index, query, active, result, text, start, page_size)
     found = Answer(total, page, pages, ids, counts, text_found=text is not None)
+    found.rough_counts = rough
     if total == 0 and query.has_filters:
         found.suggestions = suggestions(index, query, active, counts, text)
     return found

@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 
 from lifecycle.models import Phase, Stage
 from providers import regions
-from providers.derived import SERVICE_MODALITIES_SQL
 from providers.directory.bitsets import bits_from_positions, positions_from_bits
 from providers.directory.matching import ServiceTable
 from providers.models import (
@@ -150,15 +149,7 @@ class DirectoryIndex:
                 table["region"][region] = table["region"].get(region, 0) | bits
         self.all = (1 << self.size) - 1
         # Each published provider's services, for service-level matching (see matching.py).
-        self.services = ServiceTable(
-            [
-                (self.position_of[row[0]], *row[1:])
-                for row in service_rows
-                if row[0] in self.position_of
-            ],
-            self.size,
-            list(catalogue.modalities),
-        )
+        self.load_services(service_rows)
         self.options = self._options()
         self.known_keys = {
             facet: frozenset(option.key for option in options)
@@ -214,6 +205,15 @@ class DirectoryIndex:
             ),
         }
         return options
+
+    def load_services(self, service_rows) -> None:
+        """Each published provider's services (rows of SERVICES_SQL, in index order)."""
+        position_of = self.position_of
+        self.services = ServiceTable(
+            ((position_of[row[0]], *row[1:]) for row in service_rows if row[0] in position_of),
+            self.size,
+            list(self.catalogue.modalities),
+        )
 
     def known(self, facet: str) -> frozenset[str]:
         return self.known_keys[facet]
@@ -280,17 +280,29 @@ INDEX_PARAMS = {"published": PUBLISHED}
 
 # Every published provider's services: capability, phase range, modalities (the rule in
 # providers.derived), the countries of the sites where it is done (NULL: not stated), and
-# the provider's own countries (headquarters and sites) that stand in for them.
-SERVICES_SQL = f"""
+# the provider's own countries (headquarters and sites) that stand in for them. The
+# modality rule is the one of providers.derived, written as joins for the whole table.
+SERVICES_SQL = """
+WITH own AS (
+    SELECT service_id, array_agg(modality_id ORDER BY modality_id) AS ids
+    FROM providers_service_modalities GROUP BY service_id
+), stated AS (
+    SELECT provider_id, array_agg(modality_id ORDER BY modality_id) AS ids
+    FROM providers_provider_modalities GROUP BY provider_id
+), placed AS (
+    SELECT ss.service_id, array_agg(DISTINCT site.country) AS countries
+    FROM providers_service_sites AS ss JOIN providers_site AS site ON site.id = ss.site_id
+    GROUP BY ss.service_id
+)
 SELECT s.provider_id, s.capability_id, s.first_phase_id, s.last_phase_id,
-       {SERVICE_MODALITIES_SQL},
-       nullif(ARRAY(SELECT DISTINCT site.country FROM providers_service_sites AS ss
-                    JOIN providers_site AS site ON site.id = ss.site_id
-                    WHERE ss.service_id = s.id ORDER BY 1), '{{}}'),
-       p.countries
+       coalesce(own.ids, stated.ids, '{}'), placed.countries, p.countries
 FROM providers_service AS s
 JOIN providers_provider AS p ON p.id = s.provider_id
+LEFT JOIN own ON own.service_id = s.id
+LEFT JOIN stated ON stated.provider_id = s.provider_id
+LEFT JOIN placed ON placed.service_id = s.id
 WHERE p.status = %(published)s
+ORDER BY lower(p.name), p.id
 """
 
 
@@ -308,9 +320,15 @@ def build_index(token: str) -> DirectoryIndex:
         rows = [
             (row[0], row[1].toordinal() if row[1] else None, *row[2:]) for row in cursor.fetchall()
         ]
+        index = DirectoryIndex(token, rows, catalogue)
         cursor.execute(SERVICES_SQL, INDEX_PARAMS)
-        service_rows = cursor.fetchall()
-    return DirectoryIndex(token, rows, catalogue, service_rows)
+        index.load_services(_in_chunks(cursor))  # streamed: no list of every service
+    return index
+
+
+def _in_chunks(cursor, size: int = 20_000):
+    while rows := cursor.fetchmany(size):
+        yield from rows
 
 
 _lock = threading.Lock()

@@ -30,7 +30,8 @@ class ServiceTable:
     """Every published provider's services as flat arrays, in index position order.
 
     rows: (provider position, capability id, first phase, last phase, modality ids,
-    site country codes or None when no site is recorded, the provider's countries).
+    site country codes or None when no site is recorded, the provider's countries), in
+    position order (an iterator is fine: nothing holds them all).
     """
 
     def __init__(self, rows, size: int, modality_ids: list[int]):
@@ -42,13 +43,17 @@ class ServiceTable:
         self.capability = array("I")
         self.first = array("B")
         self.last = array("B")
-        self.modalities: list[int] = []
+        # one bit per modality: an unsigned 64-bit array while the catalogue fits in it
+        self.modalities = array("Q") if len(modality_ids) <= 64 else []
         self.site_known = array("B")
         self.geo_start = array("I", [0])
         self.geo = array("H")
         counts = [0] * size
-        ordered = sorted(rows, key=lambda row: row[0])
-        for position, capability, first, last, modalities, sites, countries in ordered:
+        previous = 0
+        for position, capability, first, last, modalities, sites, countries in rows:
+            if position < previous:
+                raise ValueError("Services must come in the index's provider order.")
+            previous = position
             counts[position] += 1
             self.capability.append(capability)
             self.first.append(first)
@@ -154,6 +159,83 @@ def criteria_for(index, query) -> Criteria | None:
             code for code in index.bits["country"] if regions.region_of(code) in chosen
         )
     return criteria
+
+
+# Above this many providers to look at, the counts of the service facets stay provider-level
+# (the page says so) and only the answer itself is checked service by service.
+COUNT_PASS_LIMIT = 3000
+
+
+def only_provider_level(criteria: Criteria) -> bool:
+    """True when the provider-level bitsets already give the exact answer: only capabilities
+    (one service each, whatever else), or only modalities, are asked for."""
+    others = (
+        criteria.cover,
+        criteria.stage_phases,
+        criteria.phases,
+        criteria.countries,
+        criteria.region_countries,
+    )
+    if any(value is not None for value in others):
+        return False
+    return not (criteria.capabilities and criteria.modality_bits)
+
+
+def matching_providers(index, criteria: Criteria, candidates: int) -> int:
+    """Of ``candidates`` (which the provider-level bitsets allow), those where one service
+    per chosen capability (or one service, with ``any``) meets every criterion."""
+    table = index.services
+    start, capability_of, firsts, lasts = table.start, table.capability, table.first, table.last
+    modalities, geo_start, geo = table.modalities, table.geo_start, table.geo
+    wanted_bits = criteria.modality_bits
+    phases_mask = 0
+    for phase in criteria.phases or ():
+        phases_mask |= 1 << phase
+    stage_mask = 0
+    for phase in criteria.stage_phases or ():
+        stage_mask |= 1 << phase
+    number = table.country_number
+    countries = (
+        None
+        if criteria.countries is None
+        else {number[code] for code in criteria.countries if code in number}
+    )
+    region_countries = (
+        None
+        if criteria.region_countries is None
+        else {number[code] for code in criteria.region_countries if code in number}
+    )
+    cover = criteria.cover
+    chosen = set(criteria.capabilities)
+    need_all = len(chosen) if criteria.every and chosen else 1
+    matched: list[int] = []
+    for position in positions_from_bits(candidates):
+        found: set[int] = set()
+        for service in range(start[position], start[position + 1]):
+            capability = capability_of[service]
+            if chosen and capability not in chosen:
+                continue
+            if wanted_bits and not modalities[service] & wanted_bits:
+                continue
+            first, last = firsts[service], lasts[service]
+            if cover and not (first <= cover[0] and cover[1] <= last):
+                continue
+            span = (1 << (last + 1)) - (1 << first)
+            if criteria.phases is not None and not span & phases_mask:
+                continue
+            if criteria.stage_phases is not None and not span & stage_mask:
+                continue
+            if countries is not None or region_countries is not None:
+                places = geo[geo_start[service] : geo_start[service + 1]]
+                if countries is not None and countries.isdisjoint(places):
+                    continue
+                if region_countries is not None and region_countries.isdisjoint(places):
+                    continue
+            found.add(capability if need_all > 1 else 0)
+            if len(found) >= need_all:
+                matched.append(position)
+                break
+    return bits_from_positions(matched, index.size)
 
 
 def _has(data: bytes, position: int) -> bool:
