@@ -12,6 +12,13 @@ recomputed here, in
 one set-based UPDATE, from the services, sites and links curators edit.
 ``providers.signals`` calls it when a record changes; bulk loaders call it once
 for everything they wrote.
+
+Modalities belong to services. A service's modalities are its own links
+(``ServiceModalityLink``); a service with none of its own serves the modalities
+stated for its provider as a whole (``ProviderModalityLink``); with neither, its
+modality is "not stated" and it matches no modality filter. ``modality_ids`` is
+the union over the provider's services (a provider without services has none).
+``SERVICE_MODALITIES_SQL`` below is the same rule per service, for the index.
 """
 
 from collections.abc import Iterable, Iterator
@@ -84,8 +91,15 @@ UPDATE providers_provider AS p SET
         WHERE s.provider_id = p.id ORDER BY 1
     ),
     modality_ids = ARRAY(
+        SELECT DISTINCT sm.modality_id FROM providers_service AS s
+        JOIN providers_service_modalities AS sm ON sm.service_id = s.id
+        WHERE s.provider_id = p.id
+        UNION
         SELECT m.modality_id FROM providers_provider_modalities AS m
-        WHERE m.provider_id = p.id ORDER BY 1
+        WHERE m.provider_id = p.id AND EXISTS (
+            SELECT 1 FROM providers_service AS s WHERE s.provider_id = p.id AND NOT EXISTS (
+                SELECT 1 FROM providers_service_modalities AS sm WHERE sm.service_id = s.id))
+        ORDER BY 1
     ),
     industry_ids = ARRAY(
         SELECT i.industry_id FROM providers_provider_industries AS i
@@ -137,6 +151,12 @@ UPDATE providers_provider AS p SET
             FROM providers_provider_modalities AS m
             JOIN providers_modality AS mo ON mo.id = m.modality_id
             WHERE m.provider_id = p.id), '')), 'B')
+        || setweight(to_tsvector('english', coalesce((
+            SELECT string_agg(DISTINCT mo.name, ' ')
+            FROM providers_service AS s
+            JOIN providers_service_modalities AS sm ON sm.service_id = s.id
+            JOIN providers_modality AS mo ON mo.id = sm.modality_id
+            WHERE s.provider_id = p.id), '')), 'B')
         || setweight(to_tsvector('english', p.summary), 'C')
         || setweight(to_tsvector('simple', coalesce((
             SELECT string_agg(ident.value, ' ')
@@ -199,6 +219,16 @@ def deferred_refresh() -> Iterator[set]:
         refresh_derived(pending)
 
 
+# One service's modalities under the rule above (``s`` is the service row).
+SERVICE_MODALITIES_SQL = """
+coalesce(
+    nullif(ARRAY(SELECT sm.modality_id FROM providers_service_modalities AS sm
+                 WHERE sm.service_id = s.id ORDER BY 1), '{}'),
+    ARRAY(SELECT m.modality_id FROM providers_provider_modalities AS m
+          WHERE m.provider_id = s.provider_id ORDER BY 1))
+"""
+
+
 PROVIDER_TABLES = (
     "providers_provider",
     "providers_provider_types",
@@ -210,6 +240,9 @@ PROVIDER_TABLES = (
     "providers_siteidentity",
     "providers_inspection",
     "providers_evidence",
+    "providers_service_modalities",
+    "providers_service_sites",
+    "providers_service_dosage_forms",
 )
 
 

@@ -69,6 +69,22 @@ class ProviderType(models.Model):
         return self.code
 
 
+class DosageForm(models.Model):
+    """A finished-product form (tablet, sterile injectable, ...): where a capability has
+    them, each service of it says which it makes."""
+
+    slug = models.SlugField(max_length=40, unique=True)
+    name = models.CharField(max_length=80, unique=True)
+    position = models.PositiveSmallIntegerField(default=0)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["position", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class CapabilityCategory(models.Model):
     slug = models.SlugField(max_length=40, unique=True)
     name = models.CharField(max_length=80, unique=True)
@@ -113,6 +129,12 @@ class Capability(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
         help_text="Latest phase where this capability applies.",
+    )
+    dosage_forms = models.ManyToManyField(
+        DosageForm,
+        related_name="capabilities",
+        blank=True,
+        help_text="Dosage forms a service of this capability can name (none: not applicable).",
     )
 
     class Meta:
@@ -284,6 +306,70 @@ class SiteCertificationLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.site_id} / {self.certification_id}"
+
+
+class ServiceModalityLink(models.Model):
+    """A modality a service applies to (a service with none of its own: see Service)."""
+
+    service = models.ForeignKey("providers.Service", on_delete=models.CASCADE)
+    modality = models.ForeignKey(Modality, on_delete=models.PROTECT)
+
+    class Meta:
+        db_table = "providers_service_modalities"
+        constraints = [
+            models.UniqueConstraint(fields=["service", "modality"], name="service_modality_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.service_id} / {self.modality_id}"
+
+
+class ServiceDosageFormLink(models.Model):
+    service = models.ForeignKey("providers.Service", on_delete=models.CASCADE)
+    dosageform = models.ForeignKey(DosageForm, on_delete=models.PROTECT)
+
+    class Meta:
+        db_table = "providers_service_dosage_forms"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["service", "dosageform"], name="service_dosage_form_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.service_id} / {self.dosageform_id}"
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if self.service_id and self.dosageform_id:
+            allowed = self.service.capability.dosage_forms.filter(pk=self.dosageform_id)
+            if not allowed.exists():
+                raise ValidationError(
+                    f"{self.service.capability} does not list the dosage form {self.dosageform}."
+                )
+
+
+class ServiceSiteLink(models.Model):
+    """A site where a service is done: always a site of the service's own provider."""
+
+    service = models.ForeignKey("providers.Service", on_delete=models.CASCADE)
+    site = models.ForeignKey("providers.Site", on_delete=models.CASCADE)
+
+    class Meta:
+        db_table = "providers_service_sites"
+        constraints = [
+            models.UniqueConstraint(fields=["service", "site"], name="service_site_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.service_id} / {self.site_id}"
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if self.service_id and self.site_id and self.site.provider_id != self.service.provider_id:
+            raise ValidationError("A service can only be done at a site of its own provider.")
 
 
 class ProviderStatus(models.TextChoices):
@@ -521,7 +607,22 @@ class Service(models.Model):
         Phase, to_field="position", on_delete=models.PROTECT, related_name="+"
     )
     note = models.CharField(max_length=300, blank=True)
-    history = HistoricalRecords(bases=[ChangeIdentified])
+    # What a service applies to. A service with no modalities of its own serves the
+    # modalities stated for its provider as a whole; with neither, its modality is "not
+    # stated" and it matches no modality filter (see providers.derived).
+    modalities = models.ManyToManyField(
+        Modality, related_name="services", blank=True, through=ServiceModalityLink
+    )
+    dosage_forms = models.ManyToManyField(
+        DosageForm, related_name="services", blank=True, through=ServiceDosageFormLink
+    )
+    # Where it is done, when known (sites of the same provider only); none: not stated.
+    sites = models.ManyToManyField(
+        "providers.Site", related_name="services", blank=True, through=ServiceSiteLink
+    )
+    history = HistoricalRecords(
+        bases=[ChangeIdentified], m2m_fields=[modalities, dosage_forms, sites]
+    )
 
     class Meta:
         ordering = ["first_phase", "capability__name"]

@@ -96,6 +96,24 @@ def provider_links_changed(sender, instance, action: str, reverse: bool, pk_set,
         refresh_derived([instance.pk])
 
 
+@receiver(m2m_changed, sender=Service.modalities.through)
+@receiver(m2m_changed, sender=Service.sites.through)
+@receiver(m2m_changed, sender=Service.dosage_forms.through)
+def service_links_changed(sender, instance, action: str, reverse: bool, pk_set, **kwargs):
+    """A service's modalities, sites or dosage forms changed: its provider's columns and
+    the index (which holds each service's modalities and sites) must follow."""
+    if not action.startswith("post_"):
+        return
+    if reverse:
+        refresh_derived(
+            Service.objects.filter(pk__in=pk_set or []).values_list("provider_id", flat=True)
+            if pk_set
+            else None
+        )
+    else:
+        refresh_derived([instance.provider_id])
+
+
 @receiver(m2m_changed, sender=Site.certifications.through)
 def site_certifications_changed(sender, instance, action: str, reverse: bool, pk_set, **kwargs):
     if not action.startswith("post_"):

@@ -7,6 +7,7 @@ from lifecycle.models import Phase
 from providers.models import (
     Capability,
     Certification,
+    DosageForm,
     Evidence,
     Industry,
     Modality,
@@ -24,7 +25,7 @@ def make_provider(
     name: str | None = None,
     *,
     types: tuple[str, ...] = ("cro",),
-    services: tuple[tuple[str, int, int], ...] = (),
+    services: tuple[tuple, ...] = (),
     modalities: tuple[str, ...] = (),
     industries: tuple[str, ...] = ("pharmaceutical",),
     sites: tuple[dict, ...] = (),
@@ -40,13 +41,23 @@ def make_provider(
     provider.types.set(ProviderType.objects.filter(slug__in=types))
     provider.modalities.set(Modality.objects.filter(slug__in=modalities))
     provider.industries.set(Industry.objects.filter(slug__in=industries))
-    for slug, first, last in services:
-        Service.objects.create(
+    # A service: (capability slug, first phase, last phase), optionally with a fourth item
+    # {"modalities": (slugs...), "sites": (site names...), "dosage_forms": (slugs...)}.
+    placed = []  # services are made first (history tests rely on the order), then placed
+    for slug, first, last, *rest in services:
+        parts = rest[0] if rest else {}
+        service = Service.objects.create(
             provider=provider,
             capability=Capability.objects.get(slug=slug),
             first_phase=Phase.objects.get(position=first),
             last_phase=Phase.objects.get(position=last),
         )
+        if parts.get("modalities"):
+            service.modalities.set(Modality.objects.filter(slug__in=parts["modalities"]))
+        if parts.get("sites"):
+            placed.append((service, parts["sites"]))
+        if parts.get("dosage_forms"):
+            service.dosage_forms.set(DosageForm.objects.filter(slug__in=parts["dosage_forms"]))
     for site in sites:
         certifications = site.get("certifications", ())
         created = Site.objects.create(
@@ -56,6 +67,8 @@ def make_provider(
             country=site["country"],
         )
         created.certifications.set(Certification.objects.filter(slug__in=certifications))
+    for service, site_names in placed:
+        service.sites.set(provider.sites.filter(name__in=site_names))
     provider.refresh_from_db()
     return provider
 

@@ -7,18 +7,133 @@ directory page the twenty cards were most of the rendering time when they went t
 template includes.
 """
 
+from dataclasses import dataclass
+
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
-from lifecycle.coverage import coverage_label
+from lifecycle.coverage import coverage_label, range_label
+from providers import regions
 from providers.directory.index import DirectoryCatalogue
 from providers.directory.loading import CardRow
 from providers.directory.markup import strip_html
+from providers.directory.matching import Criteria, matched_services
 from providers.evidence import state_summary
+from providers.places import place_label
+from providers.text import words
 
 TOP_CAPABILITIES = 3
+
+
+@dataclass(frozen=True)
+class WhyContext:
+    """What the buyer asked, for the "why it matched" lines of each card."""
+
+    index: object
+    criteria: Criteria | None = None
+    countries: frozenset[str] | None = None  # the chosen countries and regions' countries
+    words: tuple[str, ...] = ()
+
+
+def why_context(index, query, criteria) -> WhyContext:
+    chosen: set[str] = set(query.facets.get("country") or [])
+    for region in query.facets.get("region") or []:
+        chosen.update(code for code in index.bits["country"] if regions.region_of(code) == region)
+    return WhyContext(
+        index,
+        criteria,
+        frozenset(chosen) if chosen else None,
+        tuple(words(query.text)) if query.text else (),
+    )
+
+
+def _modalities_text(service, catalogue) -> str:
+    names = [catalogue.modalities[pk].name for pk in service[3] if pk in catalogue.modalities]
+    return ", ".join(names) if names else "modality not stated"
+
+
+def _places(sites, countries, catalogue) -> list[str]:
+    return [
+        place_label(name, city, country_name(code, catalogue))
+        for name, city, code in sites
+        if countries is None or code in countries
+    ]
+
+
+def why_html(row: CardRow, why: WhyContext, catalogue: DirectoryCatalogue):
+    """The services that matched (with phase range and modalities), where (the sites in the
+    chosen places, or "headquarters only"), and the words a search found: never folded."""
+    lines = []
+    matched: list = []
+    if why.criteria is not None:
+        matched = matched_services(why.index, why.criteria, row.services, row.countries)
+        for service in matched:
+            capability = catalogue.capabilities.get(service[0])
+            if capability is None:
+                continue
+            where = ""
+            if why.countries is not None:
+                if service[4]:
+                    where = "at " + "; ".join(_places(service[4], why.countries, catalogue))
+                else:
+                    where = "site not stated"
+            lines.append(
+                format_html(
+                    "<li><strong>{}</strong>, {} ({}){}</li>",
+                    capability.name,
+                    range_label(service[1], service[2], catalogue.phase_by_position),
+                    _modalities_text(service, catalogue),
+                    format_html(" · {}", where) if where else "",
+                )
+            )
+    if why.countries is not None and not (why.criteria is not None and matched):
+        places = _places(row.sites, why.countries, catalogue)
+        if places:
+            lines.append(format_html("<li>Sites: {}</li>", "; ".join(places)))
+        elif row.hq_country in why.countries:
+            lines.append(
+                format_html(
+                    "<li>{}: headquarters only</li>", country_name(row.hq_country, catalogue)
+                )
+            )
+    if why.words:
+        text = " ".join(
+            [row.name, row.summary]
+            + [
+                catalogue.capabilities[pk].name
+                for pk in row.capability_ids
+                if pk in catalogue.capabilities
+            ]
+            + [
+                catalogue.modalities[pk].name
+                for service in row.services
+                for pk in service[3]
+                if pk in catalogue.modalities
+            ]
+        )
+        present = set(words(text))
+        found = [
+            word for word in why.words if any(candidate.startswith(word) for candidate in present)
+        ]
+        if found:
+            lines.append(
+                format_html(
+                    "<li>Search matched: {}</li>",
+                    format_html_join(", ", "<mark>{}</mark>", ((word,) for word in found)),
+                )
+            )
+    if not lines:
+        return "", frozenset()
+    shown = frozenset(service[0] for service in matched)
+    return (
+        format_html(
+            '<div class="why"><p class="why-title">Why it matched</p><ul>{}</ul></div>',
+            format_html_join("", "{}", ((line,) for line in lines)),
+        ),
+        shown,
+    )
 
 
 def country_name(code: str, catalogue: DirectoryCatalogue) -> str:
@@ -97,7 +212,7 @@ def shortlist_button(
 
 CARD = (
     '<li class="result"><div class="result-head"><h3><a href="{}">{}</a></h3>{}</div>'
-    '<p class="meta">{} <span>HQ: {}</span> {} {}</p>{}{}</li>'
+    '<p class="meta">{} <span>HQ: {}</span> {} {}</p>{}{}{}</li>'
 )
 
 
@@ -111,19 +226,34 @@ def card_html(
     directory_url: str,
     preferred: frozenset[str] = frozenset(),
     today=None,
+    why: WhyContext | None = None,
 ) -> SafeString:
     types = [catalogue.types[pk] for pk in row.type_ids if pk in catalogue.types]
+    why_part, explained = why_html(row, why, catalogue) if why else ("", frozenset())
     capabilities = [
-        catalogue.capabilities[pk] for pk in row.capability_ids if pk in catalogue.capabilities
+        catalogue.capabilities[pk]
+        for pk in row.capability_ids
+        if pk in catalogue.capabilities and pk not in explained
     ]
+    if why and why.words:  # capabilities a search found are shown like chosen ones
+        preferred = preferred | {
+            capability.slug
+            for capability in capabilities
+            if any(name.startswith(word) for name in words(capability.name) for word in why.words)
+        }
     if preferred:  # capabilities the buyer filtered on first, then catalogue order
         capabilities.sort(key=lambda capability: capability.slug not in preferred)
+    # Capabilities the buyer chose are never folded into "+N more"; the others may be.
+    always = [capability for capability in capabilities if capability.slug in preferred]
+    rest = [capability for capability in capabilities if capability.slug not in preferred]
+    listed = always + rest[: max(0, TOP_CAPABILITIES - len(always))]
     shown = ""
     if capabilities:
-        more = len(capabilities) - TOP_CAPABILITIES
+        more = len(capabilities) - len(listed)
         shown = format_html(
-            '<p class="capabilities">{}{}</p>',
-            ", ".join(capability.name for capability in capabilities[:TOP_CAPABILITIES]),
+            '<p class="capabilities">{}{}{}</p>',
+            "Also: " if explained else "",
+            ", ".join(capability.name for capability in listed),
             format_html(' <span class="muted">+{} more</span>', more) if more > 0 else "",
         )
     label = coverage_label(row.phase_positions, catalogue.phase_by_position)
@@ -140,11 +270,18 @@ def card_html(
         state_html(row.state, row.state_on, today or timezone.localdate()),
         backing_html(row.backed_claim_count, row.claim_count),
         strip_html(tuple(row.phase_positions), label, catalogue),
+        why_part,
         shown,
     )
 
 
-def card_list(rows: list[CardRow], catalogue: DirectoryCatalogue, request, preferred=frozenset()):
+def card_list(
+    rows: list[CardRow],
+    catalogue: DirectoryCatalogue,
+    request,
+    preferred=frozenset(),
+    why: WhyContext | None = None,
+):
     """The <li> cards for ``rows`` as one safe string."""
     from django.middleware.csrf import get_token
 
@@ -169,6 +306,7 @@ def card_list(rows: list[CardRow], catalogue: DirectoryCatalogue, request, prefe
                     directory_url=directory_url,
                     preferred=preferred,
                     today=today,
+                    why=why,
                 ),
             )
             for row in rows

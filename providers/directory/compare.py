@@ -13,6 +13,7 @@ from providers.directory.loading import card_rows
 from providers.directory.query import printable
 from providers.evidence import state_line
 from providers.models import Provider
+from providers.places import place_label
 
 MAX_COMPARE = 4
 SLUG = re.compile(r"[-a-zA-Z0-9_]+")
@@ -171,7 +172,9 @@ def _comparison(providers: list[Provider], catalogue) -> list[dict]:
                 row(
                     "Sites",
                     [
-                        "; ".join(f"{s.city or s.name}, {s.country.name}" for s in p.sites.all())
+                        "; ".join(
+                            place_label(s.city or s.name, s.country.name) for s in p.sites.all()
+                        )
                         or "none recorded"
                         for p in providers
                     ],

@@ -2,17 +2,29 @@
 matching set, the count every filter option would give, the page of results in the chosen
 order, and advice when nothing matches."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from urllib.parse import urlencode
 
 from django.utils import timezone
 
 from providers.directory.bitsets import positions_from_bits
 from providers.directory.index import ALL_OF, FACETS, DirectoryIndex, Option
+from providers.directory.matching import (
+    COUNT_PASS_LIMIT,
+    SERVICE_FACETS,
+    criteria_for,
+    matching_providers,
+    only_provider_level,
+    service_pass,
+)
 from providers.directory.query import FACET_LABELS, DirectoryQuery
 from providers.directory.search import TextMatch, match
 
 PAGE_SIZE = 20
+MODE_ADVICE = {
+    "any": "Show providers with any of the chosen capabilities instead of all",
+    "all": "Show only providers with all of the chosen capabilities (one partner)",
+}
 
 
 @dataclass
@@ -37,6 +49,8 @@ class Answer:
     counts: dict[str, list[OptionCount]]
     text_found: bool = True
     suggestions: list[Suggestion] = field(default_factory=list)
+    # True when the service facets' counts are provider-level (too many providers to check)
+    rough_counts: bool = False
 
 
 def masks(index: DirectoryIndex, query: DirectoryQuery, text: TextMatch | None, verified=False):
@@ -45,7 +59,9 @@ def masks(index: DirectoryIndex, query: DirectoryQuery, text: TextMatch | None, 
     for facet in FACETS:
         keys = query.facets.get(facet) or []
         if keys:
-            active[facet] = index.facet_mask(facet, keys, verified)
+            active[facet] = index.facet_mask(
+                facet, keys, verified, every=query.capability_mode != "any"
+            )
     if query.cover_from:
         active["coverage"] = index.coverage_mask(query.cover_from, query.cover_to, verified)
     if text is not None:
@@ -85,31 +101,92 @@ def combine(index: DirectoryIndex, active: dict[str, int], skip: str | None = No
     return result
 
 
-def answer(index: DirectoryIndex, query: DirectoryQuery, page_size: int = PAGE_SIZE) -> Answer:
-    text = match(index, query.text) if query.text else None
+def resolve(index: DirectoryIndex, query: DirectoryQuery, text, counted: bool = True):
+    """The matching providers and, when ``counted``, every option's count.
+
+    With no capability or modality chosen, every facet is a provider-level bitset. With
+    one chosen, the service facets (capability, modality, stage, phase, coverage, region,
+    country) must hold for one service (``providers.directory.matching``); the bitsets
+    narrow the providers to check, and the other facets stay bitsets.
+    """
     active = masks(index, query, text)
     if query.text and text is None:
         active["text"] = 0  # only punctuation typed: nothing can match
-    result = combine(index, active)
-    total = result.bit_count()
-
+    criteria = criteria_for(index, query)
     counts: dict[str, list[OptionCount]] = {}
+    if criteria is None:
+        result = combine(index, active)
+        if counted:
+            for facet in FACETS:
+                every = facet in ALL_OF and query.capability_mode != "any"
+                base = result if every else combine(index, active, skip=facet)
+                counts[facet] = _counts(index, query, facet, base)
+        return result, counts, active
+    prefilter = {
+        name: mask for name, mask in active.items() if name in SERVICE_FACETS or name == "coverage"
+    }
+    other = {name: mask for name, mask in active.items() if name not in prefilter}
+    scope = combine(index, other)
+    candidates = combine(index, active)
+    if only_provider_level(criteria):
+        exact = candidates
+    else:
+        exact = matching_providers(index, criteria, candidates)
+    if not counted:
+        return exact, counts, active
+    wider = scope
+    for name in other:
+        wider |= combine(index, other, skip=name)
+    looked_at = wider & combine(index, prefilter)
+    for facet in SERVICE_FACETS:
+        looked_at |= scope & combine(index, prefilter, skip=facet)
+    if looked_at.bit_count() > COUNT_PASS_LIMIT:
+        # Too many to check service by service within a page's time: provider-level counts.
+        for facet in FACETS:
+            every = facet in ALL_OF and query.capability_mode != "any"
+            base = exact if every else combine(index, active, skip=facet)
+            counts[facet] = _counts(index, query, facet, base)
+        counts["rough"] = True
+        return exact, counts, active
+    found = service_pass(index, criteria, prefilter, scope, wider)
+    result = found.matched & scope
     for facet in FACETS:
-        base = result if facet in ALL_OF else combine(index, active, skip=facet)
         chosen = set(query.facets.get(facet) or [])
-        table = index.bits[facet]
-        counts[facet] = [
-            OptionCount(option, (base & table.get(option.key, 0)).bit_count(), option.key in chosen)
-            for option in index.options[facet]
-        ]
+        if facet in SERVICE_FACETS:
+            numbers = found.counts[facet]
+            counts[facet] = [
+                OptionCount(option, numbers.get(option.key, 0), option.key in chosen)
+                for option in index.options[facet]
+            ]
+        else:
+            base = found.matched & combine(index, other, skip=facet)
+            counts[facet] = _counts(index, query, facet, base)
+    return result, counts, active
+
+
+def _counts(index, query, facet: str, base: int) -> list[OptionCount]:
+    chosen = set(query.facets.get(facet) or [])
+    table = index.bits[facet]
+    return [
+        OptionCount(option, (base & table.get(option.key, 0)).bit_count(), option.key in chosen)
+        for option in index.options[facet]
+    ]
+
+
+def answer(index: DirectoryIndex, query: DirectoryQuery, page_size: int = PAGE_SIZE) -> Answer:
+    text = match(index, query.text) if query.text else None
+    result, counts, active = resolve(index, query, text)
+    rough = bool(counts.pop("rough", False))
+    total = result.bit_count()
 
     pages = max(1, -(-total // page_size))
     page = min(query.page, pages)
     start = (page - 1) * page_size
     ids = page_ids(index, query, active, result, text, start, page_size)
     found = Answer(total, page, pages, ids, counts, text_found=text is not None)
+    found.rough_counts = rough
     if total == 0 and query.has_filters:
-        found.suggestions = suggestions(index, query, active, counts)
+        found.suggestions = suggestions(index, query, active, counts, text)
     return found
 
 
@@ -117,7 +194,10 @@ def page_ids(index, query, active, result, text, start: int, size: int) -> list[
     if not result:
         return []
     if query.sort == "verified":
-        verified = combine(index, masks(index, query, text, verified=True))
+        if criteria_for(index, query) is None:
+            verified = combine(index, masks(index, query, text, verified=True))
+        else:  # service-level answers exist in name order only
+            verified = index.to_verified(result)
         return [index.ids_by_verified[p] for p in positions_from_bits(verified, start, size)]
     if query.sort == "relevance" and text is not None:
         positions: list[int] = []
@@ -149,6 +229,8 @@ def query_string(query: DirectoryQuery, **changes) -> str:
         params["evidence"] = "1"
     if query.checked_within:
         params["checked"] = str(query.checked_within)
+    if query.capability_mode != "all":
+        params["match"] = query.capability_mode
     if query.sort_choice:
         params["sort"] = query.sort_choice
     for key, value in changes.items():
@@ -159,7 +241,7 @@ def query_string(query: DirectoryQuery, **changes) -> str:
     return urlencode(params, doseq=True)
 
 
-def suggestions(index, query, active, counts) -> list[Suggestion]:
+def suggestions(index, query, active, counts, text=None) -> list[Suggestion]:
     """When nothing matches: which choice to change, and what would match instead."""
     from django.urls import reverse
 
@@ -186,8 +268,34 @@ def suggestions(index, query, active, counts) -> list[Suggestion]:
                 f"{base_url}?{query_string(query, **{facet: keys, 'page': None})}",
             )
         )
+    chosen_capabilities = query.facets.get("capability") or []
+    if len(chosen_capabilities) > 1:
+        other_mode = "any" if query.capability_mode != "any" else "all"
+        changed = replace(query, capability_mode=other_mode)
+        total = resolve(index, changed, text, counted=False)[0].bit_count()
+        if total:
+            advice.append(
+                Suggestion(
+                    f"{MODE_ADVICE[other_mode]} ({total} provider{'s' if total != 1 else ''})",
+                    f"{base_url}?{query_string(changed, page=None)}",
+                )
+            )
     for name in active:
-        without = combine(index, active, skip=name).bit_count()
+        if name == "text":
+            changed = replace(query, text="")
+            without = resolve(index, changed, None, counted=False)[0].bit_count()
+        elif name == "coverage":
+            changed = replace(query, cover_from=None, cover_to=None, cover_slugs=None)
+            without = resolve(index, changed, text, counted=False)[0].bit_count()
+        elif name == "evidence":
+            changed = replace(query, evidence=False)
+            without = resolve(index, changed, text, counted=False)[0].bit_count()
+        elif name == "checked":
+            changed = replace(query, checked_within=None)
+            without = resolve(index, changed, text, counted=False)[0].bit_count()
+        else:
+            changed = replace(query, facets={**query.facets, name: []})
+            without = resolve(index, changed, text, counted=False)[0].bit_count()
         if not without:
             continue
         if name == "text":

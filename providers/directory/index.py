@@ -28,6 +28,7 @@ from django.utils import timezone
 from lifecycle.models import Phase, Stage, Track
 from providers import regions
 from providers.directory.bitsets import bits_from_positions, positions_from_bits
+from providers.directory.matching import ServiceTable
 from providers.evidence import VerificationState
 from providers.models import (
     PUBLISHED,
@@ -101,6 +102,7 @@ class DirectoryIndex:
         rows: list[tuple],
         catalogue: DirectoryCatalogue,
         built_on: datetime.date | None = None,
+        service_rows: list[tuple] = (),
     ):
         self.token = token
         self.built_on = built_on or timezone.localdate()
@@ -186,6 +188,8 @@ class DirectoryIndex:
                 table["region"][region] = table["region"].get(region, 0) | bits
         self.all = (1 << self.size) - 1
         self._build_trust(rows, slug_of["capability"])
+        # Each published provider's services, for service-level matching (see matching.py).
+        self.load_services(service_rows)
         self.options = self._options()
         self.known_keys = {
             facet: frozenset(option.key for option in options)
@@ -302,12 +306,23 @@ class DirectoryIndex:
             mask = self._age_masks[key] = bits_from_positions(positions, self.size)
         return mask
 
+    def load_services(self, service_rows) -> None:
+        """Each published provider's services (rows of SERVICES_SQL, in index order)."""
+        position_of = self.position_of
+        self.services = ServiceTable(
+            ((position_of[row[0]], *row[1:]) for row in service_rows if row[0] in position_of),
+            self.size,
+            list(self.catalogue.modalities),
+        )
+
     def known(self, facet: str) -> frozenset[str]:
         return self.known_keys[facet]
 
-    def facet_mask(self, facet: str, keys: list[str], verified: bool = False) -> int:
+    def facet_mask(
+        self, facet: str, keys: list[str], verified: bool = False, every: bool = True
+    ) -> int:
         table = (self.bits_verified if verified else self.bits)[facet]
-        if facet in ALL_OF:
+        if facet in ALL_OF and every:
             mask = self.all
             for key in keys:
                 mask &= table.get(key, 0)
@@ -369,6 +384,33 @@ ORDER BY lower(name), id
 """
 INDEX_PARAMS = {"published": PUBLISHED}
 
+# Every published provider's services: capability, phase range, modalities (the rule in
+# providers.derived), the countries of the sites where it is done (NULL: not stated), and
+# the provider's own countries (headquarters and sites) that stand in for them. The
+# modality rule is the one of providers.derived, written as joins for the whole table.
+SERVICES_SQL = """
+WITH own AS (
+    SELECT service_id, array_agg(modality_id ORDER BY modality_id) AS ids
+    FROM providers_service_modalities GROUP BY service_id
+), stated AS (
+    SELECT provider_id, array_agg(modality_id ORDER BY modality_id) AS ids
+    FROM providers_provider_modalities GROUP BY provider_id
+), placed AS (
+    SELECT ss.service_id, array_agg(DISTINCT site.country) AS countries
+    FROM providers_service_sites AS ss JOIN providers_site AS site ON site.id = ss.site_id
+    GROUP BY ss.service_id
+)
+SELECT s.provider_id, s.capability_id, s.first_phase_id, s.last_phase_id,
+       coalesce(own.ids, stated.ids, '{}'), placed.countries, p.countries
+FROM providers_service AS s
+JOIN providers_provider AS p ON p.id = s.provider_id
+LEFT JOIN own ON own.service_id = s.id
+LEFT JOIN stated ON stated.provider_id = s.provider_id
+LEFT JOIN placed ON placed.service_id = s.id
+WHERE p.status = %(published)s
+ORDER BY lower(p.name), p.id
+"""
+
 
 TOKEN_SQL = "SELECT token FROM providers_directoryversion WHERE id = 1"
 
@@ -398,7 +440,15 @@ def build_index(today: datetime.date | None = None) -> DirectoryIndex:
         rows = [
             (row[0], row[1].toordinal() if row[1] else None, *row[2:]) for row in cursor.fetchall()
         ]
-    return DirectoryIndex(token, rows, catalogue, built_on=today)
+        index = DirectoryIndex(token, rows, catalogue, built_on=today)
+        cursor.execute(SERVICES_SQL, INDEX_PARAMS)
+        index.load_services(_in_chunks(cursor))  # streamed: no list of every service
+    return index
+
+
+def _in_chunks(cursor, size: int = 20_000):
+    while rows := cursor.fetchmany(size):
+        yield from rows
 
 
 _lock = threading.Lock()

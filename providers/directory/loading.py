@@ -9,6 +9,7 @@ the shortlist export) use ``Provider.objects.published().with_parts()``.
 
 from dataclasses import dataclass
 
+from providers.derived import SERVICE_MODALITIES_SQL
 from providers.models import PUBLISHED
 from providers.reads import read_connection
 
@@ -24,6 +25,8 @@ CARD_FIELDS = (
     "state",
     "claim_count",
     "backed_claim_count",
+    "countries",
+    "summary",
 )
 
 
@@ -40,12 +43,36 @@ class CardRow:
     state: str
     claim_count: int
     backed_claim_count: int
+    countries: list
+    summary: str
+    # [capability id, first phase, last phase, modality ids, [[site name, city, country]],
+    #  own modalities recorded (bool)]
+    services: list
+    sites: list  # [name, city, country]
 
 
-CARD_SQL = (
-    "SELECT " + ", ".join(CARD_FIELDS) + " FROM providers_provider"
-    " WHERE status = %s AND id = ANY(%s)"
-)
+CARD_SQL = f"""
+SELECT {", ".join("p." + name for name in CARD_FIELDS)},
+       coalesce((
+           SELECT json_agg(json_build_array(
+                      s.capability_id, s.first_phase_id, s.last_phase_id,
+                      {SERVICE_MODALITIES_SQL},
+                      coalesce((SELECT json_agg(json_build_array(site.name, site.city,
+                                                                 site.country)
+                                                ORDER BY site.country, site.city, site.name)
+                                FROM providers_service_sites AS ss
+                                JOIN providers_site AS site ON site.id = ss.site_id
+                                WHERE ss.service_id = s.id), '[]'),
+                      EXISTS (SELECT 1 FROM providers_service_modalities AS sm
+                              WHERE sm.service_id = s.id)))
+           FROM providers_service AS s WHERE s.provider_id = p.id), '[]'),
+       coalesce((
+           SELECT json_agg(json_build_array(site.name, site.city, site.country)
+                           ORDER BY site.country, site.city, site.name)
+           FROM providers_site AS site WHERE site.provider_id = p.id), '[]')
+FROM providers_provider AS p
+WHERE p.status = %s AND p.id = ANY(%s)
+"""
 
 
 def card_rows(ids: list[int]) -> list[CardRow]:

@@ -14,6 +14,7 @@ from django import forms
 from providers.directory.index import FACETS, DirectoryIndex
 from providers.text import MAX_QUERY_LENGTH, normalise
 
+CAPABILITY_MODES = {"all": "All of them, one partner", "any": "Any of them"}
 MAX_VALUES_PER_FILTER = 60
 MAX_VALUE_LENGTH = 100
 # "" is the default: best match when searching, otherwise alphabetical.
@@ -48,6 +49,7 @@ class DirectoryQuery:
     cover_slugs: tuple[str, str] | None = None
     sort: str = "name"  # what orders the results: relevance, name or verified
     sort_choice: str = ""  # what the buyer chose ("" for the default)
+    capability_mode: str = "all"  # several capabilities: "all" (one partner) or "any"
     page: int = 1
     notices: list[str] = field(default_factory=list)
     evidence: bool = False  # only services backed by evidence
@@ -112,6 +114,7 @@ class DirectoryForm(forms.Form):
     cover_to = LenientChoiceField(required=False)
     evidence = LenientChoiceField(required=False, choices=[("1", "Only services with evidence")])
     checked = LenientChoiceField(required=False, choices=list(CHECKED_WITHIN.items()))
+    match = LenientChoiceField(required=False, choices=list(CAPABILITY_MODES.items()))
 
     def __init__(self, data, index: DirectoryIndex):
         super().__init__(data)
@@ -179,6 +182,12 @@ class DirectoryForm(forms.Form):
             result.checked_within = int(data["checked"])
         if self.fields["checked"].ignored:
             notices.append("Ignored an unknown age of check: choose 6, 12 or 24 months.")
+        result.capability_mode = data.get("match") or "all"
+        if self.fields["match"].ignored:
+            notices.append(
+                f"Ignored “{printable(self.fields['match'].ignored)[:40]}” for how capabilities"
+                " combine: it is “all” or “any”."
+            )
 
         choice = data.get("sort") or ""
         if self.fields["sort"].ignored:

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from providers.evidence import state_line
 from providers.models import Provider
+from providers.places import place_label
 from providers.spreadsheets import csv_lines, safe_cell, write_xlsx
 
 SESSION_KEY = "shortlist"
@@ -89,7 +90,7 @@ def rows(
             for service in provider.services.all()
         )
         sites = "; ".join(
-            f"{site.name}, {site.city + ', ' if site.city else ''}{site.country.name}"
+            place_label(site.name, site.city, site.country.name)
             + (
                 f" ({', '.join(cert.name for cert in site.certifications.all())})"
                 if site.certifications.all()

@@ -11,7 +11,7 @@ from django.views.decorators.vary import vary_on_headers
 from lifecycle.coverage import coverage_label, range_label
 from providers.directory import shortlist
 from providers.directory.bitsets import positions_from_bits
-from providers.directory.cards import card_list, country_name, shortlist_button
+from providers.directory.cards import card_list, country_name, shortlist_button, why_context
 from providers.directory.compare import MAX_COMPARE
 from providers.directory.facets import PAGE_SIZE, answer, query_string
 from providers.directory.index import get_index
@@ -23,6 +23,7 @@ from providers.directory.markup import (
     options_html,
     strip_html,
 )
+from providers.directory.matching import MODES, criteria_for
 from providers.directory.query import CHECKED_WITHIN, SORTS, DirectoryForm
 from providers.directory.tracks import phase_entries, phase_hint, range_phases, visible_tracks
 from providers.evidence import state_summary
@@ -67,7 +68,17 @@ def directory(request):
     context = {
         "query": query,
         "found": found,
-        "cards": card_list(card_rows(found.ids), index.catalogue, request, chosen_capabilities),
+        "cards": card_list(
+            card_rows(found.ids),
+            index.catalogue,
+            request,
+            chosen_capabilities,
+            why_context(index, query, criteria_for(index, query)),
+        ),
+        "capability_modes": MODES,
+        "service_level": bool(query.facets.get("capability") or query.facets.get("modality")),
+        "chosen_counts": {facet: len(keys) for facet, keys in query.facets.items() if keys},
+        "page_title": page_title(index, query, found.total),
         "phases": range_phases(index.catalogue, tracks, keep=(query.cover_from, query.cover_to)),
         "phase_hint": phase_hint(index.catalogue, tracks),
         "sorts": SORTS,
@@ -86,6 +97,23 @@ def directory(request):
         "checked_choices": CHECKED_WITHIN,
     }
     return render(request, _fragment(request, "directory/directory.html", "directory"), context)
+
+
+def page_title(index, query, total: int) -> str:
+    """'CDMO · Monoclonal antibody · Europe: 11 providers', from the chosen filters."""
+    labels = []
+    for facet in ("type", "capability", "modality", "stage", "phase", "region", "country"):
+        names = {option.key: option.label for option in index.options[facet]}
+        labels += [names[key] for key in query.facets.get(facet) or [] if key in names]
+    for facet in ("industry", "certification"):
+        names = {option.key: option.label for option in index.options[facet]}
+        labels += [names[key] for key in query.facets.get(facet) or [] if key in names]
+    if query.text:
+        labels.insert(0, f"“{query.text}”")
+    if len(labels) > 6:
+        labels = [*labels[:6], "…"]
+    count = f"{total} provider{'s' if total != 1 else ''}"
+    return f"{' · '.join(labels)}: {count}" if labels else f"Directory: {count}"
 
 
 @require_safe
@@ -270,7 +298,10 @@ def shortlist_toggle(request, slug: str):
             "oob": True,
         }
         return render(request, "partials/shortlist_toggled.html", context)
-    return redirect(_back(request, reverse("providers:shortlist")))
+    target = _back(request, reverse("providers:shortlist"))
+    if "#" not in target:  # back at the button, which a script focuses again
+        target += f"#shortlist-{provider.slug}"
+    return redirect(target)
 
 
 @require_safe

@@ -55,6 +55,7 @@ def test_facet_columns_follow_types_modalities_sites_and_certifications():
         modalities=("peptide",),
         hq_country="CH",
         sites=[{"name": "Plant", "country": "US", "certifications": ["fda-inspected"]}],
+        services=[("peptide-manufacture", 3, 6)],
     )
     assert provider.type_ids == [ProviderType.objects.get(slug="cdmo").pk]
     assert provider.countries == ["CH", "US"]

@@ -31,13 +31,14 @@ def test_shortlist_without_htmx_redirects_only_to_pages_of_this_site(
     url = reverse("providers:shortlist-toggle", args=["alpha-discovery"])
     response = client.post(url, {"action": "add", "next": next_value})
     assert response.status_code == 302
-    assert response["Location"] == expected
+    assert response["Location"] == expected + "#shortlist-alpha-discovery"  # focus returns
 
 
 def test_shortlist_with_a_bare_word_referer_falls_back(client, directory):
     url = reverse("providers:shortlist-toggle", args=["alpha-discovery"])
     response = client.post(url, {"action": "add"}, headers={"Referer": "cmo"})
-    assert response.status_code == 302 and response["Location"] == "/shortlist/"
+    assert response.status_code == 302
+    assert response["Location"] == "/shortlist/#shortlist-alpha-discovery"
 
 
 # ---------------------------------------------------------------- NUL bytes

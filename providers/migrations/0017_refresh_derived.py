@@ -16,5 +16,5 @@ def forwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("providers", "0014_review_queue")]
+    dependencies = [("providers", "0016_dosage_forms")]
     operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]

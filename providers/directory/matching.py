@@ -1,0 +1,390 @@
+"""Service-level matching: a buyer who chooses capabilities or modalities asks about one
+program, so the other service facets (coverage range, stage, phase, region, country) must
+hold for one service, not for the provider's services added together.
+
+The index keeps, besides its per-option bitsets, a compact table of every published
+provider's services (``ServiceTable``: a few flat arrays, about 20 bytes a service). A
+query first narrows the providers with the provider-level bitsets, which are necessary
+conditions (a service covering Phase I to commercial means the provider does); only the
+providers they leave are checked service by service, here. One pass over them gives the
+exact answer and the counts of every service facet under the same rule.
+
+The rule, per service: its capability is one chosen (all of them need one each, or any
+one, as the buyer chose); it serves a chosen modality; it covers the whole coverage
+range; its phase range meets a chosen stage and a chosen phase; and it is done in a
+chosen country or region. Where a service has no sites recorded, its provider's
+headquarters and sites stand in ("site not stated").
+"""
+
+from array import array
+from dataclasses import dataclass, field
+
+from providers import regions
+from providers.directory.bitsets import bits_from_positions, positions_from_bits
+
+SERVICE_FACETS = ("capability", "modality", "stage", "phase", "region", "country")
+MODES = {"all": "all of them, one partner", "any": "any of them"}
+
+
+class ServiceTable:
+    """Every published provider's services as flat arrays, in index position order.
+
+    rows: (provider position, capability id, first phase, last phase, modality ids,
+    site country codes or None when no site is recorded, the provider's countries), in
+    position order (an iterator is fine: nothing holds them all).
+    """
+
+    def __init__(self, rows, size: int, modality_ids: list[int]):
+        self.modality_bit = {pk: 1 << number for number, pk in enumerate(modality_ids)}
+        self.modality_of_bit = {bit: pk for pk, bit in self.modality_bit.items()}
+        self.country_codes: list[str] = []
+        self.country_number: dict[str, int] = {}
+        self.start = array("I", [0]) * (size + 1)
+        self.capability = array("I")
+        self.first = array("B")
+        self.last = array("B")
+        # one bit per modality: an unsigned 64-bit array while the catalogue fits in it
+        self.modalities = array("Q") if len(modality_ids) <= 64 else []
+        self.site_known = array("B")
+        self.geo_start = array("I", [0])
+        self.geo = array("H")
+        counts = [0] * size
+        previous = 0
+        for position, capability, first, last, modalities, sites, countries in rows:
+            if position < previous:
+                raise ValueError("Services must come in the index's provider order.")
+            previous = position
+            counts[position] += 1
+            self.capability.append(capability)
+            self.first.append(first)
+            self.last.append(last)
+            bits = 0
+            for pk in modalities or ():
+                bits |= self.modality_bit.get(pk, 0)
+            self.modalities.append(bits)
+            self.site_known.append(1 if sites else 0)
+            for code in sorted(set(sites or countries or ())):
+                self.geo.append(self._country(code))
+            self.geo_start.append(len(self.geo))
+        total = 0
+        for position, count in enumerate(counts):
+            self.start[position] = total
+            total += count
+        self.start[size] = total
+
+    def _country(self, code: str) -> int:
+        number = self.country_number.get(code)
+        if number is None:
+            number = self.country_number[code] = len(self.country_codes)
+            self.country_codes.append(code)
+        return number
+
+    def nbytes(self) -> int:
+        arrays = (
+            self.start,
+            self.capability,
+            self.first,
+            self.last,
+            self.site_known,
+            self.geo_start,
+            self.geo,
+        )
+        return sum(item.itemsize * len(item) for item in arrays) + 8 * len(self.modalities)
+
+
+@dataclass
+class Criteria:
+    """What one service must satisfy; ``None`` where the buyer chose nothing."""
+
+    capabilities: list[int] = field(default_factory=list)  # capability ids
+    every: bool = True  # all chosen capabilities (one service each), or any of them
+    modality_bits: int = 0
+    cover: tuple[int, int] | None = None
+    stage_phases: frozenset[int] | None = None
+    phases: frozenset[int] | None = None
+    countries: frozenset[str] | None = None
+    region_countries: frozenset[str] | None = None
+
+    def failing(self, first: int, last: int, modality_bits: int, countries) -> set[str]:
+        """The service facets a service with these values does not satisfy."""
+        failed: set[str] = set()
+        if self.modality_bits and not modality_bits & self.modality_bits:
+            failed.add("modality")
+        if self.cover and not (first <= self.cover[0] and self.cover[1] <= last):
+            failed.add("coverage")
+        if self.stage_phases is not None and not any(
+            first <= phase <= last for phase in self.stage_phases
+        ):
+            failed.add("stage")
+        if self.phases is not None and not any(first <= phase <= last for phase in self.phases):
+            failed.add("phase")
+        if self.countries is not None and self.countries.isdisjoint(countries):
+            failed.add("country")
+        if self.region_countries is not None and self.region_countries.isdisjoint(countries):
+            failed.add("region")
+        return failed
+
+
+def criteria_for(index, query) -> Criteria | None:
+    """The service criteria of a query, or None when no capability or modality is chosen
+    (then the facets keep their provider-level meaning)."""
+    facets = query.facets
+    if not (facets.get("capability") or facets.get("modality")):
+        return None
+    catalogue = index.catalogue
+    capability_by_slug = {row.slug: pk for pk, row in catalogue.capabilities.items()}
+    modality_by_slug = {row.slug: pk for pk, row in catalogue.modalities.items()}
+    criteria = Criteria(
+        capabilities=[capability_by_slug[slug] for slug in facets.get("capability") or []],
+        every=query.capability_mode != "any",
+    )
+    for slug in facets.get("modality") or []:
+        criteria.modality_bits |= index.services.modality_bit.get(modality_by_slug[slug], 0)
+    if query.cover_from:
+        criteria.cover = (query.cover_from, query.cover_to)
+    if facets.get("stage"):
+        chosen = set(facets["stage"])
+        criteria.stage_phases = frozenset(
+            phase.position for phase in catalogue.phases if phase.stage.slug in chosen
+        )
+    if facets.get("phase"):
+        criteria.phases = frozenset(
+            catalogue.phase_by_slug[slug].position for slug in facets["phase"]
+        )
+    if facets.get("country"):
+        criteria.countries = frozenset(facets["country"])
+    if facets.get("region"):
+        chosen = set(facets["region"])
+        criteria.region_countries = frozenset(
+            code for code in index.bits["country"] if regions.region_of(code) in chosen
+        )
+    return criteria
+
+
+# Above this many providers to look at, the counts of the service facets stay provider-level
+# (the page says so) and only the answer itself is checked service by service.
+COUNT_PASS_LIMIT = 3000
+
+
+def only_provider_level(criteria: Criteria) -> bool:
+    """True when the provider-level bitsets already give the exact answer: only capabilities
+    (one service each, whatever else), or only modalities, are asked for."""
+    others = (
+        criteria.cover,
+        criteria.stage_phases,
+        criteria.phases,
+        criteria.countries,
+        criteria.region_countries,
+    )
+    if any(value is not None for value in others):
+        return False
+    return not (criteria.capabilities and criteria.modality_bits)
+
+
+def matching_providers(index, criteria: Criteria, candidates: int) -> int:
+    """Of ``candidates`` (which the provider-level bitsets allow), those where one service
+    per chosen capability (or one service, with ``any``) meets every criterion."""
+    table = index.services
+    start, capability_of, firsts, lasts = table.start, table.capability, table.first, table.last
+    modalities, geo_start, geo = table.modalities, table.geo_start, table.geo
+    wanted_bits = criteria.modality_bits
+    phases_mask = 0
+    for phase in criteria.phases or ():
+        phases_mask |= 1 << phase
+    stage_mask = 0
+    for phase in criteria.stage_phases or ():
+        stage_mask |= 1 << phase
+    number = table.country_number
+    countries = (
+        None
+        if criteria.countries is None
+        else {number[code] for code in criteria.countries if code in number}
+    )
+    region_countries = (
+        None
+        if criteria.region_countries is None
+        else {number[code] for code in criteria.region_countries if code in number}
+    )
+    cover = criteria.cover
+    chosen = set(criteria.capabilities)
+    need_all = len(chosen) if criteria.every and chosen else 1
+    matched: list[int] = []
+    for position in positions_from_bits(candidates):
+        found: set[int] = set()
+        for service in range(start[position], start[position + 1]):
+            capability = capability_of[service]
+            if chosen and capability not in chosen:
+                continue
+            if wanted_bits and not modalities[service] & wanted_bits:
+                continue
+            first, last = firsts[service], lasts[service]
+            if cover and not (first <= cover[0] and cover[1] <= last):
+                continue
+            span = (1 << (last + 1)) - (1 << first)
+            if criteria.phases is not None and not span & phases_mask:
+                continue
+            if criteria.stage_phases is not None and not span & stage_mask:
+                continue
+            if countries is not None or region_countries is not None:
+                places = geo[geo_start[service] : geo_start[service + 1]]
+                if countries is not None and countries.isdisjoint(places):
+                    continue
+                if region_countries is not None and region_countries.isdisjoint(places):
+                    continue
+            found.add(capability if need_all > 1 else 0)
+            if len(found) >= need_all:
+                matched.append(position)
+                break
+    return bits_from_positions(matched, index.size)
+
+
+def _has(data: bytes, position: int) -> bool:
+    byte = position >> 3
+    return byte < len(data) and bool(data[byte] >> (position & 7) & 1)
+
+
+def _as_bytes(bits: int) -> bytes:
+    return bits.to_bytes((bits.bit_length() + 7) // 8, "little")
+
+
+@dataclass
+class ServiceAnswer:
+    matched: int  # providers meeting the service criteria (before type, industry, ...)
+    counts: dict[str, dict[str, int]]  # service facet -> option key -> providers
+
+
+def service_pass(
+    index, criteria: Criteria, prefilter: dict[str, int], scope: int, wider: int
+) -> ServiceAnswer:
+    """Check the providers the bitsets leave, service by service.
+
+    ``prefilter``: per service facet the buyer used (and "coverage"), the provider-level
+    bitset; ``scope``: the providers every other filter allows (the base of the service
+    facets' counts); ``wider``: those all but one of the other filters allow (``matched``
+    is exact over them, for the other facets' counts).
+    """
+    table = index.services
+    catalogue = index.catalogue
+    chosen_facets = set(prefilter)
+    everything = wider
+    for mask in prefilter.values():
+        everything &= mask
+    # The base of each facet's counts: every service facet but its own holds at provider level.
+    bases: dict[str, int] = {}
+    for facet in SERVICE_FACETS:
+        base = scope
+        for name, mask in prefilter.items():
+            if name != facet:
+                base &= mask
+        bases[facet] = base
+    if criteria.every and criteria.capabilities:
+        bases["capability"] = scope & everything
+    union = everything
+    for base in bases.values():
+        union |= base
+    base_bytes = {facet: _as_bytes(bits) for facet, bits in bases.items()}
+    all_bytes = _as_bytes(everything)
+
+    chosen_capabilities = criteria.capabilities
+    chosen_set = set(chosen_capabilities)
+    capability_slug = {pk: row.slug for pk, row in catalogue.capabilities.items()}
+    modality_slug = {
+        table.modality_bit[pk]: row.slug
+        for pk, row in catalogue.modalities.items()
+        if pk in table.modality_bit
+    }
+    phase_slug = {phase.position: phase.slug for phase in catalogue.phases}
+    stage_of = {phase.position: phase.stage.slug for phase in catalogue.phases}
+    codes = table.country_codes
+
+    counts: dict[str, dict[str, int]] = {facet: {} for facet in SERVICE_FACETS}
+    matched: list[int] = []
+    start, capability_of, firsts, lasts = table.start, table.capability, table.first, table.last
+    modalities, geo_start, geo = table.modalities, table.geo_start, table.geo
+    range_cache: dict[tuple[int, int], tuple[set[str], set[str]]] = {}
+    for position in positions_from_bits(union):
+        counted = [facet for facet in SERVICE_FACETS if _has(base_bytes[facet], position)]
+        check = _has(all_bytes, position)
+        if not counted and not check:
+            continue
+        # per group (a chosen capability, or one group) and facet: the options reachable
+        groups: dict[object, dict[str, set[str]]] = {}
+        full_groups: set[object] = set()
+        capability_options: set[str] = set()
+        for service in range(start[position], start[position + 1]):
+            capability = capability_of[service]
+            first, last = firsts[service], lasts[service]
+            countries = {codes[n] for n in geo[geo_start[service] : geo_start[service + 1]]}
+            failed = criteria.failing(first, last, modalities[service], countries)
+            failed &= chosen_facets | {"coverage"}
+            if not failed:
+                capability_options.add(capability_slug.get(capability, ""))
+            if chosen_capabilities:
+                if capability not in chosen_set:
+                    continue
+                group: object = capability if criteria.every else "any"
+            else:
+                group = "any"
+            if not failed:
+                full_groups.add(group)
+            if len(failed) > 1 or "coverage" in failed:
+                continue
+            reach = groups.setdefault(group, {})
+            for facet in counted:
+                if facet == "capability" or (failed and facet not in failed):
+                    continue
+                found = reach.setdefault(facet, set())
+                if facet == "modality":
+                    bits = modalities[service]
+                    found.update(slug for bit, slug in modality_slug.items() if bits & bit)
+                elif facet in ("stage", "phase"):
+                    key = (first, last)
+                    if key not in range_cache:
+                        inside = range(first, last + 1)
+                        range_cache[key] = (
+                            {stage_of[p] for p in inside if p in stage_of},
+                            {phase_slug[p] for p in inside if p in phase_slug},
+                        )
+                    found.update(range_cache[key][0 if facet == "stage" else 1])
+                elif facet == "country":
+                    found.update(countries)
+                else:
+                    found.update(regions.region_of(code) for code in countries)
+        wanted = list(chosen_capabilities) if chosen_capabilities and criteria.every else ["any"]
+        if check and all(group in full_groups for group in wanted):
+            matched.append(position)
+        for facet in counted:
+            if facet == "capability":
+                options = capability_options
+                if (
+                    criteria.every
+                    and chosen_capabilities
+                    and not (check and all(group in full_groups for group in wanted))
+                ):
+                    continue
+            else:
+                reached = [groups.get(group, {}).get(facet, set()) for group in wanted]
+                options = set.intersection(*reached) if reached else set()
+            table_counts = counts[facet]
+            for key in options:
+                table_counts[key] = table_counts.get(key, 0) + 1
+    return ServiceAnswer(bits_from_positions(matched, index.size), counts)
+
+
+def matched_services(index, criteria: Criteria, services: list, countries) -> list:
+    """Of one provider's services (card rows: capability id, first, last, modality ids,
+    sites, ...), those that answer the buyer's criteria; ``countries``, the provider's,
+    stand in for a service's unstated sites."""
+    table = index.services
+    found = []
+    for service in services:
+        capability, first, last, modality_ids, sites = service[:5]
+        if criteria.capabilities and capability not in criteria.capabilities:
+            continue
+        bits = 0
+        for pk in modality_ids:
+            bits |= table.modality_bit.get(pk, 0)
+        place = {site[2] for site in sites} or set(countries)
+        if not criteria.failing(first, last, bits, place):
+            found.append(service)
+    return found

@@ -1,0 +1,233 @@
+"""Service-level matching: with a capability or modality chosen, the coverage range, stage,
+phase and place must hold for one service; any-or-all capabilities; why each card matched;
+the page title; site names said once."""
+
+import re
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from providers.directory import index as directory_index
+from providers.models import Service, ServiceSiteLink, Site
+from providers.places import place_label
+from tests.factories import make_provider
+
+pytestmark = pytest.mark.django_db
+
+PHASE_1, PHASE_3, COMMERCIAL = 3, 5, 6
+MAB = {"modalities": ("monoclonal-antibody",)}
+
+
+def names(response) -> list[str]:
+    html = response.content.decode()
+    section = html[html.index('id="results"') :]
+    return re.findall(r'<h3><a href="/providers/[^"]+/">([^<]+)</a></h3>', section)
+
+
+def count_of(response, facet: str, key: str) -> int:
+    html = response.content.decode()
+    found = re.search(
+        rf'id="f-{facet}-{key}"[^>]*>\s*<label[^>]*>[^<]*<span class="count">(\d+)', html
+    )
+    assert found, f"no option {facet}={key}"
+    return int(found.group(1))
+
+
+@pytest.fixture
+def programs():
+    directory_index.reset()
+    # One service takes a mAb from Phase I to commercial supply, made in Switzerland.
+    make_provider(
+        "Whole Program",
+        types=("cdmo",),
+        hq_country="US",
+        sites=[{"name": "Visp", "city": "Visp", "country": "CH"}],
+        services=[("mammalian-biologics", PHASE_1, COMMERCIAL, {**MAB, "sites": ("Visp",)})],
+    )
+    # Clinical mAb supply, plus small-molecule commercial work: together they "cover" it.
+    make_provider(
+        "Added Up",
+        types=("cdmo",),
+        hq_country="DE",
+        services=[
+            ("mammalian-biologics", PHASE_1, PHASE_3, MAB),
+            (
+                "commercial-api-manufacture",
+                PHASE_3,
+                COMMERCIAL,
+                {"modalities": ("small-molecule",)},
+            ),
+        ],
+    )
+    # The whole range, but for small molecules only, at a US site; Europe is only its HQ.
+    make_provider(
+        "Small Only",
+        types=("cdmo",),
+        hq_country="FR",
+        sites=[{"name": "Plant One", "city": "Boston", "country": "US"}],
+        services=[
+            (
+                "mammalian-biologics",
+                PHASE_1,
+                COMMERCIAL,
+                {"modalities": ("small-molecule",), "sites": ("Plant One",)},
+            ),
+            ("glp-toxicology", 2, PHASE_3),
+        ],
+    )
+    # No modality stated anywhere, no site stated: headquarters stand in.
+    make_provider(
+        "Unstated",
+        types=("cdmo",),
+        hq_country="IE",
+        services=[("mammalian-biologics", PHASE_1, COMMERCIAL)],
+    )
+    yield
+    directory_index.reset()
+
+
+RANGE = "cover_from=phase-1&cover_to=commercial-supply"
+
+
+def test_without_a_service_chosen_the_range_combines_a_providers_services(client, programs):
+    response = client.get(f"/providers/?{RANGE}")
+    assert names(response) == ["Added Up", "Small Only", "Unstated", "Whole Program"]
+    assert "its services together serve every phase" in response.content.decode()
+
+
+def test_a_chosen_capability_must_cover_the_range_in_one_service(client, programs):
+    response = client.get(f"/providers/?capability=mammalian-biologics&{RANGE}")
+    assert names(response) == ["Small Only", "Unstated", "Whole Program"]
+    assert "One chosen service covers every phase" in response.content.decode()
+
+
+def test_a_chosen_modality_belongs_to_the_service_not_the_provider(client, programs):
+    response = client.get(f"/providers/?modality=monoclonal-antibody&{RANGE}")
+    assert names(response) == ["Whole Program"]
+    # Counts follow the same rule: Added Up's small-molecule work starts at Phase III.
+    assert count_of(response, "modality", "small-molecule") == 1
+    assert count_of(response, "modality", "monoclonal-antibody") == 1
+    # A service with no modality stated matches no modality filter.
+    assert "Unstated" not in names(client.get("/providers/?modality=small-molecule"))
+
+
+def test_a_place_applies_to_where_the_chosen_service_is_done(client, programs):
+    base = f"/providers/?capability=mammalian-biologics&{RANGE}"
+    assert names(client.get(f"{base}&region=europe")) == ["Unstated", "Whole Program"]
+    response = client.get(f"{base}&country=US")
+    assert names(response) == ["Small Only"]
+    # Whole Program's HQ is in the US, but its service is done in Switzerland.
+    assert count_of(response, "country", "CH") == 1
+    assert count_of(response, "country", "FR") == 0
+    response = client.get(base)
+    assert count_of(response, "region", "europe") == 2  # Visp, and Unstated's HQ
+
+
+def test_stage_and_phase_apply_to_the_chosen_service(client, programs):
+    # Small Only's GLP toxicology is at pre-clinical; its mAb line is not.
+    response = client.get("/providers/?modality=monoclonal-antibody&stage=discovery")
+    assert names(response) == []
+    assert names(client.get("/providers/?capability=glp-toxicology&phase=preclinical")) == [
+        "Small Only"
+    ]
+    assert count_of(response, "stage", "delivery") == 1
+
+
+def test_card_says_why_it_matched(client, programs):
+    html = client.get(
+        f"/providers/?capability=mammalian-biologics&{RANGE}&region=europe"
+    ).content.decode()
+    whole = html[html.index(">Whole Program<") :]
+    whole = whole[: whole.index("</li>\n") if "</li>\n" in whole else None]
+    assert "Why it matched" in whole
+    assert "Clinical Phase I to Commercial" in whole
+    assert "Monoclonal antibody" in whole
+    assert "at Visp, Switzerland" in whole  # the site, its name said once
+    unstated = html[html.index(">Unstated<") :]
+    assert "modality not stated" in unstated
+    assert "site not stated" in unstated
+
+
+def test_card_says_headquarters_only_and_the_words_found(client, programs):
+    html = client.get("/providers/?country=FR&q=toxicology").content.decode()
+    card = html[html.index(">Small Only<") :]
+    assert "France: headquarters only" in card
+    assert "Search matched: <mark>toxicology</mark>" in card
+
+
+def test_a_matched_service_is_never_folded_into_more(client):
+    directory_index.reset()
+    make_provider(
+        "Many Services",
+        services=[
+            ("target-validation", 1, 1),
+            ("hit-finding-screening", 1, 1),
+            ("medicinal-chemistry", 1, 1),
+            ("computational-chemistry", 1, 1),
+            ("in-vitro-dmpk", 1, 2),
+            ("in-vivo-pharmacology", 1, 2),
+            ("glp-toxicology", 2, 3),
+        ],
+        hq_country="US",
+    )
+    html = client.get("/providers/?type=cro&country=US&q=toxicology").content.decode()
+    card = html[html.index(">Many Services<") :]
+    more = card.index("more</span>")
+    # the search found it in a capability the card lists before any "+N more"
+    assert "GLP toxicology" in card[:more]
+    html = client.get("/providers/?capability=glp-toxicology&country=US").content.decode()
+    card = html[html.index(">Many Services<") :]
+    assert card.index("GLP toxicology") < card.index("more</span>")
+    directory_index.reset()
+
+
+def test_several_capabilities_mean_all_or_any(client, programs):
+    both = "capability=glp-toxicology&capability=commercial-api-manufacture"
+    response = client.get(f"/providers/?{both}")
+    assert names(response) == []
+    html = response.content.decode()
+    assert "Offers all of the chosen capabilities" in html
+    assert "Show providers with any of the chosen capabilities instead of all (2" in html
+    assert "match=any" in html
+    response = client.get(f"/providers/?{both}&match=any")
+    assert names(response) == ["Added Up", "Small Only"]
+    assert "Offers any of the chosen capabilities" in response.content.decode()
+    assert count_of(response, "capability", "mammalian-biologics") == 4
+
+
+def test_an_unknown_match_value_is_a_notice(client, programs):
+    response = client.get("/providers/?capability=glp-toxicology&match=most")
+    assert response.status_code == 200
+    assert "Ignored “most” for how capabilities combine" in response.content.decode()
+    assert names(response) == ["Small Only"]
+
+
+def test_the_title_reflects_the_filters(client, programs):
+    response = client.get("/providers/?type=cdmo&modality=monoclonal-antibody&region=europe")
+    title = re.search(r"<title>([^<]*)</title>", response.content.decode()).group(1)
+    assert title.startswith("CDMO · Monoclonal antibody (mAb) and other biologics · Europe: ")
+    assert ": 2 providers ·" in title  # Whole Program (Visp) and Added Up (its HQ)
+    fragment = client.get("/providers/?type=cdmo", headers={"HX-Request": "true"})
+    assert "<title>CDMO: 4 providers" in fragment.content.decode()
+
+
+def test_service_sites_belong_to_the_same_provider(programs):
+    service = Service.objects.get(provider__name="Added Up", capability__slug="mammalian-biologics")
+    elsewhere = Site.objects.get(name="Visp")
+    with pytest.raises(ValidationError):
+        ServiceSiteLink(service=service, site=elsewhere).clean()
+
+
+def test_place_names_are_said_once():
+    assert place_label("Visp", "Visp", "Switzerland") == "Visp, Switzerland"
+    assert place_label("Basel site", "", "Switzerland") == "Basel site, Switzerland"
+    assert place_label("Singapore", "singapore ", "Singapore") == "Singapore"
+
+
+def test_service_level_pages_run_a_fixed_number_of_queries(
+    client, programs, django_assert_num_queries
+):
+    url = f"/providers/?capability=mammalian-biologics&{RANGE}&region=europe&q=biologics"
+    client.get(url)  # builds the index and caches the text match
+    with django_assert_num_queries(2):  # the version token, and the page of cards
+        client.get(url, headers={"HX-Request": "true"})
