@@ -59,12 +59,20 @@ def combine(index: DirectoryIndex, active: dict[str, int], skip: str | None = No
     return result
 
 
-def answer(index: DirectoryIndex, query: DirectoryQuery, page_size: int = PAGE_SIZE) -> Answer:
+def matching(
+    index: DirectoryIndex, query: DirectoryQuery
+) -> tuple[TextMatch | None, dict[str, int], int]:
+    """The text match, the active constraints and the set of providers ``query`` matches
+    (the page and the API both start here)."""
     text = match(index, query.text) if query.text else None
     active = masks(index, query, text)
     if query.text and text is None:
         active["text"] = 0  # only punctuation typed: nothing can match
-    result = combine(index, active)
+    return text, active, combine(index, active)
+
+
+def answer(index: DirectoryIndex, query: DirectoryQuery, page_size: int = PAGE_SIZE) -> Answer:
+    text, active, result = matching(index, query)
     total = result.bit_count()
 
     counts: dict[str, list[OptionCount]] = {}
