@@ -10,14 +10,17 @@ deletion). Each changed provider is listed once, at its latest change, in the or
   ``withdrawn``, with the slug buyers last saw. Providers never published are never
   listed: nothing a buyer could not see.
 
-A first page fixes ``as_of`` (the database's clock); every page lists changes up to it, so
-paging is stable while curators work. The next sync starts from that ``as_of``.
+A first page fixes ``as_of`` (the app server's clock, the one history times are written
+with); every page lists changes up to it, so paging is stable while curators work. The next
+sync starts from that ``as_of`` (less a minute or so: a change saved just before ``as_of``
+may commit just after it).
 """
 
 import datetime
 from dataclasses import dataclass
 
 from django.core import signing
+from django.utils import timezone
 
 from providers.api.problems import ApiProblem
 from providers.models import PUBLISHED
@@ -62,12 +65,6 @@ class ChangePage:
     next_cursor: str | None
 
 
-def database_now() -> datetime.datetime:
-    with read_connection().cursor() as cursor:
-        cursor.execute("SELECT now()")
-        return cursor.fetchone()[0]
-
-
 def _cursor_problem(detail: str) -> ApiProblem:
     return ApiProblem(
         400, "invalid-cursor", detail, [{"parameter": "cursor", "in": "query", "detail": detail}]
@@ -105,7 +102,7 @@ def changes(since: datetime.datetime | None, cursor: str | None, limit: int) -> 
                 detail,
                 [{"parameter": "since", "in": "query", "detail": detail}],
             )
-        as_of, after_time, after_id = database_now(), since, 0
+        as_of, after_time, after_id = timezone.now(), since, 0
     with read_connection().cursor() as db:
         db.execute(
             CHANGES_SQL,
