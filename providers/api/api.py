@@ -3,10 +3,12 @@ schema (/api/v1/openapi.json). See docs/api.md."""
 
 import datetime
 import hashlib
+import re
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.http import http_date, parse_http_date_safe
 from ninja import Field, NinjaAPI, Query, Schema
+from pydantic import field_validator
 
 from providers.api import listing, problems
 from providers.api.access import HEADER, KeyOrAnonymous, PerCallerRate
@@ -196,13 +198,26 @@ def get_reference(request: HttpRequest, response: HttpResponse):
     return reference_data(index.catalogue)
 
 
+RFC_3339 = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,6})?([Zz]|[+-]\d{2}:\d{2})")
+
+
 class ChangeParameters(Schema):
     since: datetime.datetime | None = Field(
         None,
-        description="ISO 8601 time (with a zone; UTC if none). Required without `cursor`.",
+        description="An RFC 3339 time with its offset, e.g. 2026-11-01T00:00:00Z. "
+        "Required without `cursor`.",
     )
     limit: int = Field(100, ge=1, le=1000, description="Changes per page.")
     cursor: str = Field("", max_length=500, description="From `next_cursor`.")
+
+    @field_validator("since", mode="before")
+    @classmethod
+    def rfc_3339(cls, value):
+        if value is None or value == "":
+            return None
+        if not (isinstance(value, str) and RFC_3339.fullmatch(value)):
+            raise ValueError("a time such as 2026-11-01T00:00:00Z (RFC 3339, with its offset)")
+        return value
 
 
 @api.get(
@@ -212,10 +227,7 @@ class ChangeParameters(Schema):
     summary="Providers published, changed or withdrawn since a time (incremental sync)",
 )
 def list_changes(request: HttpRequest, params: Query[ChangeParameters]):
-    since = params.since
-    if since is not None and since.tzinfo is None:
-        since = since.replace(tzinfo=datetime.UTC)
-    page = change_page(since, params.cursor or None, params.limit)
+    page = change_page(params.since, params.cursor or None, params.limit)
     root = base_url(request)
     next_link = None
     if page.next_cursor:

@@ -67,7 +67,10 @@ class ChangePage:
 
 def _cursor_problem(detail: str) -> ApiProblem:
     return ApiProblem(
-        400, "invalid-cursor", detail, [{"parameter": "cursor", "in": "query", "detail": detail}]
+        400,
+        "invalid-cursor",
+        detail,
+        [{"parameter": "cursor", "location": "query", "detail": detail}],
     )
 
 
@@ -100,7 +103,7 @@ def changes(since: datetime.datetime | None, cursor: str | None, limit: int) -> 
                 400,
                 "invalid-parameters",
                 detail,
-                [{"parameter": "since", "in": "query", "detail": detail}],
+                [{"parameter": "since", "location": "query", "detail": detail}],
             )
         as_of, after_time, after_id = timezone.now(), since, 0
     with read_connection().cursor() as db:

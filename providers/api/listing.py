@@ -74,7 +74,7 @@ def make_cursor(index: DirectoryIndex, query: DirectoryQuery, last_id: int) -> s
 
 def _cursor_problem(kind: str, detail: str, status: int = 400) -> ApiProblem:
     return ApiProblem(
-        status, kind, detail, [{"parameter": "cursor", "in": "query", "detail": detail}]
+        status, kind, detail, [{"parameter": "cursor", "location": "query", "detail": detail}]
     )
 
 

@@ -80,7 +80,7 @@ def _parameter_errors(exc: ValidationError) -> list[dict]:
         location = [str(part) for part in error.get("loc", ())]
         where = location[0] if location else "query"
         name = ".".join(location[1:]) or where
-        errors.append({"parameter": name, "in": where, "detail": str(error.get("msg", ""))})
+        errors.append({"parameter": name, "location": where, "detail": str(error.get("msg", ""))})
     return errors
 
 

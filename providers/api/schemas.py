@@ -21,7 +21,7 @@ class Problem(Schema):
 
 class ParameterError(Schema):
     parameter: str
-    in_: str = Field(alias="in", description="Where the parameter is: query or path.")
+    location: str = Field(description="Where the parameter is: query or path.")
     detail: str
 
 
