@@ -275,9 +275,9 @@ class Command(BaseCommand):
             "combination the server has not seen. Facet counts are computed for every request; "
             "only text-search match sets are cached (per worker, up to 512 queries), so the "
             "text searches are also measured with that cache off.",
-            "- API: the provider list gets URLs drawn from the same kinds of query (first pages, "
-            "a quarter of them with `counts=true`), sent with an API key (checked on every "
-            "request) whose rate no run reaches.",
+            "- API: the provider list gets URLs drawn from the same kinds of query (first "
+            "pages of 10 to 50 providers, a quarter of them with `counts=true`), sent with an "
+            "API key (checked on every request) whose rate no run reaches.",
             "- Latency: time from sending the request to the last byte, queueing included. "
             "Ratios compare each scenario with `/healthz` from the same run.",
             "",
