@@ -11,7 +11,7 @@ from ninja import Field, NinjaAPI, Query, Schema
 from pydantic import field_validator
 
 from providers.api import listing, problems
-from providers.api.access import HEADER, KeyOrAnonymous, PerCallerRate
+from providers.api.access import KeyOrAnonymous, PerCallerRate
 from providers.api.changes import changes as change_page
 from providers.api.records import load, provider_record
 from providers.api.reference import reference_data
@@ -94,7 +94,6 @@ def validators(
     if last_modified is not None:
         response["Last-Modified"] = http_date(last_modified.timestamp())
     response["Cache-Control"] = "no-cache"
-    response["Vary"] = HEADER
 
 
 def base_url(request: HttpRequest) -> str:
