@@ -19,7 +19,8 @@ from django.urls import reverse
 REPLICA = "replica"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Read-your-writes matters for these: a login, a logout or a lockout must be seen at once.
-PRIMARY_ONLY_APPS = frozenset({"sessions", "auth", "axes", "admin", "contenttypes"})
+# API keys too: a revoked key must stop working at once.
+PRIMARY_ONLY_APPS = frozenset({"sessions", "auth", "axes", "admin", "contenttypes", "api"})
 
 _buyer_read: contextvars.ContextVar[bool] = contextvars.ContextVar("buyer_read", default=False)
 

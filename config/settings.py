@@ -72,11 +72,14 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "django_htmx",
     "django_countries",
+    "corsheaders",
+    "ninja",
     "simple_history",
     "axes",
     "django_tasks_db",
     "lifecycle",
     "providers",
+    "providers.api",
 ]
 
 MIDDLEWARE = [
@@ -91,6 +94,9 @@ MIDDLEWARE = [
     "config.outage.DatabaseUnavailableMiddleware",
     "config.routing.ReplicaReadsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Cross-origin headers for /api/ only, and only for the origins listed in
+    # API_CORS_ALLOWED_ORIGINS (none by default): before CommonMiddleware, as it asks.
+    "corsheaders.middleware.CorsMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -304,3 +310,17 @@ TASKS = {
 # A checked import file waits in the default file storage between its preview and the
 # curator's confirmation, then is deleted. With several app servers, use shared storage.
 MEDIA_ROOT = os.environ.get("MEDIA_ROOT", str(BASE_DIR / "var" / "media"))
+
+# --- The read API (/api/v1/, providers/api/; docs/api.md) ---
+# Requests per minute: anonymous callers (per client address) and, by default, each API key
+# (an administrator can set a key's own rate). Counted in the cache: shared by every worker
+# and server with REDIS_URL, per process without it.
+API_ANONYMOUS_RATE_PER_MINUTE = env_int("API_ANONYMOUS_RATE_PER_MINUTE", 60)
+API_KEY_RATE_PER_MINUTE = env_int("API_KEY_RATE_PER_MINUTE", 1200)
+# Cross-origin requests to the API are refused unless their origin is listed here
+# (comma-separated, e.g. https://procurement.example).
+CORS_ALLOWED_ORIGINS = env_list("API_CORS_ALLOWED_ORIGINS", [])
+CORS_URLS_REGEX = r"^/api/"
+CORS_ALLOW_METHODS = ["GET", "OPTIONS"]
+CORS_ALLOW_HEADERS = ["accept", "x-api-key", "if-none-match", "if-modified-since"]
+CORS_EXPOSE_HEADERS = ["etag", "last-modified", "retry-after"]

@@ -11,6 +11,7 @@ admin.site.index_title = "Curate the directory"
 
 urlpatterns = [
     path("", include("providers.directory.urls")),
+    path("", include("providers.api.urls")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("favicon.ico", lambda request: redirect(static("favicon.svg"), permanent=True)),

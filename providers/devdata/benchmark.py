@@ -189,6 +189,22 @@ def directory_mix(count: int, seed: int, text_only: bool = False) -> list[str]:
     return urls
 
 
+def api_mix(count: int, seed: int, counts_share: float = 0.25) -> list[str]:
+    """``count`` API list URLs from the same kinds of query as the directory mix (first
+    pages of 10 to 50: the API pages by cursor, not page number), a share of them asking
+    for counts."""
+    rng = random.Random(seed)
+    urls = []
+    for _ in range(count):
+        _name, build = rng.choice(SHAPES)
+        params = {key: value for key, value in build(rng).items() if key != "page"}
+        if rng.random() < counts_share:
+            params["counts"] = "true"
+        params["limit"] = rng.randint(10, 50)  # systems page by more than buyers do
+        urls.append("/api/v1/providers?" + urlencode(params, doseq=True))
+    return urls
+
+
 @dataclass
 class Result:
     name: str

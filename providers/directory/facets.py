@@ -314,3 +314,14 @@ def suggestions(index, query, active, counts, text=None) -> list[Suggestion]:
             )
         )
     return advice
+
+
+def matching(
+    index: DirectoryIndex, query: DirectoryQuery
+) -> tuple[TextMatch | None, dict[str, int], int]:
+    """The text match, the active constraints and the set of providers ``query`` matches,
+    by the same rules as the page (service-level when a capability or modality is chosen):
+    the API starts here."""
+    text = match(index, query.text) if query.text else None
+    result, _counts, active = resolve(index, query, text, counted=False)
+    return text, active, result

@@ -150,6 +150,8 @@ def test_every_page_type_is_valid_html(client, directory, tmp_path):
         "lifecycle explorer": client.get("/lifecycle/"),
         "compare": client.get("/compare/?p=beta-biologics&p=delta-oligo&p=alpha-discovery"),
         "compare, too few": client.get("/compare/?p=beta-biologics"),
+        "API reference": client.get("/api/v1/docs"),
+        "API problem types": client.get("/api/v1/problems"),
     }
     client.post("/providers/beta-biologics/shortlist/", {"action": "add", "next": "/shortlist/"})
     buyer["shortlist"] = client.get("/shortlist/")

@@ -24,6 +24,7 @@ TARGETS = {
     "htmx fragment (mix)": (300, 50.0),
     "directory page (mix)": (200, None),
     "provider page": (500, None),
+    "API provider list (mix)": (300, 50.0),
 }
 
 
@@ -54,6 +55,7 @@ class Command(BaseCommand):
         slugs = list(
             Provider.objects.published().order_by("?").values_list("slug", flat=True)[:3000]
         )
+        self.api_key = self.bench_api_key()
         connection.close()
 
         results = self.measure(options, slugs, text_cache=True)
@@ -74,6 +76,17 @@ class Command(BaseCommand):
             call_command("generate_providers", count, seed=1, verbosity=0)
         else:
             self.stdout.write(f"Reusing the {existing} synthetic providers already here.")
+
+    def bench_api_key(self) -> str:
+        """A key for the API scenarios, with a rate no run reaches (the limit is tested
+        elsewhere; here the cost of checking the key is part of each request)."""
+        from providers.api.models import ApiKey
+
+        ApiKey.objects.filter(name="benchmark").delete()
+        key = ApiKey(name="benchmark", owner="make bench", rate_per_minute=10**9)
+        secret = key.issue()
+        key.save()
+        return secret
 
     def explain(self) -> list[tuple[str, str]]:
         """EXPLAIN ANALYZE of the queries a directory request runs, on this database."""
@@ -184,6 +197,16 @@ class Command(BaseCommand):
                 ),
                 run("provider page", [f"/providers/{slug}/" for slug in slugs]),
                 run("lifecycle explorer", ["/lifecycle/"]),
+                run(
+                    "API provider list (mix)",
+                    benchmark.api_mix(20_000, seed + 2),
+                    headers={"X-API-Key": self.api_key},
+                ),
+                run(
+                    "API provider record",
+                    [f"/api/v1/providers/{slug}" for slug in slugs],
+                    headers={"X-API-Key": self.api_key},
+                ),
             ]
         finally:
             server.send_signal(signal.SIGTERM)
@@ -252,6 +275,9 @@ class Command(BaseCommand):
             "combination the server has not seen. Facet counts are computed for every request; "
             "only text-search match sets are cached (per worker, up to 512 queries), so the "
             "text searches are also measured with that cache off.",
+            "- API: the provider list gets URLs drawn from the same kinds of query (first "
+            "pages of 10 to 50 providers, a quarter of them with `counts=true`), sent with an "
+            "API key (checked on every request) whose rate no run reaches.",
             "- Latency: time from sending the request to the last byte, queueing included. "
             "Ratios compare each scenario with `/healthz` from the same run.",
             "",
