@@ -299,8 +299,9 @@ class Command(BaseCommand):
             "",
             "## Why it is fast",
             "",
-            "- Facet counts come from an in-process bitset index (`providers/facets.py`): one "
-            "Python `int` per filter option over the published providers in name order, and a "
+            "- Facet counts come from an in-process bitset index "
+            "(`providers/directory/index.py`): one Python `int` per filter option over the "
+            "published providers in name order, and a "
             "second copy in verified order. A request ANDs and ORs a few dozen bitsets and counts "
             "bits; its only queries are the one-row version token and the page of providers by "
             "primary key. The index is rebuilt when the token changes (any buyer-visible edit).",
