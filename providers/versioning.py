@@ -85,9 +85,3 @@ def after_migrate(sender, using: str = "default", plan=None, **kwargs) -> None:
         and VERSION_TABLE in connections[using].introspection.table_names()
     ):
         install_triggers(using)
-
-
-def bump_version(using: str = "default") -> None:
-    """Change the token by hand (the triggers do it for every write)."""
-    with connections[using].cursor() as cursor:
-        cursor.execute(BUMP_SQL)
