@@ -1,0 +1,2 @@
+"""Accounts: buyers and providers' representatives (django-allauth), and which providers a
+representative speaks for."""
