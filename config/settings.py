@@ -349,6 +349,9 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Provider directory] "
 # the database for every server); allauth's own cache-based limit on failed sign-ins would
 # be per process without Redis, so it is left to axes. Its other limits stay.
 ACCOUNT_RATE_LIMITS = {"login_failed": False}
+# A password reset asked for an unknown address answers as for a known one (no account
+# enumeration) and mails nobody: the directory writes only to its account holders.
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
 # Links in mail sent by the task worker (alerts) point here; requests use their own host.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
