@@ -15,6 +15,11 @@ from providers.accounts.models import (
 )
 
 
+def pending_first():
+    """Pending items first: the queue a curator works through."""
+    return Case(When(status=Decision.PENDING, then=Value(0)), default=Value(1)).asc()
+
+
 class ReadOnlyMixin:
     def has_add_permission(self, request) -> bool:
         return False
@@ -40,12 +45,8 @@ class ProfileClaimAdmin(ReadOnlyMixin, admin.ModelAdmin):
     readonly_fields = fields
     actions = ["approve", "reject"]
 
-    def get_queryset(self, request):
-        pending_first = Case(When(status=Decision.PENDING, then=Value(0)), default=Value(1))
-        return super().get_queryset(request).annotate(queue=pending_first)
-
     def get_ordering(self, request):
-        return ["queue", "-created_at"]
+        return [pending_first(), "-created_at"]
 
     @admin.display(description="email domain matches the website")
     def email_domain(self, claim: ProfileClaim) -> str:
@@ -104,12 +105,8 @@ class CorrectionAdmin(ReadOnlyMixin, admin.ModelAdmin):
     readonly_fields = fields
     actions = ["accept", "reject"]
 
-    def get_queryset(self, request):
-        pending_first = Case(When(status=Decision.PENDING, then=Value(0)), default=Value(1))
-        return super().get_queryset(request).annotate(queue=pending_first)
-
     def get_ordering(self, request):
-        return ["queue", "created_at"]
+        return [pending_first(), "created_at"]
 
     @admin.display(description="fields")
     def fields_changed(self, correction: Correction) -> str:
