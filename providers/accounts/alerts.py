@@ -40,6 +40,17 @@ def unsubscribe_token(user_id: int) -> str:
     return signing.dumps({"u": user_id}, salt=UNSUBSCRIBE_SALT)
 
 
+def set_shortlist_alerts(user, on: bool) -> None:
+    """Switch alerts on shortlisted providers; switched on again, they start from the
+    records as they are then (changes made while they were off are not sent late)."""
+    with transaction.atomic():
+        row, _ = AlertSettings.objects.select_for_update().get_or_create(user=user)
+        if on and not row.shortlist_changes:
+            ShortlistEntry.objects.filter(user=user).update(seen={})
+        row.shortlist_changes = on
+        row.save(update_fields=["shortlist_changes", "updated_at"])
+
+
 def unsubscribe_all(user_id: int) -> None:
     with transaction.atomic():
         AlertSettings.objects.update_or_create(

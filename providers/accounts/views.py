@@ -91,8 +91,7 @@ def alert_settings(request):
     settings_row, _ = AlertSettings.objects.get_or_create(user=request.user)
     searches = list(SavedSearch.objects.filter(user=request.user))
     if request.method == "POST":
-        settings_row.shortlist_changes = request.POST.get("shortlist_changes") == "on"
-        settings_row.save(update_fields=["shortlist_changes", "updated_at"])
+        alerts.set_shortlist_alerts(request.user, request.POST.get("shortlist_changes") == "on")
         chosen = set(request.POST.getlist("search"))
         for search in searches:
             wanted = str(search.pk) in chosen
