@@ -78,7 +78,12 @@ class CorrectionForm(forms.ModelForm):
         model = Provider
         fields = list(FIELDS)
         labels = FIELDS
-        widgets = {"summary": forms.Textarea(attrs={"rows": 5, "maxlength": 2000})}
+        widgets = {
+            "summary": forms.Textarea(attrs={"rows": 5, "maxlength": 2000}),
+            # A text box rather than type="url": a value sent back with its error must
+            # still be valid HTML. The field checks the address all the same.
+            "website": forms.TextInput(attrs={"inputmode": "url", "autocomplete": "url"}),
+        }
 
     def clean_website(self) -> str:
         website = self.cleaned_data.get("website", "")
