@@ -26,6 +26,10 @@ EXPECTED = (
     }
     | {"providers.view_reviewitem", "providers.change_reviewitem"}
     | {"lifecycle.view_stage", "lifecycle.view_phase"}
+    # Claims to profiles and representatives' corrections (providers/accounts/).
+    | {f"accounts.{a}_{m}" for m in ("profileclaim", "correction") for a in ("change", "view")}
+    | {"accounts.view_providermembership", "accounts.delete_providermembership"}
+    | {"accounts.view_providerconfirmation"}
 )
 
 
