@@ -3,7 +3,7 @@
 - **Saved searches**: a search with alerts on keeps the providers it already matched
   (``known_ids``, taken when it is saved or switched on); a digest names the published
   providers that match it now and were not known, then knows them too.
-- **Shortlisted providers**: each entry keeps what the last run saw of its record
+- **Shortlisted and watched providers**: each entry keeps what the last run saw of its record
   (published or not, its sites, its inspections); a digest lists what changed since: a
   new inspection outcome, a site added or removed, the record withdrawn (or back).
 
@@ -26,7 +26,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from providers import mail
-from providers.accounts.models import AlertSettings, SavedSearch, ShortlistEntry
+from providers.accounts.models import (
+    AlertSettings,
+    ProviderWatch,
+    SavedSearch,
+    ShortlistEntry,
+)
 from providers.models import PUBLISHED, Provider, Site
 from providers.regulatory import Inspection
 
@@ -47,6 +52,7 @@ def set_shortlist_alerts(user, on: bool) -> None:
         row, _ = AlertSettings.objects.select_for_update().get_or_create(user=user)
         if on and not row.shortlist_changes:
             ShortlistEntry.objects.filter(user=user).update(seen={})
+            ProviderWatch.objects.filter(user=user).update(seen={})
         row.shortlist_changes = on
         row.save(update_fields=["shortlist_changes", "updated_at"])
 
@@ -136,10 +142,13 @@ def run() -> dict:
     no_shortlist_alerts = AlertSettings.objects.filter(shortlist_changes=False).values_list(
         "user_id", flat=True
     )
-    watching = ShortlistEntry.objects.exclude(user_id__in=no_shortlist_alerts).values_list(
+    shortlisting = ShortlistEntry.objects.exclude(user_id__in=no_shortlist_alerts).values_list(
         "user_id", flat=True
     )
-    user_ids = sorted(set(wanting_searches) | set(watching))
+    watching = ProviderWatch.objects.exclude(user_id__in=no_shortlist_alerts).values_list(
+        "user_id", flat=True
+    )
+    user_ids = sorted(set(wanting_searches) | set(shortlisting) | set(watching))
     sent = 0
     for user in User.objects.filter(pk__in=user_ids, is_active=True).order_by("pk"):
         try:
@@ -189,12 +198,16 @@ def _run_for(user) -> int:
         wants_changes = not AlertSettings.objects.filter(
             user=user, shortlist_changes=False
         ).exists()
-        entries = list(
-            ShortlistEntry.objects.select_for_update(skip_locked=True)
+        entries = [
+            *ShortlistEntry.objects.select_for_update(skip_locked=True)
             .filter(user=user)
-            .order_by("added_at", "id")
-        )
-        now = snapshots([entry.provider_id for entry in entries])
+            .order_by("added_at", "id"),
+            *ProviderWatch.objects.select_for_update(skip_locked=True)
+            .filter(user=user)
+            .order_by("created_at", "id"),
+        ]
+        now = snapshots({entry.provider_id for entry in entries})
+        reported = set()  # a provider both shortlisted and watched is reported once
         for entry in entries:
             current = now.get(entry.provider_id)
             if not entry.seen:  # first look: nothing to compare with yet
@@ -202,7 +215,8 @@ def _run_for(user) -> int:
                 entry.save(update_fields=["seen"])
                 continue
             found = changes(entry.seen, current)
-            if found and wants_changes:
+            if found and wants_changes and entry.provider_id not in reported:
+                reported.add(entry.provider_id)
                 provider_parts.append(
                     {
                         "name": (current or entry.seen).get("name", ""),
@@ -230,7 +244,7 @@ def _run_for(user) -> int:
             part
             for part in (
                 f"{sum(p['count'] for p in search_parts)} new match(es)" if search_parts else "",
-                f"{len(provider_parts)} shortlisted provider(s) changed" if provider_parts else "",
+                f"{len(provider_parts)} provider(s) you follow changed" if provider_parts else "",
             )
             if part
         )

@@ -61,6 +61,28 @@ class ShortlistEntry(models.Model):
         return f"{self.provider} on {self.user}'s shortlist"
 
 
+class ProviderWatch(models.Model):
+    """A provider a signed-in buyer watches for changes without shortlisting it."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="watches"
+    )
+    provider = models.ForeignKey(
+        "providers.Provider", on_delete=models.CASCADE, related_name="watches"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    seen = models.JSONField(default=dict, blank=True)  # as on ShortlistEntry
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "provider"], name="watch_once_per_provider")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} watches {self.provider}"
+
+
 class SavedSearch(models.Model):
     """A directory query a buyer named, with an optional digest of new matches."""
 
@@ -105,7 +127,7 @@ class AlertSettings(models.Model):
     shortlist_changes = models.BooleanField(
         default=True,
         db_default=True,
-        help_text="Mail me when a shortlisted provider's record changes.",
+        help_text="Mail me when a shortlisted or watched provider's record changes.",
     )
     updated_at = models.DateTimeField(auto_now=True)
 

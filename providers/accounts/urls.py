@@ -13,6 +13,7 @@ urlpatterns = [
     path("alerts/", views.alert_settings, name="alerts"),
     path("alerts/unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
     path("claim/<slug:slug>/", views.claim, name="claim"),
+    path("watch/<slug:slug>/", views.watch, name="watch"),
     path("providers/<slug:slug>/", views.represent, name="represent"),
     path("providers/<slug:slug>/confirm/", views.confirm_record, name="confirm-record"),
 ]

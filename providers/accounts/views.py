@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from providers.accounts import alerts, claims, corrections
@@ -23,6 +24,7 @@ from providers.accounts.models import (
     Decision,
     ProfileClaim,
     ProviderMembership,
+    ProviderWatch,
     SavedSearch,
 )
 from providers.models import Provider
@@ -102,7 +104,34 @@ def alert_settings(request):
                     alerts.baseline(search)
         messages.success(request, "Your alert choices are saved.")
         return redirect("accounts:alerts")
-    return render(request, "accounts/alerts.html", {"settings": settings_row, "searches": searches})
+    watches = ProviderWatch.objects.filter(user=request.user).select_related("provider")
+    return render(
+        request,
+        "accounts/alerts.html",
+        {"settings": settings_row, "searches": searches, "watches": watches},
+    )
+
+
+@login_required
+@require_POST
+def watch(request, slug: str):
+    """Watch a provider for changes, or stop: alerts as for a shortlisted provider."""
+    provider = get_object_or_404(Provider, slug=slug)
+    action = request.POST.get("action")
+    if action == "watch" and provider.status == Provider.Status.PUBLISHED:
+        ProviderWatch.objects.get_or_create(user=request.user, provider=provider)
+        messages.success(request, f"You will get an alert when {provider.name} changes.")
+    elif action == "unwatch":
+        ProviderWatch.objects.filter(user=request.user, provider=provider).delete()
+        messages.success(request, f"You no longer watch {provider.name}.")
+    else:
+        messages.error(request, "Only published providers can be watched.")
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = provider.get_absolute_url()
+    return redirect(target)
 
 
 @require_http_methods(["GET", "POST"])

@@ -96,7 +96,7 @@ def test_changes_to_a_shortlisted_provider_are_sent_as_they_happen(watched, buye
         "- New inspection outcome: US FDA inspection of Basel plant ending 2026-10-02: "
         "Official action indicated (OAI)" in body
     )
-    assert django_mail.outbox[-1].subject == "Directory alerts: 1 shortlisted provider(s) changed"
+    assert django_mail.outbox[-1].subject == "Directory alerts: 1 provider(s) you follow changed"
 
     Provider.objects.filter(pk=watched.pk).update(status=Provider.Status.WITHDRAWN)
     assert run_alerts(on_commit)["digests"] == 1
@@ -228,3 +228,69 @@ def test_start_schedule_starts_a_chain_only_when_none_is_alive(settings):
         next_run_at=timezone.now() - datetime.timedelta(hours=2)
     )
     assert schedule.start() is True  # the chain was lost: started again
+
+
+# ---------------------------------------------------------------- watched providers
+
+
+def test_a_watched_provider_sends_alerts_without_being_shortlisted(
+    signed_in, directory, buyer, on_commit
+):
+    page = signed_in.get("/providers/gamma-manufacturing/").content.decode()
+    assert "Watch for changes" in page
+    response = signed_in.post(
+        reverse("accounts:watch", args=["gamma-manufacturing"]),
+        {"action": "watch", "next": "/providers/gamma-manufacturing/"},
+    )
+    assert response["Location"] == "/providers/gamma-manufacturing/"
+    assert "Stop watching" in signed_in.get("/providers/gamma-manufacturing/").content.decode()
+    assert not ShortlistEntry.objects.exists()
+    run_alerts(on_commit)
+    Site.objects.create(provider=directory["gamma"], name="Pune plant", city="Pune", country="IN")
+    assert run_alerts(on_commit)["digests"] == 1
+    assert "- Site added: Pune plant, Pune, IN" in django_mail.outbox[-1].body
+    assert "Pune plant" in django_mail.outbox[-1].body
+
+    alerts_page = signed_in.get(reverse("accounts:alerts")).content.decode()
+    assert "Gamma Manufacturing" in alerts_page
+    signed_in.post(
+        reverse("accounts:watch", args=["gamma-manufacturing"]),
+        {"action": "unwatch", "next": "https://evil.example/"},
+    )
+    Site.objects.create(provider=directory["gamma"], name="Goa", city="Goa", country="IN")
+    assert run_alerts(on_commit)["digests"] == 0
+
+
+def test_a_provider_shortlisted_and_watched_is_reported_once(watched, signed_in, on_commit):
+    signed_in.post(reverse("accounts:watch", args=[watched.slug]), {"action": "watch"})
+    run_alerts(on_commit)
+    Site.objects.create(provider=watched, name="Basel plant", city="Basel", country="CH")
+    assert run_alerts(on_commit)["digests"] == 1
+    assert django_mail.outbox[-1].body.count("- Site added: Basel plant") == 1
+
+
+def test_watching_needs_a_signed_in_post_with_its_token_and_a_published_record(
+    client, buyer, directory
+):
+    from providers.accounts.models import ProviderWatch
+
+    url = reverse("accounts:watch", args=["gamma-manufacturing"])
+    assert client.post(url, {"action": "watch"}).status_code == 302  # to sign in
+    assert "Watch for changes" not in client.get("/providers/gamma-manufacturing/").content.decode()
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(buyer)
+    assert strict.post(url, {"action": "watch"}).status_code == 403
+    assert strict.get(url).status_code == 405
+    draft = make_provider("Draft", slug="draft", status=Provider.Status.DRAFT)
+    member = Client()
+    member.force_login(buyer)
+    member.post(reverse("accounts:watch", args=[draft.slug]), {"action": "watch"})
+    assert not ProviderWatch.objects.exists()
+
+
+def test_stopping_anothers_watch_is_impossible(signed_in, other_buyer, directory):
+    from providers.accounts.models import ProviderWatch
+
+    ProviderWatch.objects.create(user=other_buyer, provider=directory["gamma"])
+    signed_in.post(reverse("accounts:watch", args=["gamma-manufacturing"]), {"action": "unwatch"})
+    assert ProviderWatch.objects.filter(user=other_buyer).exists()

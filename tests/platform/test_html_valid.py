@@ -162,6 +162,7 @@ def account_pages(client) -> dict[str, str]:
     member = Client()
     member.force_login(user)
     member.post("/providers/delta-oligo/shortlist/", {"action": "add", "next": "/"})
+    member.post(reverse("accounts:watch", args=["alpha-discovery"]), {"action": "watch"})
     token = unsubscribe_token(user.pk)
     pages.update(
         {
@@ -180,6 +181,8 @@ def account_pages(client) -> dict[str, str]:
             ),
             "directory, signed in": member.get("/providers/?type=cdmo"),
             "shortlist, signed in": member.get("/shortlist/"),
+            "provider page, signed in and watching": member.get("/providers/alpha-discovery/"),
+            "provider page, signed in": member.get("/providers/gamma-manufacturing/"),
             "change password": member.get(reverse("account_change_password")),
             "email addresses": member.get(reverse("account_email")),
             "sign out": member.get(reverse("account_logout")),
