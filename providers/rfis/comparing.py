@@ -8,7 +8,11 @@ from providers.spreadsheets import safe_cell
 
 def recipients(rfi: InformationRequest) -> list[Recipient]:
     """Addressed providers with their submitted answer (``submitted``, or None)."""
-    items = list(rfi.recipients.select_related("provider").order_by("provider__name"))
+    items = list(
+        rfi.recipients.select_related("provider")
+        .prefetch_related("attachments")
+        .order_by("provider__name")
+    )
     answers = {
         answer.recipient_id: answer
         for answer in Answer.objects.filter(recipient__request=rfi, submitted_at__isnull=False)
@@ -35,9 +39,13 @@ def questions(rfi: InformationRequest) -> list[tuple[str, str]]:
 
 
 def cells(rfi: InformationRequest, item: Recipient) -> list[str]:
-    answer = item.submitted
-    if answer is None:
+    if item.submitted is None:
         return ["" for _ in questions(rfi)]
+    return answer_cells(rfi, item.submitted)
+
+
+def answer_cells(rfi: InformationRequest, answer: Answer) -> list[str]:
+    """The answer to every question of ``questions(rfi)``, in order."""
     own = list(answer.answers) + [""] * len(rfi.questions)
     return [getattr(answer, field) for field, _q in GRID] + own[: len(rfi.questions)]
 

@@ -151,6 +151,10 @@ class RequestForm(forms.ModelForm):
         self.fields["controlled_substance"].label = "Controlled substance"
         self.fields["sterile"].label = "Sterile"
 
+    def clean_title(self):
+        # One line: it becomes the subject of the providers' email.
+        return " ".join(self.cleaned_data["title"].split())
+
     def clean_providers(self):
         chosen = self.cleaned_data["providers"]
         if len(chosen) > MAX_RECIPIENTS:

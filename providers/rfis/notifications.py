@@ -25,6 +25,7 @@ def _send_each(addresses: list[str], template: str, context: dict, reason: str) 
 
     text = render_to_string(f"rfis/email/{template}.txt", context)
     subject, _, body = text.partition("\n")
+    subject = " ".join(subject.split())
     for address in addresses:
         send([address], subject.strip(), body.lstrip("\n"), reason=reason)
     return len(addresses)
@@ -40,7 +41,7 @@ def new_request(recipient, base_url: str) -> int:
             "provider": recipient.provider,
             "url": base_url + reverse("rfis:inbox-item", args=[recipient.pk]),
         },
-        reason=f"rfi {rfi.pk}: new request to {recipient.provider.slug}",
+        reason="rfi_new_request",
     )
 
 
@@ -54,7 +55,7 @@ def reminder(recipient, base_url: str) -> int:
             "provider": recipient.provider,
             "url": base_url + reverse("rfis:inbox-item", args=[recipient.pk]),
         },
-        reason=f"rfi {rfi.pk}: reminder to {recipient.provider.slug}",
+        reason="rfi_reminder",
     )
 
 
@@ -70,7 +71,7 @@ def answer_received(recipient, base_url: str) -> int:
             "provider": recipient.provider,
             "url": base_url + reverse("rfis:compare", args=[rfi.pk]),
         },
-        reason=f"rfi {rfi.pk}: answer from {recipient.provider.slug}",
+        reason="rfi_answered",
     )
 
 
@@ -87,5 +88,5 @@ def declined(recipient, base_url: str) -> int:
             "provider": recipient.provider,
             "url": base_url + rfi.get_absolute_url(),
         },
-        reason=f"rfi {rfi.pk}: declined by {recipient.provider.slug}",
+        reason="rfi_declined",
     )

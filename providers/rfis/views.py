@@ -349,6 +349,9 @@ def inbox_item(request, pk: int):
             "item": item,
             "rfi": rfi,
             "answer": answer if answer.pk else None,
+            "answer_rows": list(zip(comparing.questions(rfi), comparing.answer_cells(rfi, answer)))
+            if answer.pk
+            else [],
             "form": form,
             "decline_form": DeclineForm(),
             "upload_form": UploadForm(),
