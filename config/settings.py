@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "providers",
     "providers.api",
     "providers.accounts",
+    "providers.mail",
     "providers.rfis",
 ]
 
@@ -340,25 +341,41 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 LOGIN_REDIRECT_URL = "/"
 ACCOUNT_LOGOUT_REDIRECT_URL = "/"
+ACCOUNT_ADAPTER = "providers.accounts.adapter.AccountAdapter"
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Provider directory] "
 
 # --- Email ---
 # Development prints mail in the terminal that runs `make run`; production sends through the
 # SMTP server named in the environment. Mail leaves through the task worker, never inside a
 # request (see docs/architecture.md).
-EMAIL_BACKEND = os.environ.get(
+_MAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND",
     "django.core.mail.backends.console.EmailBackend"
     if DEBUG
     else "django.core.mail.backends.smtp.EmailBackend",
 )
-EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
-EMAIL_PORT = env_int("EMAIL_PORT", 587 if env_bool("EMAIL_USE_TLS", default=not DEBUG) else 25)
-EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
-EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
-EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=not DEBUG)
-EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)
+_MAIL_OPTIONS: dict = {}
+if _MAIL_BACKEND == "django.core.mail.backends.smtp.EmailBackend":
+    _MAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=not DEBUG)
+    _MAIL_OPTIONS = {
+        "host": os.environ.get("EMAIL_HOST", "localhost"),
+        "port": env_int("EMAIL_PORT", 587 if _MAIL_USE_TLS else 25),
+        "username": os.environ.get("EMAIL_HOST_USER", ""),
+        "password": os.environ.get("EMAIL_HOST_PASSWORD", ""),
+        "use_tls": _MAIL_USE_TLS,
+        "timeout": env_int("EMAIL_TIMEOUT", 20),
+    }
+elif _MAIL_BACKEND == "django.core.mail.backends.filebased.EmailBackend":
+    # One file per message, in EMAIL_FILE_PATH.
+    _MAIL_OPTIONS = {"file_path": os.environ.get("EMAIL_FILE_PATH", str(BASE_DIR / "var" / "mail"))}
+MAILERS = {"default": {"BACKEND": _MAIL_BACKEND, "OPTIONS": _MAIL_OPTIONS}}
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Provider directory <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The outbox (providers/mail/): a failed send is tried again after 1, 2, 4 ... minutes
+# (at most MAIL_RETRY_MAX_SECONDS apart), MAIL_MAX_ATTEMPTS times in all, then marked failed.
+MAIL_MAX_ATTEMPTS = env_int("MAIL_MAX_ATTEMPTS", 8)
+MAIL_RETRY_BASE_SECONDS = env_int("MAIL_RETRY_BASE_SECONDS", 60)
+MAIL_RETRY_MAX_SECONDS = env_int("MAIL_RETRY_MAX_SECONDS", 6 * 3600)
 
 # --- Requests for information (providers/rfis/; docs/architecture.md) ---
 # A request goes to 1 to 10 shortlisted providers; a buyer may send
