@@ -66,7 +66,7 @@ def table(rfi: InformationRequest, items: list[Recipient]) -> list[dict]:
         }
     ]
     for number, (heading, question) in enumerate(questions(rfi)):
-        if not sections[-1]["title"] == heading:
+        if sections[-1]["title"] != heading:
             sections.append({"title": heading, "rows": []})
         values = [column[number] for column in per_provider]
         answered = [value for value in values if value]

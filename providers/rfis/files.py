@@ -48,8 +48,7 @@ def detect_kind(upload) -> str:
     extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     if upload.size > max_bytes():
         raise ValidationError(
-            f"“{name}” is {size_label(upload.size)}; files may be up to "
-            f"{size_label(max_bytes())}."
+            f"“{name}” is {size_label(upload.size)}; files may be up to {size_label(max_bytes())}."
         )
     if upload.size == 0:
         raise ValidationError(f"“{name}” is empty.")

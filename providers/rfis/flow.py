@@ -169,9 +169,7 @@ def decline(recipient_id: int, reason: str, text: str, user, *, base_url: str) -
         recipient.responded_at = now
         recipient.decline_reason = reason
         recipient.decline_text = text.strip()
-        recipient.save(
-            update_fields=["response", "responded_at", "decline_reason", "decline_text"]
-        )
+        recipient.save(update_fields=["response", "responded_at", "decline_reason", "decline_text"])
         record(
             recipient.request,
             Event.Kind.DECLINED,

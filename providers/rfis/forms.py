@@ -50,9 +50,7 @@ class _GroupedChoices(BaseChoiceIterator):
     def __iter__(self):
         groups: dict[str, list] = {}
         for capability in self.field.queryset:
-            groups.setdefault(capability.category.name, []).append(
-                (capability.pk, capability.name)
-            )
+            groups.setdefault(capability.category.name, []).append((capability.pk, capability.name))
         return iter(groups.items())
 
 
@@ -214,15 +212,10 @@ class AnswerForm(forms.ModelForm):
                 widget=forms.Textarea(attrs={"rows": 3}),
                 initial=existing[number - 1] if number <= len(existing) else "",
             )
-        for name, field in self.fields.items():
-            field.max_length = field.max_length or 2000
-            field.widget.attrs.setdefault("maxlength", 2000)
 
     def check_complete(self) -> bool:
         """On submission every question needs an answer ("none" is an answer)."""
-        missing = [
-            name for name in self.fields if not (self.cleaned_data.get(name) or "").strip()
-        ]
+        missing = [name for name in self.fields if not (self.cleaned_data.get(name) or "").strip()]
         for name in missing:
             self.add_error(name, "Answer this question to submit (a draft may leave it empty).")
         return not missing
@@ -248,9 +241,10 @@ class DeclineForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("reason") == Recipient.DeclineReason.OTHER and not cleaned.get(
-            "text", ""
-        ).strip():
+        if (
+            cleaned.get("reason") == Recipient.DeclineReason.OTHER
+            and not cleaned.get("text", "").strip()
+        ):
             self.add_error("text", "Say why, when the reason is “Other”.")
         return cleaned
 

@@ -46,9 +46,7 @@ def _shortlisted(request) -> list[Provider]:
 @require_safe
 def request_list(request):
     rfis = (
-        access.buyer_requests(request.user)
-        .prefetch_related("recipients")
-        .order_by("-created_at")
+        access.buyer_requests(request.user).prefetch_related("recipients").order_by("-created_at")
     )
     return render(
         request,
@@ -75,7 +73,7 @@ def create(request):
         form = RequestForm(
             shortlisted=shortlisted,
             initial={
-                "providers": [p.pk for p in shortlisted[: MAX_RECIPIENTS]],
+                "providers": [p.pk for p in shortlisted[:MAX_RECIPIENTS]],
                 "deadline": timezone.now().date() + timezone.timedelta(days=14),
             },
         )
@@ -105,9 +103,7 @@ def edit(request, pk: int):
             flow.set_recipients(rfi, form.cleaned_data["providers"])
         messages.success(request, "Draft saved.")
         return redirect(rfi)
-    return render(
-        request, "rfis/form.html", {"form": form, "shortlisted": shortlisted, "rfi": rfi}
-    )
+    return render(request, "rfis/form.html", {"form": form, "shortlisted": shortlisted, "rfi": rfi})
 
 
 @login_required
@@ -144,9 +140,7 @@ def send(request, pk: int):
     except flow.Refused as refusal:
         messages.error(request, str(refusal))
     else:
-        messages.success(
-            request, "Sent. The providers' representatives have been told by email."
-        )
+        messages.success(request, "Sent. The providers' representatives have been told by email.")
     return redirect(rfi)
 
 
@@ -349,7 +343,9 @@ def inbox_item(request, pk: int):
             "item": item,
             "rfi": rfi,
             "answer": answer if answer.pk else None,
-            "answer_rows": list(zip(comparing.questions(rfi), comparing.answer_cells(rfi, answer)))
+            "answer_rows": list(
+                zip(comparing.questions(rfi), comparing.answer_cells(rfi, answer), strict=True)
+            )
             if answer.pk
             else [],
             "form": form,

@@ -23,9 +23,9 @@ def shortlist(client, *providers):
         client.post(f"/providers/{provider.slug}/shortlist/", {"action": "add", "next": "/"})
 
 
-def form_data(providers, **changes):
+def form_data(chosen, **changes):
     data = {
-        "providers": [p.pk for p in providers],
+        "providers": [p.pk for p in chosen],
         "title": "mAb Phase I drug substance",
         "summary": "5 kg of a monoclonal antibody for a Phase I trial.",
         "capabilities": [Capability.objects.get(slug="mammalian-biologics").pk],
@@ -132,7 +132,9 @@ def test_editing_a_draft_changes_its_providers(client, parties):
 
 def test_sending_notifies_each_providers_users_once(client, parties):
     client.force_login(parties["buyer"])
-    rfi = make_request(parties["buyer"], [parties["acme"], parties["bolt"], parties["cobalt"]], sent=False)
+    rfi = make_request(
+        parties["buyer"], [parties["acme"], parties["bolt"], parties["cobalt"]], sent=False
+    )
     response = client.post(f"/requests/{rfi.pk}/send/", follow=True)
     assert "Sent." in response.content.decode()
     rfi.refresh_from_db()
@@ -260,7 +262,7 @@ def test_rows_that_differ_are_marked(client, parties, sent_request):
 
 def test_export_writes_every_answer_to_xlsx(client, parties, sent_request):
     acme = sent_request.recipients.get(provider=parties["acme"])
-    submit_answer(acme, risks="=HYPERLINK(\"http://evil\")")
+    submit_answer(acme, risks='=HYPERLINK("http://evil")')
     bolt = sent_request.recipients.get(provider=parties["bolt"])
     bolt.response, bolt.responded_at = "declined", timezone.now()
     bolt.decline_reason, bolt.decline_text = "no-capacity", "Full until 2028"
@@ -274,7 +276,7 @@ def test_export_writes_every_answer_to_xlsx(client, parties, sent_request):
     assert rows[0][:4] == ["Provider", "Answer", "Your decision", "Capacity and earliest start"]
     assert rows[0][-2] == "Can you ship to Japan?"
     assert rows[1][0] == "Acme Biologics" and rows[1][3] == "Two 2000 L lines, start in March"
-    assert rows[1][7] == "'=HYPERLINK(\"http://evil\")"  # never a formula
+    assert rows[1][7] == '\'=HYPERLINK("http://evil")'  # never a formula
     assert rows[2][0] == "Bolt Chemistry"
     assert rows[2][1] == "Declined: No capacity (Full until 2028)"
 

@@ -3,151 +3,482 @@
 import django.contrib.postgres.fields
 import django.db.models.deletion
 import django.utils.timezone
-import providers.rfis.models
 from django.conf import settings
 from django.db import migrations, models
 
+import providers.rfis.models
+
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('lifecycle', '0005_phase_track_required'),
-        ('providers', '0017_refresh_derived'),
+        ("lifecycle", "0005_phase_track_required"),
+        ("providers", "0017_refresh_derived"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='InformationRequest',
+            name="InformationRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('sent', 'Sent')], db_default='draft', default='draft', max_length=10)),
-                ('title', models.CharField(help_text='A short name for the program or work.', max_length=200)),
-                ('summary', models.TextField(help_text='The work, in a few sentences.', max_length=4000, verbose_name='What is needed')),
-                ('scale', models.CharField(blank=True, help_text='E.g. 5 kg GMP batches.', max_length=200)),
-                ('quantities', models.CharField(blank=True, max_length=500)),
-                ('timeline', models.CharField(blank=True, max_length=500)),
-                ('target_regions', django.contrib.postgres.fields.ArrayField(base_field=models.CharField(choices=[('europe', 'Europe'), ('north-america', 'North America'), ('latin-america', 'Latin America and the Caribbean'), ('asia-pacific', 'Asia-Pacific'), ('middle-east-africa', 'Middle East and Africa'), ('other', 'Other regions')], max_length=30), blank=True, default=list)),
-                ('regulators', django.contrib.postgres.fields.ArrayField(base_field=models.CharField(choices=[('fda', 'US FDA'), ('eu', 'EMA / EU or EEA national authority'), ('mhra', 'UK MHRA'), ('pmda', 'Japan PMDA'), ('other', 'Other authority')], max_length=10), blank=True, default=list)),
-                ('highly_potent', models.BooleanField(default=False)),
-                ('controlled_substance', models.BooleanField(default=False)),
-                ('sterile', models.BooleanField(default=False)),
-                ('confidentiality_needed', models.BooleanField(default=False, verbose_name='Confidentiality agreement needed before details are shared')),
-                ('deadline', models.DateField(help_text='Answers are accepted until the end of this day (UTC).')),
-                ('questions', django.contrib.postgres.fields.ArrayField(base_field=models.CharField(max_length=300), blank=True, default=list, help_text="The buyer's own questions, after the common grid.", size=10)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('sent_at', models.DateTimeField(blank=True, null=True)),
-                ('buyer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='information_requests', to=settings.AUTH_USER_MODEL)),
-                ('capabilities', models.ManyToManyField(blank=True, related_name='+', to='providers.capability')),
-                ('dosage_form', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='providers.dosageform')),
-                ('modality', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='providers.modality')),
-                ('phase', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='lifecycle.phase', to_field='position')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("draft", "Draft"), ("sent", "Sent")],
+                        db_default="draft",
+                        default="draft",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "title",
+                    models.CharField(
+                        help_text="A short name for the program or work.", max_length=200
+                    ),
+                ),
+                (
+                    "summary",
+                    models.TextField(
+                        help_text="The work, in a few sentences.",
+                        max_length=4000,
+                        verbose_name="What is needed",
+                    ),
+                ),
+                (
+                    "scale",
+                    models.CharField(
+                        blank=True, help_text="E.g. 5 kg GMP batches.", max_length=200
+                    ),
+                ),
+                ("quantities", models.CharField(blank=True, max_length=500)),
+                ("timeline", models.CharField(blank=True, max_length=500)),
+                (
+                    "target_regions",
+                    django.contrib.postgres.fields.ArrayField(
+                        base_field=models.CharField(
+                            choices=[
+                                ("europe", "Europe"),
+                                ("north-america", "North America"),
+                                ("latin-america", "Latin America and the Caribbean"),
+                                ("asia-pacific", "Asia-Pacific"),
+                                ("middle-east-africa", "Middle East and Africa"),
+                                ("other", "Other regions"),
+                            ],
+                            max_length=30,
+                        ),
+                        blank=True,
+                        default=list,
+                    ),
+                ),
+                (
+                    "regulators",
+                    django.contrib.postgres.fields.ArrayField(
+                        base_field=models.CharField(
+                            choices=[
+                                ("fda", "US FDA"),
+                                ("eu", "EMA / EU or EEA national authority"),
+                                ("mhra", "UK MHRA"),
+                                ("pmda", "Japan PMDA"),
+                                ("other", "Other authority"),
+                            ],
+                            max_length=10,
+                        ),
+                        blank=True,
+                        default=list,
+                    ),
+                ),
+                ("highly_potent", models.BooleanField(default=False)),
+                ("controlled_substance", models.BooleanField(default=False)),
+                ("sterile", models.BooleanField(default=False)),
+                (
+                    "confidentiality_needed",
+                    models.BooleanField(
+                        default=False,
+                        verbose_name="Confidentiality agreement needed before details are shared",
+                    ),
+                ),
+                (
+                    "deadline",
+                    models.DateField(
+                        help_text="Answers are accepted until the end of this day (UTC)."
+                    ),
+                ),
+                (
+                    "questions",
+                    django.contrib.postgres.fields.ArrayField(
+                        base_field=models.CharField(max_length=300),
+                        blank=True,
+                        default=list,
+                        help_text="The buyer's own questions, after the common grid.",
+                        size=10,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("sent_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "buyer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="information_requests",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "capabilities",
+                    models.ManyToManyField(blank=True, related_name="+", to="providers.capability"),
+                ),
+                (
+                    "dosage_form",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="providers.dosageform",
+                    ),
+                ),
+                (
+                    "modality",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="providers.modality",
+                    ),
+                ),
+                (
+                    "phase",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="lifecycle.phase",
+                        to_field="position",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'request for information',
-                'verbose_name_plural': 'requests for information',
-                'ordering': ['-created_at'],
+                "verbose_name": "request for information",
+                "verbose_name_plural": "requests for information",
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='Recipient',
+            name="Recipient",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('response', models.CharField(choices=[('awaiting', 'Awaiting an answer'), ('answered', 'Answered'), ('declined', 'Declined')], db_default='awaiting', default='awaiting', max_length=10)),
-                ('opened_at', models.DateTimeField(blank=True, null=True)),
-                ('responded_at', models.DateTimeField(blank=True, null=True)),
-                ('decline_reason', models.CharField(blank=True, choices=[('no-capacity', 'No capacity'), ('not-a-fit', 'Not a fit'), ('other', 'Other')], default='', max_length=20)),
-                ('decline_text', models.CharField(blank=True, default='', max_length=1000)),
-                ('reminded_at', models.DateTimeField(blank=True, null=True)),
-                ('decision', models.CharField(blank=True, choices=[('', 'Not decided'), ('advancing', 'Advancing'), ('declined', 'Declined by the buyer')], db_default='', default='', max_length=10)),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('provider', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='providers.provider')),
-                ('request', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='recipients', to='rfis.informationrequest')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "response",
+                    models.CharField(
+                        choices=[
+                            ("awaiting", "Awaiting an answer"),
+                            ("answered", "Answered"),
+                            ("declined", "Declined"),
+                        ],
+                        db_default="awaiting",
+                        default="awaiting",
+                        max_length=10,
+                    ),
+                ),
+                ("opened_at", models.DateTimeField(blank=True, null=True)),
+                ("responded_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "decline_reason",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("no-capacity", "No capacity"),
+                            ("not-a-fit", "Not a fit"),
+                            ("other", "Other"),
+                        ],
+                        default="",
+                        max_length=20,
+                    ),
+                ),
+                ("decline_text", models.CharField(blank=True, default="", max_length=1000)),
+                ("reminded_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "decision",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "Not decided"),
+                            ("advancing", "Advancing"),
+                            ("declined", "Declined by the buyer"),
+                        ],
+                        db_default="",
+                        default="",
+                        max_length=10,
+                    ),
+                ),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "provider",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="providers.provider",
+                    ),
+                ),
+                (
+                    "request",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="recipients",
+                        to="rfis.informationrequest",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['request', 'pk'],
+                "ordering": ["request", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Event',
+            name="Event",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('created', 'Created'), ('sent', 'Sent'), ('opened', 'Opened'), ('answered', 'Answered'), ('declined', 'Declined'), ('reminded', 'Reminded'), ('advancing', 'Marked advancing by the buyer'), ('rejected', 'Marked declined by the buyer'), ('undecided', "Buyer's decision withdrawn")], max_length=10)),
-                ('at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('note', models.CharField(blank=True, default='', max_length=300)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('request', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='rfis.informationrequest')),
-                ('recipient', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='events', to='rfis.recipient')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("created", "Created"),
+                            ("sent", "Sent"),
+                            ("opened", "Opened"),
+                            ("answered", "Answered"),
+                            ("declined", "Declined"),
+                            ("reminded", "Reminded"),
+                            ("advancing", "Marked advancing by the buyer"),
+                            ("rejected", "Marked declined by the buyer"),
+                            ("undecided", "Buyer's decision withdrawn"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("note", models.CharField(blank=True, default="", max_length=300)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "request",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="events",
+                        to="rfis.informationrequest",
+                    ),
+                ),
+                (
+                    "recipient",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="events",
+                        to="rfis.recipient",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['at', 'pk'],
+                "ordering": ["at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Attachment',
+            name="Attachment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('file', models.FileField(max_length=200, upload_to=providers.rfis.models.attachment_path)),
-                ('name', models.CharField(help_text="The file's name as uploaded.", max_length=200)),
-                ('kind', models.CharField(choices=[('pdf', 'PDF'), ('docx', 'Word document (DOCX)'), ('xlsx', 'Excel workbook (XLSX)')], max_length=4)),
-                ('size', models.PositiveBigIntegerField()),
-                ('uploaded_at', models.DateTimeField(auto_now_add=True)),
-                ('uploaded_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('request', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='attachments', to='rfis.informationrequest')),
-                ('recipient', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='attachments', to='rfis.recipient')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "file",
+                    models.FileField(
+                        max_length=200, upload_to=providers.rfis.models.attachment_path
+                    ),
+                ),
+                (
+                    "name",
+                    models.CharField(help_text="The file's name as uploaded.", max_length=200),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("pdf", "PDF"),
+                            ("docx", "Word document (DOCX)"),
+                            ("xlsx", "Excel workbook (XLSX)"),
+                        ],
+                        max_length=4,
+                    ),
+                ),
+                ("size", models.PositiveBigIntegerField()),
+                ("uploaded_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "uploaded_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "request",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="attachments",
+                        to="rfis.informationrequest",
+                    ),
+                ),
+                (
+                    "recipient",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="attachments",
+                        to="rfis.recipient",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['uploaded_at', 'pk'],
+                "ordering": ["uploaded_at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Answer',
+            name="Answer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('capacity', models.TextField(blank=True, max_length=2000)),
-                ('modality_experience', models.TextField(blank=True, max_length=2000)),
-                ('inspections', models.TextField(blank=True, max_length=2000)),
-                ('price_range', models.TextField(blank=True, max_length=2000)),
-                ('risks', models.TextField(blank=True, max_length=2000)),
-                ('answers', django.contrib.postgres.fields.ArrayField(base_field=models.TextField(max_length=2000), blank=True, default=list)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('submitted_at', models.DateTimeField(blank=True, null=True)),
-                ('updated_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('recipient', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='answer', to='rfis.recipient')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("capacity", models.TextField(blank=True, max_length=2000)),
+                ("modality_experience", models.TextField(blank=True, max_length=2000)),
+                ("inspections", models.TextField(blank=True, max_length=2000)),
+                ("price_range", models.TextField(blank=True, max_length=2000)),
+                ("risks", models.TextField(blank=True, max_length=2000)),
+                (
+                    "answers",
+                    django.contrib.postgres.fields.ArrayField(
+                        base_field=models.TextField(max_length=2000), blank=True, default=list
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("submitted_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "recipient",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="answer",
+                        to="rfis.recipient",
+                    ),
+                ),
             ],
         ),
         migrations.AddIndex(
-            model_name='informationrequest',
-            index=models.Index(fields=['buyer', 'sent_at'], name='rfi_buyer_sent'),
+            model_name="informationrequest",
+            index=models.Index(fields=["buyer", "sent_at"], name="rfi_buyer_sent"),
         ),
         migrations.AddConstraint(
-            model_name='informationrequest',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('sent_at__isnull', True), ('status', 'draft')), models.Q(('sent_at__isnull', False), ('status', 'sent')), _connector='OR'), name='rfi_sent_has_time'),
+            model_name="informationrequest",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("sent_at__isnull", True), ("status", "draft")),
+                    models.Q(("sent_at__isnull", False), ("status", "sent")),
+                    _connector="OR",
+                ),
+                name="rfi_sent_has_time",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='informationrequest',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['draft', 'sent'])), name='rfi_status_valid'),
+            model_name="informationrequest",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("status__in", ["draft", "sent"])), name="rfi_status_valid"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='recipient',
-            constraint=models.UniqueConstraint(fields=('request', 'provider'), name='rfi_recipient_once'),
+            model_name="recipient",
+            constraint=models.UniqueConstraint(
+                fields=("request", "provider"), name="rfi_recipient_once"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='recipient',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('responded_at__isnull', True), ('response', 'awaiting')), models.Q(('responded_at__isnull', False), ('response__in', ['answered', 'declined'])), _connector='OR'), name='rfi_responded_has_time'),
+            model_name="recipient",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("responded_at__isnull", True), ("response", "awaiting")),
+                    models.Q(
+                        ("responded_at__isnull", False), ("response__in", ["answered", "declined"])
+                    ),
+                    _connector="OR",
+                ),
+                name="rfi_responded_has_time",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='recipient',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('decline_reason__in', ['no-capacity', 'not-a-fit', 'other']), ('response', 'declined')), models.Q(('decline_reason', ''), ('response__in', ['awaiting', 'answered'])), _connector='OR'), name='rfi_decline_has_reason'),
+            model_name="recipient",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(
+                        ("decline_reason__in", ["no-capacity", "not-a-fit", "other"]),
+                        ("response", "declined"),
+                    ),
+                    models.Q(("decline_reason", ""), ("response__in", ["awaiting", "answered"])),
+                    _connector="OR",
+                ),
+                name="rfi_decline_has_reason",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='recipient',
-            constraint=models.CheckConstraint(condition=models.Q(('decision__in', ['', 'advancing', 'declined'])), name='rfi_decision_valid'),
+            model_name="recipient",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("decision__in", ["", "advancing", "declined"])),
+                name="rfi_decision_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='attachment',
-            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['pdf', 'docx', 'xlsx'])), name='rfi_attachment_kind'),
+            model_name="attachment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("kind__in", ["pdf", "docx", "xlsx"])),
+                name="rfi_attachment_kind",
+            ),
         ),
     ]
