@@ -97,7 +97,7 @@ class RequestForm(forms.ModelForm):
     )
     deadline = forms.DateField(
         label="Answers due by",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text="Answers are accepted until the end of this day (UTC).",
     )
     questions_text = forms.CharField(
