@@ -88,7 +88,8 @@ def send(rfi_id: int, user, base_url: str) -> InformationRequest:
         record(rfi, Event.Kind.SENT, actor=user, at=now, note=f"to {count} providers")
         for recipient in rfi.recipients.select_related("provider"):
             notifications.new_request(recipient, base_url)
-        transaction.on_commit(lambda: schedule_reminder(rfi, base_url))
+        # Robust: the request is sent whatever happens to the scheduling (which logs).
+        transaction.on_commit(lambda: schedule_reminder(rfi, base_url), robust=True)
     return rfi
 
 
@@ -101,11 +102,10 @@ def schedule_reminder(rfi: InformationRequest, base_url: str) -> None:
     when = rfi.closes_at - hours
     if when - rfi.sent_at < hours:
         return
-    task = remind.using(run_after=when)
-    if not task.get_backend().supports_defer:
+    if not remind.get_backend().supports_defer:
         logger.warning("The task backend cannot run tasks later: no reminder for RFI %s", rfi.pk)
         return
-    task.enqueue(rfi.pk, base_url)
+    remind.using(run_after=when).enqueue(rfi.pk, base_url)
 
 
 def open_item(recipient: Recipient, user) -> None:

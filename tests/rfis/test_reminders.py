@@ -52,6 +52,19 @@ def test_no_reminder_for_a_request_sent_close_to_its_deadline(
     assert reminders_enqueued() == []
 
 
+def test_a_backend_that_cannot_defer_sends_the_request_without_a_reminder(
+    parties, django_capture_on_commit_callbacks, caplog
+):
+    # Tests run tasks at once (the immediate backend), which cannot run them later.
+    rfi = make_request(parties["buyer"], [parties["acme"]], sent=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        flow.send(rfi.pk, parties["buyer"], "https://directory.example")
+    rfi.refresh_from_db()
+    assert rfi.status == "sent"
+    assert f"no reminder for RFI {rfi.pk}" in caplog.text
+    assert not Event.objects.filter(kind="reminded").exists()
+
+
 def test_the_reminder_goes_to_providers_still_awaiting_and_only_once(parties, sent_request):
     bolt = sent_request.recipients.get(provider=parties["bolt"])
     bolt.response, bolt.responded_at, bolt.decline_reason = "declined", timezone.now(), "other"
