@@ -12,6 +12,7 @@ from django.utils import timezone
 from providers.accounts.models import ProviderMembership
 from providers.rfis.models import Event, InformationRequest, Recipient
 from providers.spreadsheets import write_xlsx
+from tests.directory.test_browser import browser  # noqa: F401  (the browser tests' Chromium)
 from tests.factories import make_provider
 
 PASSWORD = "pw-rfis-123"

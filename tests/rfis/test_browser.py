@@ -12,10 +12,9 @@ from django.utils import timezone
 from providers.accounts.models import ProviderMembership
 from providers.mail.models import OutboundMessage
 from providers.rfis.models import Answer, Recipient
-from tests.directory.test_browser import (  # noqa: F401  (fixtures)
+from tests.directory.test_browser import (  # noqa: F401  (autouse fixtures)
     _blocking_calls_allowed,
     _reference_data,
-    browser,
     close_and_check,
     watched_context,
 )
