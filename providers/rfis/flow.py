@@ -147,6 +147,11 @@ def save_answer(recipient_id: int, form, user, *, submit: bool, base_url: str) -
         recipient = _locked(recipient_id)
         answer = form.save(commit=False)
         answer.recipient = recipient
+        if answer.pk is None:
+            # A colleague's first draft may have been saved since this form was shown.
+            existing = Answer.objects.filter(recipient=recipient).values_list("pk", flat=True)
+            if existing:
+                answer.pk, answer._state.adding = existing[0], False
         answer.updated_by = user
         now = timezone.now()
         if submit:

@@ -340,3 +340,27 @@ def test_the_audit_trail_records_each_event_in_order(client, parties, sent_reque
     assert kinds == ["created", "opened", "declined"]
     page = client.get(f"/requests/{sent_request.pk}/").content.decode()
     assert "Opened: Acme Biologics" in page and "Declined: Bolt Chemistry (Not a fit)" in page
+
+
+def test_compare_and_inbox_run_a_fixed_number_of_queries(client, parties):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def counts(size: int) -> tuple[int, int]:
+        providers = [make_provider(f"Q{size}-{n}", slug=f"q{size}-{n}") for n in range(size)]
+        rfi = make_request(parties["buyer"], providers)
+        for item in rfi.recipients.all():
+            submit_answer(item)
+        from providers.accounts.models import ProviderMembership
+
+        for provider in providers:
+            ProviderMembership.objects.create(user=parties["stranger"], provider=provider)
+        client.force_login(parties["buyer"])
+        with CaptureQueriesContext(connection) as compare_queries:
+            assert client.get(f"/requests/{rfi.pk}/compare/").status_code == 200
+        client.force_login(parties["stranger"])
+        with CaptureQueriesContext(connection) as inbox_queries:
+            assert client.get("/inbox/").status_code == 200
+        return len(compare_queries), len(inbox_queries)
+
+    assert counts(2) == counts(6)

@@ -183,3 +183,21 @@ def test_other_with_text_is_a_valid_refusal(client, parties, sent_request):
     client.post(f"/inbox/{item.pk}/decline/", {"reason": "other", "text": "Sanctions"})
     item.refresh_from_db()
     assert item.response == "declined" and item.decline_text == "Sanctions"
+
+
+def test_two_colleagues_first_drafts_end_in_one_answer(parties, sent_request):
+    """Both opened the empty form; the second draft, saved after the first, updates it
+    rather than failing on a second answer row."""
+    from providers.rfis import flow
+    from providers.rfis.forms import AnswerForm
+
+    item = item_for(sent_request, parties["acme"])
+    forms = [
+        AnswerForm({"capacity": text}, instance=Answer(recipient=item), questions=[])
+        for text in ("From rep one", "From rep two")
+    ]
+    for form, user in zip(forms, (parties["acme_rep"], parties["acme_rep2"]), strict=True):
+        assert form.is_valid()
+        flow.save_answer(item.pk, form, user, submit=False, base_url="https://d.example")
+    answer = Answer.objects.get(recipient=item)
+    assert answer.capacity == "From rep two" and answer.updated_by == parties["acme_rep2"]
