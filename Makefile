@@ -26,12 +26,13 @@ $(INSTALLED): requirements.txt | $(PY)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	@touch $@
 
-# The task worker (imports confirmed in the admin, later email) runs beside the server,
+# The task worker (imports confirmed in the admin, mail, the schedule of alerts) runs beside the server,
 # its output in the same terminal; Ctrl-C stops both (the worker finishes its current task).
 run: $(INSTALLED)
 	@$(WITH_DB) export DEBUG=true; \
 	$(PY) manage.py migrate --noinput && \
 	$(PY) manage.py load_demo && \
+	$(PY) manage.py start_schedule && \
 	$(PY) manage.py dev_admin --port $(PORT) || exit 1; \
 	$(PY) manage.py db_worker --no-reload & worker=$$!; \
 	trap 'kill -TERM $$worker 2>/dev/null; wait $$worker' EXIT; \

@@ -191,12 +191,14 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# Failed admin logins: locked out per user name and address for a while.
+# Failed sign-ins (the admin's and the buyers' through allauth): locked out per user name
+# (or email address) and client address for a while.
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 15) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "config.lockout.locked_out"
+AXES_USERNAME_CALLABLE = "config.lockout.username"
 # Behind reverse proxies (TLS termination, a load balancer), how many of them sit in front of
 # the app and append to X-Forwarded-For. 0 trusts no header and uses the connection's address.
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
@@ -339,10 +341,20 @@ ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
-LOGIN_REDIRECT_URL = "/"
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "accounts:overview"
 ACCOUNT_LOGOUT_REDIRECT_URL = "/"
 ACCOUNT_ADAPTER = "providers.accounts.adapter.AccountAdapter"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Provider directory] "
+# Sign-in attempts are limited by django-axes, as in the admin (AXES_* below, one rule in
+# the database for every server); allauth's own cache-based limit on failed sign-ins would
+# be per process without Redis, so it is left to axes. Its other limits stay.
+ACCOUNT_RATE_LIMITS = {"login_failed": False}
+# A password reset asked for an unknown address answers as for a known one (no account
+# enumeration) and mails nobody: the directory writes only to its account holders.
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
+# Links in mail sent by the task worker (alerts) point here; requests use their own host.
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # --- Email ---
 # Development prints mail in the terminal that runs `make run`; production sends through the
@@ -376,6 +388,10 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 MAIL_MAX_ATTEMPTS = env_int("MAIL_MAX_ATTEMPTS", 8)
 MAIL_RETRY_BASE_SECONDS = env_int("MAIL_RETRY_BASE_SECONDS", 60)
 MAIL_RETRY_MAX_SECONDS = env_int("MAIL_RETRY_MAX_SECONDS", 6 * 3600)
+# The task worker's schedule (providers/mail/schedule.py): every SCHEDULE_INTERVAL_SECONDS
+# it sweeps the outbox and runs these jobs.
+SCHEDULE_INTERVAL_SECONDS = env_int("SCHEDULE_INTERVAL_SECONDS", 15 * 60)
+SCHEDULED_JOBS = ["providers.accounts.alerts.run"]
 
 # --- Requests for information (providers/rfis/; docs/architecture.md) ---
 # A request goes to 1 to 10 shortlisted providers; a buyer may send

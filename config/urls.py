@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("providers.api.urls")),
     path("", include("providers.rfis.urls")),
     path("admin/", admin.site.urls),
+    path("accounts/", include("providers.accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("healthz", healthz, name="healthz"),
     path("favicon.ico", lambda request: redirect(static("favicon.svg"), permanent=True)),

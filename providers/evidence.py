@@ -215,7 +215,7 @@ def age_text(since, today) -> str:
 STATE_WORDS = {
     VerificationState.COMPILED: "Compiled",
     VerificationState.CHECKED: "Checked",
-    VerificationState.CONFIRMED: "Confirmed",
+    VerificationState.CONFIRMED: "Confirmed by the provider",
 }
 
 

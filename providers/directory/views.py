@@ -95,6 +95,7 @@ def directory(request):
         + (1 if query.evidence else 0)
         + (1 if query.checked_within else 0),
         "checked_choices": CHECKED_WITHIN,
+        "current_query": query_string(query, page=None),
     }
     return render(request, _fragment(request, "directory/directory.html", "directory"), context)
 

@@ -127,7 +127,12 @@ def test_old_checks_carry_a_visible_warning(client, directory):
     [
         ("compiled", datetime.date(2026, 11, 23), "Compiled 3 days ago", ""),
         ("checked", datetime.date(2025, 9, 20), "Checked 14 months ago", "Over a year old"),
-        ("confirmed", datetime.date(2024, 11, 26), "Confirmed 2 years ago", "Over two years old"),
+        (
+            "confirmed",
+            datetime.date(2024, 11, 26),
+            "Confirmed by the provider 2 years ago",
+            "Over two years old",
+        ),
         ("checked", datetime.date(2026, 11, 26), "Checked today", ""),
         ("compiled", None, "Compiled, date not recorded", ""),
     ],

@@ -18,7 +18,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from providers.interchange.format import COLUMNS
-from providers.models import Site
+from providers.models import Provider, Site
 from tests.factories import make_provider
 from tests.rfis.pages import rfi_pages
 
@@ -122,6 +122,91 @@ def lockout_page(client) -> str:
     return response.content.decode()
 
 
+def account_pages(client) -> dict[str, str]:
+    """allauth's pages in the site's layout, and the account's own pages."""
+    from allauth.account.models import EmailAddress
+    from django.test import Client
+
+    from providers.accounts.alerts import unsubscribe_token
+    from providers.accounts.models import Correction, ProviderMembership, SavedSearch
+
+    visitor = Client()
+    pages = {
+        "sign in": visitor.get(reverse("account_login")),
+        "sign in, wrong password": visitor.post(
+            reverse("account_login"), {"login": "nobody@example.com", "password": "wrong"}
+        ),
+        "sign up": visitor.get(reverse("account_signup")),
+        "sign up, errors": visitor.post(
+            reverse("account_signup"),
+            {"email": "not-an-address", "password1": "short", "password2": "other"},
+        ),
+        "password reset": visitor.get(reverse("account_reset_password")),
+        "password reset sent": visitor.get(reverse("account_reset_password_done")),
+        "confirmation sent": visitor.get(reverse("account_email_verification_sent")),
+        "confirm email, bad link": visitor.get(reverse("account_confirm_email", args=["bad-key"])),
+        "password reset, bad link": visitor.get(
+            reverse("account_reset_password_from_key", args=["x", "bad-key"])
+        ),
+    }
+    user = User.objects.create_user("rep", "rep@beta.example", "a long Passphrase 42")
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    provider = Provider.objects.get(slug="beta-biologics")
+    ProviderMembership.objects.create(user=user, provider=provider)
+    Correction.objects.create(
+        provider=provider,
+        proposed_by=user,
+        changes={"summary": ["Old.", "New."]},
+        services_note="A note.",
+    )
+    search = SavedSearch.objects.create(user=user, name="CDMOs", query="type=cdmo")
+    member = Client()
+    member.force_login(user)
+    member.post("/providers/delta-oligo/shortlist/", {"action": "add", "next": "/"})
+    token = unsubscribe_token(user.pk)
+    pages.update(
+        {
+            "account": member.get(reverse("accounts:overview")),
+            "saved searches": member.get(reverse("accounts:saved-searches")),
+            "save a search": member.get(reverse("accounts:save-search") + "?query=type=cmo"),
+            "alerts": member.get(reverse("accounts:alerts")),
+            "unsubscribe": member.get(reverse("accounts:unsubscribe", args=[token])),
+            "claim a profile": member.get(reverse("accounts:claim", args=["alpha-discovery"])),
+            "representative's page": member.get(
+                reverse("accounts:represent", args=[provider.slug])
+            ),
+            "representative's page, errors": member.post(
+                reverse("accounts:represent", args=[provider.slug]),
+                {"summary": "", "website": "nonsense", "hq_country": "XX"},
+            ),
+            "directory, signed in": member.get("/providers/?type=cdmo"),
+            "shortlist, signed in": member.get("/shortlist/"),
+            "change password": member.get(reverse("account_change_password")),
+            "email addresses": member.get(reverse("account_email")),
+            "sign out": member.get(reverse("account_logout")),
+            "unsubscribed": member.post(reverse("accounts:unsubscribe", args=[token])),
+        }
+    )
+    assert search.pk
+    for name, response in pages.items():
+        assert response.status_code in (200, 400), f"{name} answered {response.status_code}"
+    documents = {name: response.content.decode() for name, response in pages.items()}
+    documents["sign-in lockout page"] = account_lockout_page()
+    return documents
+
+
+def account_lockout_page() -> str:
+    from django.test import Client
+
+    visitor = Client()
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        response = visitor.post(
+            reverse("account_login"), {"login": "rep@beta.example", "password": "wrong"}
+        )
+    assert response.status_code == 429, "the sign-in lockout page was not reached"
+    return response.content.decode()
+
+
 def error_pages() -> dict[str, str]:
     """The error pages, rendered by the handlers the app uses (config/errors.py, outage)."""
     from config import errors, outage
@@ -175,6 +260,7 @@ def test_every_page_type_is_valid_html(client, directory, tmp_path):
     documents.update(curator_pages(client))
     documents.update(rfi_pages(client))
     documents["lockout page"] = lockout_page(client)
+    documents.update(account_pages(client))
     documents.update(error_pages())
 
     names: dict[str, str] = {}
