@@ -2,6 +2,7 @@
 and the provider's (inbox, answer, decline). Every object is looked up through
 ``providers.rfis.access``, so another party's object answers 404."""
 
+import datetime
 import io
 
 from django.conf import settings
@@ -74,7 +75,7 @@ def create(request):
             shortlisted=shortlisted,
             initial={
                 "providers": [p.pk for p in shortlisted[:MAX_RECIPIENTS]],
-                "deadline": timezone.now().date() + timezone.timedelta(days=14),
+                "deadline": timezone.now().date() + datetime.timedelta(days=14),
             },
         )
     return render(
@@ -103,7 +104,11 @@ def edit(request, pk: int):
             flow.set_recipients(rfi, form.cleaned_data["providers"])
         messages.success(request, "Draft saved.")
         return redirect(rfi)
-    return render(request, "rfis/form.html", {"form": form, "shortlisted": shortlisted, "rfi": rfi})
+    # The form has written what was typed onto its instance; the page names the saved draft.
+    saved = InformationRequest.objects.get(pk=rfi.pk)
+    return render(
+        request, "rfis/form.html", {"form": form, "shortlisted": shortlisted, "rfi": saved}
+    )
 
 
 @login_required

@@ -364,3 +364,15 @@ def test_compare_and_inbox_run_a_fixed_number_of_queries(client, parties):
         return len(compare_queries), len(inbox_queries)
 
     assert counts(2) == counts(6)
+
+
+def test_a_refused_edit_changes_nothing_and_names_the_saved_draft(client, parties):
+    client.force_login(parties["buyer"])
+    shortlist(client, parties["acme"])
+    rfi = make_request(parties["buyer"], [parties["acme"]], sent=False)
+    response = client.post(f"/requests/{rfi.pk}/edit/", form_data([parties["acme"]], title=""))
+    page = response.content.decode()
+    assert response.status_code == 200 and "This field is required." in page
+    assert "Edit “mAb Phase I supply”" in page
+    rfi.refresh_from_db()
+    assert rfi.title == "mAb Phase I supply"
