@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "providers.api",
     "providers.accounts",
     "providers.mail",
+    "providers.rfis",
 ]
 
 MIDDLEWARE = [
@@ -391,3 +392,18 @@ MAIL_RETRY_MAX_SECONDS = env_int("MAIL_RETRY_MAX_SECONDS", 6 * 3600)
 # it sweeps the outbox and runs these jobs.
 SCHEDULE_INTERVAL_SECONDS = env_int("SCHEDULE_INTERVAL_SECONDS", 15 * 60)
 SCHEDULED_JOBS = ["providers.accounts.alerts.run"]
+
+# --- Requests for information (providers/rfis/; docs/architecture.md) ---
+# A request goes to 1 to 10 shortlisted providers; a buyer may send
+# RFI_SENDS_PER_WINDOW requests in any RFI_SEND_WINDOW_HOURS (counted in the database, so
+# every server agrees). Providers still awaiting an answer are reminded
+# RFI_REMIND_HOURS_BEFORE hours before the deadline closes.
+RFI_SENDS_PER_WINDOW = env_int("RFI_SENDS_PER_WINDOW", 5)
+RFI_SEND_WINDOW_HOURS = env_int("RFI_SEND_WINDOW_HOURS", 24)
+RFI_REMIND_HOURS_BEFORE = env_int("RFI_REMIND_HOURS_BEFORE", 48)
+# Attachments (PDF, DOCX, XLSX checked by content) are kept in the default file storage
+# under private/ (MEDIA_ROOT, never served by URL) and downloaded through the app only.
+RFI_MAX_ATTACHMENT_BYTES = env_int("RFI_MAX_ATTACHMENT_MB", 20) * 1024 * 1024
+RFI_MAX_ATTACHMENTS = env_int("RFI_MAX_ATTACHMENTS", 5)
+# Uploads above this size go to a temporary file rather than memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440

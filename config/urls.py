@@ -12,6 +12,7 @@ admin.site.index_title = "Curate the directory"
 urlpatterns = [
     path("", include("providers.directory.urls")),
     path("", include("providers.api.urls")),
+    path("", include("providers.rfis.urls")),
     path("admin/", admin.site.urls),
     path("accounts/", include("providers.accounts.urls")),
     path("accounts/", include("allauth.urls")),

@@ -20,6 +20,7 @@ from django.urls import reverse
 from providers.interchange.format import COLUMNS
 from providers.models import Provider, Site
 from tests.factories import make_provider
+from tests.rfis.pages import rfi_pages
 
 pytestmark = pytest.mark.django_db
 
@@ -260,6 +261,7 @@ def test_every_page_type_is_valid_html(client, directory, tmp_path):
         {name: fragment_document(response.content.decode()) for name, response in fragments.items()}
     )
     documents.update(curator_pages(client))
+    documents.update(rfi_pages(client))
     documents["lockout page"] = lockout_page(client)
     documents.update(account_pages(client))
     documents.update(error_pages())
