@@ -243,6 +243,16 @@ class Inspection(models.Model):
                 | models.Q(fiscal_year__gte=1900, fiscal_year__lte=2200),
                 name="inspection_fiscal_year_plausible",
             ),
+            # Without an FDA inspection ID, an inspection is named by its site, authority
+            # and end date (evidence in the interchange format names it so): one each.
+            models.UniqueConstraint(
+                fields=["site", "authority", "end_date"],
+                condition=models.Q(fda_inspection_id__isnull=True),
+                name="inspection_unique_without_fda_id",
+                violation_error_message=(
+                    "This site already has an inspection by this authority ending that day."
+                ),
+            ),
         ]
         indexes = [models.Index(fields=["site", "-end_date"], name="inspection_site_date")]
 
@@ -271,11 +281,12 @@ class Inspection(models.Model):
 
 
 def site_identities(rows: list) -> list[dict]:
-    """Identities as loaded for the provider page ([scheme, scheme name, value] each)."""
+    """Identities as loaded for the provider page ([scheme, scheme name, value, evidence]
+    each; the evidence as loaded, for the caller to show)."""
     labels = dict(IdentityScheme.choices)
     return [
-        {"label": scheme_name or labels.get(scheme, scheme), "value": value}
-        for scheme, scheme_name, value in rows
+        {"label": scheme_name or labels.get(scheme, scheme), "value": value, "evidence": evidence}
+        for scheme, scheme_name, value, evidence in rows
     ]
 
 
@@ -287,6 +298,7 @@ def site_inspections(rows: list) -> list[dict]:
     for row in rows:
         authority, authority_name, end_date, outcome, outcome_text = row[:5]
         product_type, project_area, citations, warning_letter, source_url, fda_id = row[5:11]
+        evidence = row[11]
         shown.append(
             {
                 "authority": authorities.get(authority, authority),
@@ -299,6 +311,7 @@ def site_inspections(rows: list) -> list[dict]:
                 "warning_letter": warning_letter,
                 "source_url": source_url,
                 "fda_inspection_id": fda_id,
+                "evidence": evidence,
             }
         )
     return shown

@@ -88,13 +88,17 @@ def ensure_reference_data() -> None:
 
 
 def add_evidence(claim, **fields) -> Evidence:
-    """An evidence item backing ``claim``: a Provider (its profile), Service, Site or
-    SiteCertificationLink."""
+    """An evidence item backing ``claim``: a Provider (its profile), Service, Site,
+    SiteCertificationLink, SiteIdentity or Inspection."""
+    from providers.regulatory import Inspection, SiteIdentity
+
     target = {
         Provider: "provider",
         Service: "service",
         Site: "site",
         SiteCertificationLink: "site_certification",
+        SiteIdentity: "site_identity",
+        Inspection: "inspection",
     }[type(claim)]
     fields.setdefault("url", "https://provider.example/services")
     fields.setdefault("kind", Evidence.Kind.PROVIDER_PAGE)
