@@ -53,6 +53,58 @@ def test_curator_attaches_evidence_to_a_service_in_the_workbench(client, curator
     assert provider.backed_claim_count == 1
 
 
+def test_curator_attaches_evidence_to_an_identity_and_an_inspection(client, curator):
+    import datetime
+
+    from providers.regulatory import Inspection, SiteIdentity
+
+    provider = make_provider("Inspected Lab", sites=[{"name": "Plant", "city": "Cork", "country": "IE"}])
+    site = provider.sites.get()
+    fei = SiteIdentity.objects.create(site=site, scheme="fei", value="3001234567")
+    inspection = Inspection.objects.create(
+        site=site, authority="fda", end_date=datetime.date(2025, 3, 14), outcome="vai"
+    )
+    url = reverse("admin:providers_provider_change", args=[provider.pk])
+    form = client.get(url).content.decode()
+    assert f'value="site_identity:{fei.pk}"' in form
+    assert f'value="inspection:{inspection.pk}"' in form
+    assert "FDA FEI number 3001234567 at Plant" in form
+    assert "Inspection: US FDA 14 Mar 2025 at Plant" in form
+    payload = edit_payload(
+        provider,
+        **{
+            "services-TOTAL_FORMS": "0",
+            "sites-TOTAL_FORMS": "0",
+            "all_evidence-TOTAL_FORMS": "2",
+            "all_evidence-0-claim": f"site_identity:{fei.pk}",
+            "all_evidence-0-url": "https://fda.example/fei",
+            "all_evidence-0-kind": "regulator",
+            "all_evidence-0-title": "FEI search",
+            "all_evidence-0-seen_on": "2026-11-02",
+            "all_evidence-1-claim": f"inspection:{inspection.pk}",
+            "all_evidence-1-url": "https://fda.example/dashboard",
+            "all_evidence-1-kind": "regulator",
+            "all_evidence-1-title": "Dashboard",
+            "all_evidence-1-seen_on": "2026-11-02",
+        },
+    )
+    response = client.post(url, payload)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    items = {item.target_name: item for item in Evidence.objects.all()}
+    assert items["site_identity"].site_identity_id == fei.pk
+    assert items["inspection"].inspection_id == inspection.pk
+    assert {item.owner_id for item in items.values()} == {provider.pk}
+    provider.refresh_from_db()
+    assert (provider.backed_claim_count, provider.claim_count) == (2, 4)
+    # The evidence admin names the claim, and offers both targets.
+    listing = client.get(reverse("admin:providers_evidence_changelist")).content.decode()
+    assert "regulator identity" in listing and "inspection" in listing
+    change_form = client.get(
+        reverse("admin:providers_evidence_change", args=[items["inspection"].pk])
+    ).content.decode()
+    assert 'name="inspection"' in change_form and 'name="site_identity"' in change_form
+
+
 def test_evidence_url_must_be_http(client, curator):
     provider = make_provider("Bad Link")
     url = reverse("admin:providers_provider_change", args=[provider.pk])
