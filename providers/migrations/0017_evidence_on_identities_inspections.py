@@ -6,43 +6,128 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('providers', '0016_dosage_forms'),
+        ("providers", "0016_dosage_forms"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveConstraint(
-            model_name='evidence',
-            name='evidence_exactly_one_claim',
+            model_name="evidence",
+            name="evidence_exactly_one_claim",
         ),
         migrations.AddField(
-            model_name='evidence',
-            name='inspection',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='evidence', to='providers.inspection'),
+            model_name="evidence",
+            name="inspection",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="evidence",
+                to="providers.inspection",
+            ),
         ),
         migrations.AddField(
-            model_name='evidence',
-            name='site_identity',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='evidence', to='providers.siteidentity', verbose_name='regulator identity'),
+            model_name="evidence",
+            name="site_identity",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="evidence",
+                to="providers.siteidentity",
+                verbose_name="regulator identity",
+            ),
         ),
         migrations.AddField(
-            model_name='historicalevidence',
-            name='inspection',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='providers.inspection'),
+            model_name="historicalevidence",
+            name="inspection",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="providers.inspection",
+            ),
         ),
         migrations.AddField(
-            model_name='historicalevidence',
-            name='site_identity',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='providers.siteidentity', verbose_name='regulator identity'),
+            model_name="historicalevidence",
+            name="site_identity",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="providers.siteidentity",
+                verbose_name="regulator identity",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='evidence',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('provider__isnull', False), ('service__isnull', True), ('site__isnull', True), ('site_certification__isnull', True), ('site_identity__isnull', True), ('inspection__isnull', True)), models.Q(('service__isnull', False), ('provider__isnull', True), ('site__isnull', True), ('site_certification__isnull', True), ('site_identity__isnull', True), ('inspection__isnull', True)), models.Q(('site__isnull', False), ('provider__isnull', True), ('service__isnull', True), ('site_certification__isnull', True), ('site_identity__isnull', True), ('inspection__isnull', True)), models.Q(('site_certification__isnull', False), ('provider__isnull', True), ('service__isnull', True), ('site__isnull', True), ('site_identity__isnull', True), ('inspection__isnull', True)), models.Q(('site_identity__isnull', False), ('provider__isnull', True), ('service__isnull', True), ('site__isnull', True), ('site_certification__isnull', True), ('inspection__isnull', True)), models.Q(('inspection__isnull', False), ('provider__isnull', True), ('service__isnull', True), ('site__isnull', True), ('site_certification__isnull', True), ('site_identity__isnull', True)), _connector='OR'), name='evidence_exactly_one_claim'),
+            model_name="evidence",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(
+                        ("provider__isnull", False),
+                        ("service__isnull", True),
+                        ("site__isnull", True),
+                        ("site_certification__isnull", True),
+                        ("site_identity__isnull", True),
+                        ("inspection__isnull", True),
+                    ),
+                    models.Q(
+                        ("service__isnull", False),
+                        ("provider__isnull", True),
+                        ("site__isnull", True),
+                        ("site_certification__isnull", True),
+                        ("site_identity__isnull", True),
+                        ("inspection__isnull", True),
+                    ),
+                    models.Q(
+                        ("site__isnull", False),
+                        ("provider__isnull", True),
+                        ("service__isnull", True),
+                        ("site_certification__isnull", True),
+                        ("site_identity__isnull", True),
+                        ("inspection__isnull", True),
+                    ),
+                    models.Q(
+                        ("site_certification__isnull", False),
+                        ("provider__isnull", True),
+                        ("service__isnull", True),
+                        ("site__isnull", True),
+                        ("site_identity__isnull", True),
+                        ("inspection__isnull", True),
+                    ),
+                    models.Q(
+                        ("site_identity__isnull", False),
+                        ("provider__isnull", True),
+                        ("service__isnull", True),
+                        ("site__isnull", True),
+                        ("site_certification__isnull", True),
+                        ("inspection__isnull", True),
+                    ),
+                    models.Q(
+                        ("inspection__isnull", False),
+                        ("provider__isnull", True),
+                        ("service__isnull", True),
+                        ("site__isnull", True),
+                        ("site_certification__isnull", True),
+                        ("site_identity__isnull", True),
+                    ),
+                    _connector="OR",
+                ),
+                name="evidence_exactly_one_claim",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='inspection',
-            constraint=models.UniqueConstraint(condition=models.Q(('fda_inspection_id__isnull', True)), fields=('site', 'authority', 'end_date'), name='inspection_unique_without_fda_id', violation_error_message='This site already has an inspection by this authority ending that day.'),
+            model_name="inspection",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("fda_inspection_id__isnull", True)),
+                fields=("site", "authority", "end_date"),
+                name="inspection_unique_without_fda_id",
+                violation_error_message="This site already has an inspection by this authority ending that day.",
+            ),
         ),
     ]

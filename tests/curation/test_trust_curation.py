@@ -58,7 +58,9 @@ def test_curator_attaches_evidence_to_an_identity_and_an_inspection(client, cura
 
     from providers.regulatory import Inspection, SiteIdentity
 
-    provider = make_provider("Inspected Lab", sites=[{"name": "Plant", "city": "Cork", "country": "IE"}])
+    provider = make_provider(
+        "Inspected Lab", sites=[{"name": "Plant", "city": "Cork", "country": "IE"}]
+    )
     site = provider.sites.get()
     fei = SiteIdentity.objects.create(site=site, scheme="fei", value="3001234567")
     inspection = Inspection.objects.create(
