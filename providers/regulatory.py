@@ -40,6 +40,7 @@ class IdentityScheme(models.TextChoices):
 
 
 DIGIT_SCHEMES = {IdentityScheme.FEI: (7, 10), IdentityScheme.DUNS: (9, 9)}
+SCHEMES = frozenset(IdentityScheme.values)  # looked up per row by the FDA import
 
 
 def normalise_identifier(scheme: str, value: str) -> str:
@@ -53,15 +54,15 @@ def normalise_identifier(scheme: str, value: str) -> str:
 
 def identifier_problem(scheme: str, value: str) -> str | None:
     """Why the normalised ``value`` is not a valid identifier of ``scheme`` (None if it is)."""
-    if scheme not in IdentityScheme.values:
+    if scheme not in SCHEMES:
         return f"Unknown scheme '{scheme}'."
     if not value:
         return "The identifier is empty."
     if scheme in DIGIT_SCHEMES:
         low, high = DIGIT_SCHEMES[scheme]
-        label = IdentityScheme(scheme).label
-        size = f"{low}" if low == high else f"{low} to {high}"
         if not value.isascii() or not value.isdigit() or not low <= len(value) <= high:
+            label = IdentityScheme(scheme).label
+            size = f"{low}" if low == high else f"{low} to {high}"
             return f"{label}: write {size} digits (dashes and spaces are allowed), not '{value}'."
         return None
     if len(value) > REFERENCE_MAX:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from django.db import connection, transaction
 
+from providers.bulk import copy_rows, next_ids
 from providers.derived import analyze_provider_tables, refresh_derived
 from providers.evidence import EVIDENCE_TARGETS
 from providers.models import (
@@ -371,27 +372,6 @@ def _reference():
     }
 
 
-def _next_ids(table: str, count: int) -> list[int]:
-    if not count:
-        return []
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-            [table, count],
-        )
-        return [row[0] for row in cursor.fetchall()]
-
-
-def _copy(table: str, columns: list[str], rows: list) -> None:
-    if not rows:
-        return
-    with connection.cursor() as cursor:
-        sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
-        with cursor.cursor.copy(sql) as copy:
-            for row in rows:
-                copy.write_row(row)
-
-
 def build(count: int, seed: int, ref: dict, first_index: int = 0) -> Batch:
     """Plan ``count`` providers; ids are placeholders (list positions) until written."""
     rng = random.Random(seed * 1_000_003 + first_index)
@@ -512,9 +492,9 @@ def _crop_services(rng: random.Random, ref: dict, role: str, count: int) -> list
 
 def write(batch: Batch) -> list[int]:
     """Write a planned batch with COPY; return the new provider ids."""
-    provider_ids = _next_ids("providers_provider", len(batch.providers))
+    provider_ids = next_ids("providers_provider", len(batch.providers))
     now = datetime.datetime.now(datetime.UTC)
-    _copy(
+    copy_rows(
         "providers_provider",
         [
             "id",
@@ -552,9 +532,9 @@ def write(batch: Batch) -> list[int]:
         ("providers_provider_modalities", "modality_id", batch.modalities),
         ("providers_provider_industries", "industry_id", batch.industries),
     ):
-        _copy(table, ["provider_id", column], [(provider_ids[pos], pk) for pos, pk in pairs])
-    service_ids = _next_ids("providers_service", len(batch.services))
-    _copy(
+        copy_rows(table, ["provider_id", column], [(provider_ids[pos], pk) for pos, pk in pairs])
+    service_ids = next_ids("providers_service", len(batch.services))
+    copy_rows(
         "providers_service",
         ["id", "provider_id", "capability_id", "first_phase_id", "last_phase_id", "note"],
         [
@@ -562,8 +542,8 @@ def write(batch: Batch) -> list[int]:
             for i, (pos, cap, first, last) in enumerate(batch.services)
         ],
     )
-    site_ids = _next_ids("providers_site", len(batch.sites))
-    _copy(
+    site_ids = next_ids("providers_site", len(batch.sites))
+    copy_rows(
         "providers_site",
         ["id", "provider_id", "name", "city", "country"],
         [
@@ -571,8 +551,8 @@ def write(batch: Batch) -> list[int]:
             for i, (pos, name, city, country) in enumerate(batch.sites)
         ],
     )
-    certification_ids = _next_ids("providers_site_certifications", len(batch.site_certifications))
-    _copy(
+    certification_ids = next_ids("providers_site_certifications", len(batch.site_certifications))
+    copy_rows(
         "providers_site_certifications",
         ["id", "site_id", "certification_id"],
         [
@@ -580,8 +560,8 @@ def write(batch: Batch) -> list[int]:
             for i, (pos, pk) in enumerate(batch.site_certifications)
         ],
     )
-    identity_ids = _next_ids("providers_siteidentity", len(batch.identities))
-    _copy(
+    identity_ids = next_ids("providers_siteidentity", len(batch.identities))
+    copy_rows(
         "providers_siteidentity",
         ["id", "site_id", "scheme", "scheme_name", "value"],
         [
@@ -589,8 +569,8 @@ def write(batch: Batch) -> list[int]:
             for i, (pos, scheme, value) in enumerate(batch.identities)
         ],
     )
-    inspection_ids = _next_ids("providers_inspection", len(batch.inspections))
-    _copy(
+    inspection_ids = next_ids("providers_inspection", len(batch.inspections))
+    copy_rows(
         "providers_inspection",
         ["id", "site_id", *INSPECTION_COLUMNS],
         [
@@ -606,7 +586,7 @@ def write(batch: Batch) -> list[int]:
         "site_identity": identity_ids,
         "inspection": inspection_ids,
     }
-    _copy(
+    copy_rows(
         "providers_evidence",
         EVIDENCE_COLUMNS,
         [
