@@ -146,6 +146,49 @@ def test_review_queue_lists_records_by_risk(client, curator):
     assert "2 of 2" in response.content.decode()
 
 
+def test_a_recent_oai_or_warning_letter_leads_the_review_queue(client, curator):
+    import datetime
+
+    from providers.regulatory import Inspection
+
+    today = timezone.localdate()
+    someone = User.objects.create_user("checker")
+    make_provider("Compiled Bare", services=[("glp-toxicology", 2, 3)])
+    flagged = make_provider(
+        "Recently Flagged",
+        state="checked",
+        state_on=today,
+        checked_by=someone,
+        sites=[{"name": "Plant", "country": "IN"}],
+    )
+    Inspection.objects.create(
+        site=flagged.sites.get(),
+        authority="fda",
+        end_date=today - datetime.timedelta(days=200),
+        outcome="vai",
+        warning_letter=True,
+    )
+    long_ago = make_provider(
+        "Flagged Long Ago",
+        state="checked",
+        state_on=today,
+        checked_by=someone,
+        sites=[{"name": "Works", "country": "IN"}],
+    )
+    Inspection.objects.create(
+        site=long_ago.sites.get(),
+        authority="fda",
+        end_date=today.replace(year=today.year - 7),
+        outcome="oai",
+    )
+    response = client.get(QUEUE)
+    listed = [row.name for row in response.context["cl"].result_list]
+    # A recent OAI or warning letter first; one older than five years counts no more.
+    assert listed == ["Recently Flagged", "Compiled Bare", "Flagged Long Ago"]
+    html = response.content.decode()
+    assert "Recent OAI, warning letter or non-compliance" in html
+
+
 def test_checked_now_refuses_a_record_without_evidence(client, curator):
     backed = make_provider("Has Evidence")
     add_evidence(backed)
