@@ -1,8 +1,13 @@
 """Synthetic providers with a realistic spread, for tests and benchmarks.
 
-Deterministic: the same count and seed always give the same records. Rows are
-written with PostgreSQL COPY and the derived columns are computed once at the
-end, so 100,000 providers take well under three minutes.
+Deterministic: the same count and seed always give the same records. Regulator
+identities and inspections, and evidence items on every kind of claim
+(``EVIDENCE_RATES``), are drawn from random streams of their own, so adding them left
+the rest of a seed's records as they were. Rows are written with PostgreSQL COPY
+(``providers.bulk``) and the derived columns are computed once at the end: 100,000
+providers (with about 620,000 evidence items and 100,000 identities) took 6.5 minutes on
+the shared two-core development machine under a load average of 6 to 9, two thirds of
+it the derived refresh.
 """
 
 import datetime
