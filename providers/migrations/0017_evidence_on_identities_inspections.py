@@ -4,6 +4,38 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
+SEVERITY = {"nai": 0, "vai": 1, "oai": 2}
+
+
+def merge_same_day_inspections(apps, schema_editor):
+    """Before a site may hold only one inspection by an authority ending on a day without
+    an FDA inspection ID: merge any such twins (an FDA import keyed them by project area
+    too, so one inspection listed per project area could become several). The survivor
+    keeps the earliest row, the most serious FDA outcome, every scope, any citations,
+    warning letter and record link; evidence on the others moves to it."""
+    Inspection = apps.get_model("providers", "Inspection")
+    Evidence = apps.get_model("providers", "Evidence")
+    groups = {}
+    for row in Inspection.objects.filter(fda_inspection_id__isnull=True).order_by("pk"):
+        groups.setdefault((row.site_id, row.authority, row.end_date), []).append(row)
+    for rows in groups.values():
+        if len(rows) < 2:
+            continue
+        kept, others = rows[0], rows[1:]
+        for other in others:
+            if SEVERITY.get(other.outcome, -1) > SEVERITY.get(kept.outcome, -1):
+                kept.outcome = other.outcome
+            for name in ("product_type", "project_area"):
+                parts = [p for p in getattr(kept, name).split("; ") if p]
+                parts += [p for p in getattr(other, name).split("; ") if p and p not in parts]
+                setattr(kept, name, "; ".join(parts)[:300])
+            kept.citations_posted = kept.citations_posted or other.citations_posted
+            kept.warning_letter = kept.warning_letter or other.warning_letter
+            kept.source_url = kept.source_url or other.source_url
+        kept.save()
+        Evidence.objects.filter(inspection__in=others).update(inspection=kept)
+        Inspection.objects.filter(pk__in=[other.pk for other in others]).delete()
+
 
 class Migration(migrations.Migration):
     dependencies = [
@@ -121,6 +153,7 @@ class Migration(migrations.Migration):
                 name="evidence_exactly_one_claim",
             ),
         ),
+        migrations.RunPython(merge_same_day_inspections, migrations.RunPython.noop),
         migrations.AddConstraint(
             model_name="inspection",
             constraint=models.UniqueConstraint(
