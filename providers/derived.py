@@ -2,7 +2,8 @@
 
 Coverage (``phase_positions``), the facet columns (``type_ids``,
 ``capability_ids``, ``modality_ids``, ``industry_ids``, ``certification_ids``,
-``countries``), the evidence summary (``claim_count``, ``backed_claim_count``,
+``countries``), the evidence summary (``claim_count``, ``backed_claim_count`` over the
+profile, services, sites, certifications, regulator identities and inspections,
 ``backed_capability_ids``), the full-text ``search_document`` (names, with the catalogue's
 synonyms and category names, so "API" or "pesticide" find what buyers mean by them, and
 the sites' regulator identifiers) and the inspection summary (``inspection_flags``,
@@ -71,6 +72,28 @@ INSPECTION_SUMMARY_SQL = """
     )
 """
 
+# Claims: the profile, each service, each site, each certification a site holds, each
+# regulator identity and each inspection of a site; backed: those with evidence. A part of
+# REFRESH_SQL, also run with the inspection summary after an FDA import.
+CLAIMS_SQL = """
+    claim_count = 1
+        + (SELECT count(*) FROM providers_service AS s WHERE s.provider_id = p.id)
+        + (SELECT count(*) FROM providers_site AS site WHERE site.provider_id = p.id)
+        + (SELECT count(*) FROM providers_site AS site
+           JOIN providers_site_certifications AS sc ON sc.site_id = site.id
+           WHERE site.provider_id = p.id)
+        + (SELECT count(*) FROM providers_site AS site
+           JOIN providers_siteidentity AS ident ON ident.site_id = site.id
+           WHERE site.provider_id = p.id)
+        + (SELECT count(*) FROM providers_site AS site
+           JOIN providers_inspection AS i ON i.site_id = site.id
+           WHERE site.provider_id = p.id),
+    backed_claim_count = (
+        SELECT count(DISTINCT (e.provider_id, e.service_id, e.site_id, e.site_certification_id,
+                               e.site_identity_id, e.inspection_id))
+        FROM providers_evidence AS e WHERE e.owner_id = p.id)
+"""
+
 # Weights: the name matters most, then what the provider does, then its summary.
 REFRESH_SQL = (
     """
@@ -118,16 +141,9 @@ UPDATE providers_provider AS p SET
             SELECT site.country FROM providers_site AS site WHERE site.provider_id = p.id
         ) AS c ORDER BY code
     ),
-    -- Claims: the profile, each service, each site, each certification a site holds.
-    claim_count = 1
-        + (SELECT count(*) FROM providers_service AS s WHERE s.provider_id = p.id)
-        + (SELECT count(*) FROM providers_site AS site WHERE site.provider_id = p.id)
-        + (SELECT count(*) FROM providers_site AS site
-           JOIN providers_site_certifications AS sc ON sc.site_id = site.id
-           WHERE site.provider_id = p.id),
-    backed_claim_count = (
-        SELECT count(DISTINCT (e.provider_id, e.service_id, e.site_id, e.site_certification_id))
-        FROM providers_evidence AS e WHERE e.owner_id = p.id),
+    """
+    + CLAIMS_SQL
+    + """,
     backed_capability_ids = ARRAY(
         SELECT DISTINCT s.capability_id FROM providers_service AS s
         JOIN providers_evidence AS e ON e.service_id = s.id
@@ -169,8 +185,8 @@ UPDATE providers_provider AS p SET
 
 
 def refresh_inspection_summary(provider_ids: Iterable[int]) -> int:
-    """Recompute only the inspection columns of these providers (what inspections change);
-    return rows updated."""
+    """Recompute only the inspection columns and the claim counts of these providers (what
+    inspections and their evidence change); return rows updated."""
     pending = _pending.get()
     if pending is not None:
         pending.update(int(pk) for pk in provider_ids if pk is not None)
@@ -178,7 +194,11 @@ def refresh_inspection_summary(provider_ids: Iterable[int]) -> int:
     ids = sorted({int(pk) for pk in provider_ids if pk is not None})
     with connection.cursor() as cursor:
         cursor.execute(
-            "UPDATE providers_provider AS p SET" + INSPECTION_SUMMARY_SQL + " WHERE p.id = ANY(%s)",
+            "UPDATE providers_provider AS p SET"
+            + INSPECTION_SUMMARY_SQL
+            + ","
+            + CLAIMS_SQL
+            + " WHERE p.id = ANY(%s)",
             [ids],
         )
         updated = cursor.rowcount

@@ -2,7 +2,9 @@
 
 An evidence item is a source a buyer can follow (a URL, its kind, its title, the day it
 was seen, an optional short quote) attached to exactly one claim: the provider's profile,
-one of its services, one of its sites, or one certification a site holds.
+one of its services, one of its sites, one certification a site holds, one regulator
+identity of a site (an FEI or DUNS number, an authorisation, a GMP certificate) or one
+inspection of a site.
 
 The claim is named by one nullable foreign key per kind of claim, with a database check
 that exactly one of them is set. Real foreign keys (rather than a generic relation) let
@@ -10,9 +12,9 @@ the database keep the pairing honest: a claim that is deleted takes its evidence
 (``CASCADE``), an item cannot point at a row that does not exist, and the loaders join on
 indexed columns. ``owner`` repeats the provider whose claim it is (set on save from the
 claim) so that everything backing one record is one indexed lookup: the workbench edits
-it inline, the provider page and the derived counts read it. Another kind of claim (a
-regulator identity, an inspection) is added by one more nullable foreign key and its name
-in ``EVIDENCE_TARGETS``; the check is built from that tuple.
+it inline, the provider page and the derived counts read it. Each kind of claim is one
+nullable foreign key and its name in ``EVIDENCE_TARGETS``; the check is built from that
+tuple.
 """
 
 from django.conf import settings
@@ -24,7 +26,14 @@ from simple_history.models import HistoricalRecords
 from providers.changes import ChangeIdentified
 
 # The claims an item can back: one nullable foreign key each, exactly one set.
-EVIDENCE_TARGETS = ("provider", "service", "site", "site_certification")
+EVIDENCE_TARGETS = (
+    "provider",
+    "service",
+    "site",
+    "site_certification",
+    "site_identity",
+    "inspection",
+)
 MAX_QUOTE = 500
 MAX_EVIDENCE_URL = 500
 
@@ -101,6 +110,21 @@ class Evidence(models.Model):
         blank=True,
         related_name="evidence",
     )
+    site_identity = models.ForeignKey(
+        "providers.SiteIdentity",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="evidence",
+        verbose_name="regulator identity",
+    )
+    inspection = models.ForeignKey(
+        "providers.Inspection",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="evidence",
+    )
     url = models.URLField(
         "source URL",
         max_length=MAX_EVIDENCE_URL,
@@ -169,6 +193,10 @@ class Evidence(models.Model):
             return self.site.provider_id
         if self.site_certification_id:
             return self.site_certification.site.provider_id
+        if self.site_identity_id:
+            return self.site_identity.site.provider_id
+        if self.inspection_id:
+            return self.inspection.site.provider_id
         return None
 
     def clean(self) -> None:
@@ -179,8 +207,8 @@ class Evidence(models.Model):
             return  # the profile of a record saved in the same form: set on save
         if len(chosen) != 1:
             raise ValidationError(
-                "An evidence item backs exactly one claim: the profile, a service, a site "
-                "or a site's certification."
+                "An evidence item backs exactly one claim: the profile, a service, a site, "
+                "a site's certification, a regulator identity or an inspection."
             )
 
 

@@ -40,6 +40,7 @@ class IdentityScheme(models.TextChoices):
 
 
 DIGIT_SCHEMES = {IdentityScheme.FEI: (7, 10), IdentityScheme.DUNS: (9, 9)}
+SCHEMES = frozenset(IdentityScheme.values)  # looked up per row by the FDA import
 
 
 def normalise_identifier(scheme: str, value: str) -> str:
@@ -53,15 +54,15 @@ def normalise_identifier(scheme: str, value: str) -> str:
 
 def identifier_problem(scheme: str, value: str) -> str | None:
     """Why the normalised ``value`` is not a valid identifier of ``scheme`` (None if it is)."""
-    if scheme not in IdentityScheme.values:
+    if scheme not in SCHEMES:
         return f"Unknown scheme '{scheme}'."
     if not value:
         return "The identifier is empty."
     if scheme in DIGIT_SCHEMES:
         low, high = DIGIT_SCHEMES[scheme]
-        label = IdentityScheme(scheme).label
-        size = f"{low}" if low == high else f"{low} to {high}"
         if not value.isascii() or not value.isdigit() or not low <= len(value) <= high:
+            label = IdentityScheme(scheme).label
+            size = f"{low}" if low == high else f"{low} to {high}"
             return f"{label}: write {size} digits (dashes and spaces are allowed), not '{value}'."
         return None
     if len(value) > REFERENCE_MAX:
@@ -243,6 +244,16 @@ class Inspection(models.Model):
                 | models.Q(fiscal_year__gte=1900, fiscal_year__lte=2200),
                 name="inspection_fiscal_year_plausible",
             ),
+            # Without an FDA inspection ID, an inspection is named by its site, authority
+            # and end date (evidence in the interchange format names it so): one each.
+            models.UniqueConstraint(
+                fields=["site", "authority", "end_date"],
+                condition=models.Q(fda_inspection_id__isnull=True),
+                name="inspection_unique_without_fda_id",
+                violation_error_message=(
+                    "This site already has an inspection by this authority ending that day."
+                ),
+            ),
         ]
         indexes = [models.Index(fields=["site", "-end_date"], name="inspection_site_date")]
 
@@ -271,11 +282,12 @@ class Inspection(models.Model):
 
 
 def site_identities(rows: list) -> list[dict]:
-    """Identities as loaded for the provider page ([scheme, scheme name, value] each)."""
+    """Identities as loaded for the provider page ([scheme, scheme name, value, evidence]
+    each; the evidence as loaded, for the caller to show)."""
     labels = dict(IdentityScheme.choices)
     return [
-        {"label": scheme_name or labels.get(scheme, scheme), "value": value}
-        for scheme, scheme_name, value in rows
+        {"label": scheme_name or labels.get(scheme, scheme), "value": value, "evidence": evidence}
+        for scheme, scheme_name, value, evidence in rows
     ]
 
 
@@ -287,6 +299,7 @@ def site_inspections(rows: list) -> list[dict]:
     for row in rows:
         authority, authority_name, end_date, outcome, outcome_text = row[:5]
         product_type, project_area, citations, warning_letter, source_url, fda_id = row[5:11]
+        evidence = row[11]
         shown.append(
             {
                 "authority": authorities.get(authority, authority),
@@ -299,6 +312,7 @@ def site_inspections(rows: list) -> list[dict]:
                 "warning_letter": warning_letter,
                 "source_url": source_url,
                 "fda_inspection_id": fda_id,
+                "evidence": evidence,
             }
         )
     return shown

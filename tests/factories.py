@@ -88,16 +88,45 @@ def ensure_reference_data() -> None:
 
 
 def add_evidence(claim, **fields) -> Evidence:
-    """An evidence item backing ``claim``: a Provider (its profile), Service, Site or
-    SiteCertificationLink."""
+    """An evidence item backing ``claim``: a Provider (its profile), Service, Site,
+    SiteCertificationLink, SiteIdentity or Inspection."""
+    from providers.regulatory import Inspection, SiteIdentity
+
     target = {
         Provider: "provider",
         Service: "service",
         Site: "site",
         SiteCertificationLink: "site_certification",
+        SiteIdentity: "site_identity",
+        Inspection: "inspection",
     }[type(claim)]
     fields.setdefault("url", "https://provider.example/services")
     fields.setdefault("kind", Evidence.Kind.PROVIDER_PAGE)
     fields.setdefault("title", "Services page")
     fields.setdefault("seen_on", datetime.date(2026, 11, 1))
     return Evidence.objects.create(**{target: claim}, **fields)
+
+
+def add_regulator_records(provider: Provider) -> None:
+    """An FEI number with evidence, a DUNS number without, an FDA inspection with evidence
+    and an EU one without, on the provider's first site: the provider page's regulator
+    parts, each way."""
+    from providers.regulatory import Inspection, SiteIdentity
+
+    site = provider.sites.order_by("pk").first()
+    fei = SiteIdentity.objects.create(site=site, scheme="fei", value="3001234567")
+    SiteIdentity.objects.create(site=site, scheme="duns", value="123456789")
+    add_evidence(fei, url="https://fda.example/fei", kind="regulator", title="FEI record")
+    inspection = Inspection.objects.create(
+        site=site,
+        authority="fda",
+        end_date=datetime.date(2025, 3, 14),
+        outcome="vai",
+        fda_inspection_id=1234567,
+        citations_posted=True,
+        source_url="https://fda.example/483",
+    )
+    add_evidence(inspection, url="https://fda.example/dash", kind="regulator", title="Dashboard")
+    Inspection.objects.create(
+        site=site, authority="eu", end_date=datetime.date(2024, 6, 1), outcome="gmp-certificate"
+    )

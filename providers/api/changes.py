@@ -1,8 +1,9 @@
 """Providers changed since a time, for incremental sync, from the history tables.
 
-A provider has changed when a history row of its own, of one of its services or of one of
-its sites was written (django-simple-history keeps one for every save, link change and
-deletion). Each changed provider is listed once, at its latest change, in the order
+A provider has changed when a history row of its own, of one of its services, sites or
+evidence items, or of one of its sites' regulator identities or inspections was written
+(django-simple-history keeps one for every save, link change and deletion; the imports
+write the same rows). Each changed provider is listed once, at its latest change, in the order
 (time, id):
 
 - published now: ``published`` (fetch it again);
@@ -38,6 +39,22 @@ WITH touched AS (
     UNION ALL
     SELECT h.provider_id, h.history_date FROM providers_historicalsite AS h
     WHERE h.history_date > %(since)s AND h.history_date <= %(as_of)s
+    UNION ALL
+    SELECT h.owner_id, h.history_date FROM providers_historicalevidence AS h
+    WHERE h.history_date > %(since)s AND h.history_date <= %(as_of)s
+    UNION ALL
+    SELECT site.provider_id, site.history_date FROM (
+        SELECT h.site_id, h.history_date FROM providers_historicalsiteidentity AS h
+        WHERE h.history_date > %(since)s AND h.history_date <= %(as_of)s
+        UNION ALL
+        SELECT h.site_id, h.history_date FROM providers_historicalinspection AS h
+        WHERE h.history_date > %(since)s AND h.history_date <= %(as_of)s
+    ) AS regulatory
+    -- The site's provider: from the site's own history, so a deleted site still counts.
+    CROSS JOIN LATERAL (
+        SELECT hs.provider_id, regulatory.history_date FROM providers_historicalsite AS hs
+        WHERE hs.id = regulatory.site_id ORDER BY hs.history_id DESC LIMIT 1
+    ) AS site
 ), latest AS (
     SELECT provider_id, max(history_date) AS changed_at FROM touched
     WHERE provider_id IS NOT NULL GROUP BY provider_id

@@ -7,29 +7,66 @@ evidence) means adding to a part or adding a part to ``PARTS`` and its schema in
 ``schemas.ProviderDetail``; nothing else changes.
 """
 
+from django.db.models import Prefetch
 from django_countries import countries
 
 from lifecycle.coverage import coverage_label, range_label, stages_served
 from providers.directory.index import DirectoryCatalogue
-from providers.models import Provider
+from providers.evidence import EvidenceKind
+from providers.models import Provider, SiteCertificationLink
 from providers.reads import read_connection
+from providers.regulatory import Authority, IdentityScheme, Outcome
 
-# The last change to a record: the provider row, or the newest history row of its services
-# or sites (a service or site edit does not touch the provider's updated_at).
+# The last change to a record: the provider row, or the newest history row of its services,
+# sites, evidence, or its sites' identities and inspections (editing one of them does not
+# touch the provider's updated_at).
 CHANGED_AT_SQL = """
 SELECT greatest(
     p.updated_at,
     (SELECT max(h.history_date) FROM providers_historicalservice AS h WHERE h.provider_id = p.id),
     (SELECT max(h.history_date) FROM providers_historicalsite AS h WHERE h.provider_id = p.id),
-    (SELECT max(h.history_date) FROM providers_historicalprovider AS h WHERE h.id = p.id)
+    (SELECT max(h.history_date) FROM providers_historicalprovider AS h WHERE h.id = p.id),
+    (SELECT max(h.history_date) FROM providers_historicalevidence AS h WHERE h.owner_id = p.id),
+    (SELECT max(h.history_date) FROM providers_historicalsiteidentity AS h
+     WHERE h.site_id IN (SELECT s.id FROM providers_site AS s WHERE s.provider_id = p.id)),
+    (SELECT max(h.history_date) FROM providers_historicalinspection AS h
+     WHERE h.site_id IN (SELECT s.id FROM providers_site AS s WHERE s.provider_id = p.id))
 )
 FROM providers_provider AS p WHERE p.id = %s
 """
 
 
+# What a record adds to ``with_parts()``: each claim's evidence, the services' own
+# modalities, dosage forms and sites, the sites' identities and inspections. A fixed
+# number of queries whatever the record holds.
+RECORD_PARTS = (
+    "evidence",
+    "services__capability__track",
+    "services__modalities",
+    "services__dosage_forms",
+    "services__sites",
+    "services__evidence",
+    "sites__evidence",
+    Prefetch(
+        "sites__sitecertificationlink_set",
+        queryset=SiteCertificationLink.objects.select_related("certification").prefetch_related(
+            "evidence"
+        ),
+    ),
+    "sites__identities__evidence",
+    "sites__inspections__evidence",
+)
+
+
 def load(slug: str) -> Provider | None:
     """The published provider ``slug`` with its parts, or None."""
-    provider = Provider.objects.published().with_parts().filter(slug=slug).first()
+    provider = (
+        Provider.objects.published()
+        .with_parts()
+        .prefetch_related(*RECORD_PARTS)
+        .filter(slug=slug)
+        .first()
+    )
     if provider is not None:
         with read_connection().cursor() as cursor:
             cursor.execute(CHANGED_AT_SQL, [provider.pk])
@@ -39,6 +76,24 @@ def load(slug: str) -> Provider | None:
 
 def _country_name(code: str) -> str:
     return str(countries.name(code) or code)
+
+
+KIND_NAMES = dict(EvidenceKind.choices)
+
+
+def evidence(items) -> list[dict]:
+    """A claim's evidence items, newest first (the model's order)."""
+    return [
+        {
+            "url": item.url,
+            "kind": item.kind,
+            "kind_name": KIND_NAMES.get(item.kind, item.kind),
+            "title": item.title,
+            "seen_on": item.seen_on,
+            "quote": item.quote,
+        }
+        for item in items
+    ]
 
 
 def profile(provider: Provider, catalogue: DirectoryCatalogue) -> dict:
@@ -52,6 +107,7 @@ def profile(provider: Provider, catalogue: DirectoryCatalogue) -> dict:
         ],
         "modalities": [{"slug": row.slug, "name": row.name} for row in provider.modalities.all()],
         "industries": [{"slug": row.slug, "name": row.name} for row in provider.industries.all()],
+        "evidence": evidence(provider.evidence.all()),
     }
 
 
@@ -69,6 +125,9 @@ def coverage(provider: Provider, catalogue: DirectoryCatalogue) -> dict:
 def services(provider: Provider, catalogue: DirectoryCatalogue) -> list[dict]:
     by_position = catalogue.phase_by_position
     categories = catalogue.categories
+    provider_modalities = [
+        {"slug": row.slug, "name": row.name} for row in provider.modalities.all()
+    ]
     rows = sorted(
         provider.services.all(),
         key=lambda s: (categories[s.capability.category_id].position, s.first_phase_id, s.pk),
@@ -88,10 +147,33 @@ def services(provider: Provider, catalogue: DirectoryCatalogue) -> list[dict]:
                 if p in by_position
             ],
             "range_label": range_label(service.first_phase_id, service.last_phase_id, by_position),
+            "track": {"slug": service.capability.track.slug, "name": service.capability.track.name},
+            **_modalities(service, provider_modalities),
+            "dosage_forms": [
+                {"slug": row.slug, "name": row.name} for row in service.dosage_forms.all()
+            ],
+            "sites": [site.name for site in service.sites.all()],
             "note": service.note,
+            "evidence": evidence(service.evidence.all()),
         }
         for service in rows
     ]
+
+
+def _modalities(service, provider_modalities: list[dict]) -> dict:
+    """The modalities a service applies to: its own; else, as the directory matches it,
+    those stated for its provider as a whole; else none ("not stated")."""
+    own = [{"slug": row.slug, "name": row.name} for row in service.modalities.all()]
+    if own:
+        return {"modalities": own, "modalities_stated": "service"}
+    if provider_modalities:
+        return {"modalities": provider_modalities, "modalities_stated": "provider"}
+    return {"modalities": [], "modalities_stated": "not-stated"}
+
+
+SCHEME_NAMES = dict(IdentityScheme.choices)
+AUTHORITY_NAMES = dict(Authority.choices)
+OUTCOME_NAMES = dict(Outcome.choices)
 
 
 def sites(provider: Provider, catalogue: DirectoryCatalogue) -> list[dict]:
@@ -102,16 +184,59 @@ def sites(provider: Provider, catalogue: DirectoryCatalogue) -> list[dict]:
             "country": site.country.code,
             "country_name": _country_name(site.country.code),
             "certifications": [
-                {"slug": row.slug, "name": row.name, "kind": row.kind}
-                for row in site.certifications.all()
+                {
+                    "slug": link.certification.slug,
+                    "name": link.certification.name,
+                    "kind": link.certification.kind,
+                    "evidence": evidence(link.evidence.all()),
+                }
+                for link in sorted(
+                    site.sitecertificationlink_set.all(),
+                    key=lambda link: (link.certification.name, link.certification.pk),
+                )
             ],
+            "identities": [
+                {
+                    "scheme": row.scheme,
+                    "scheme_name": row.scheme_name or SCHEME_NAMES.get(row.scheme, row.scheme),
+                    "value": row.value,
+                    "evidence": evidence(row.evidence.all()),
+                }
+                for row in site.identities.all()
+            ],
+            "inspections": [
+                {
+                    "authority": row.authority,
+                    "authority_name": row.authority_name
+                    or AUTHORITY_NAMES.get(row.authority, row.authority),
+                    "end_date": row.end_date,
+                    "fiscal_year": row.fiscal_year,
+                    "outcome": row.outcome,
+                    "outcome_name": row.outcome_label,
+                    "product_type": row.product_type,
+                    "project_area": row.project_area,
+                    "citations_posted": row.citations_posted,
+                    "warning_letter": row.warning_letter,
+                    "record_url": row.source_url,
+                    "fda_inspection_id": row.fda_inspection_id,
+                    "evidence": evidence(row.evidence.all()),
+                }
+                for row in site.inspections.all()
+            ],
+            "evidence": evidence(site.evidence.all()),
         }
         for site in provider.sites.all()
     ]
 
 
 def verification(provider: Provider, catalogue: DirectoryCatalogue) -> dict:
-    return {"state": provider.state, "state_on": provider.state_on, "source": provider.source}
+    return {
+        "state": provider.state,
+        "state_on": provider.state_on,
+        "source": provider.source,
+        "claims": provider.claim_count,
+        "claims_with_evidence": provider.backed_claim_count,
+    }
 
 
 PARTS = {

@@ -1,5 +1,6 @@
-"""The reference data behind every filter: stages, phases, provider types, the capability
-catalogue, modalities, industries, certifications and regions, from the directory index's
+"""The reference data behind every filter: stages, industry tracks, phases, provider types,
+the capability catalogue (with its synonyms), modalities, industries, certifications and
+regions, from the directory index's
 catalogue (the same snapshot the filters use)."""
 
 from providers import regions
@@ -8,6 +9,7 @@ from providers.directory.index import DirectoryCatalogue
 
 def reference_data(catalogue: DirectoryCatalogue) -> dict:
     stage_slug = {stage.pk: stage.slug for stage in catalogue.stages}
+    track_slug = {track.pk: track.slug for track in catalogue.tracks}
     by_position = catalogue.phase_by_position
     categories = catalogue.categories
     return {
@@ -15,11 +17,21 @@ def reference_data(catalogue: DirectoryCatalogue) -> dict:
             {"slug": stage.slug, "name": stage.name, "position": stage.position}
             for stage in catalogue.stages
         ],
+        "tracks": [
+            {
+                "slug": track.slug,
+                "name": track.name,
+                "position": track.position,
+                "description": track.description,
+            }
+            for track in catalogue.tracks
+        ],
         "phases": [
             {
                 "slug": phase.slug,
                 "name": phase.name,
                 "stage": stage_slug[phase.stage_id],
+                "track": track_slug[phase.track_id],
                 "position": phase.position,
             }
             for phase in catalogue.phases
@@ -44,13 +56,18 @@ def reference_data(catalogue: DirectoryCatalogue) -> dict:
                 "name": row.name,
                 "category": categories[row.category_id].slug,
                 "description": row.description,
+                "track": track_slug[row.track_id],
                 "first_phase": by_position[row.first_phase_id].slug,
                 "last_phase": by_position[row.last_phase_id].slug,
+                "synonyms": [word.strip() for word in row.synonyms.split(",") if word.strip()],
             }
             for row in catalogue.capabilities.values()
         ],
         "modalities": [{"slug": r.slug, "name": r.name} for r in catalogue.modalities.values()],
-        "industries": [{"slug": r.slug, "name": r.name} for r in catalogue.industries.values()],
+        "industries": [
+            {"slug": r.slug, "name": r.name, "track": track_slug.get(r.track_id)}
+            for r in catalogue.industries.values()
+        ],
         "certifications": [
             {"slug": r.slug, "name": r.name, "kind": r.kind}
             for r in catalogue.certifications.values()

@@ -101,14 +101,32 @@ class ProviderTypeRef(Schema):
     name: str
 
 
+class EvidenceOut(Schema):
+    url: str = Field(description="The source: a page a buyer can follow.")
+    kind: str = Field(
+        description="provider-page (the provider's own page), regulator (a regulator's "
+        "register or inspection record), news (news or a press release), annual-report, "
+        "curator (a curator's audit or call) or declaration (the provider's own declaration)."
+    )
+    kind_name: str = Field(description="The kind in words.")
+    title: str
+    seen_on: datetime.date = Field(description="The day the source was seen.")
+    quote: str = Field(description="A short passage of the source, word for word (or empty).")
+
+
 class Profile(Schema):
     summary: str
     website: str
     hq_country: str
     hq_country_name: str
     types: list[ProviderTypeRef]
-    modalities: list[Named]
+    modalities: list[Named] = Field(
+        description="Modalities stated for the provider as a whole (services may state their own)."
+    )
     industries: list[Named]
+    evidence: list[EvidenceOut] = Field(
+        description="Sources behind the profile (name, types, summary), newest first."
+    )
 
 
 class Coverage(Schema):
@@ -123,19 +141,70 @@ class CapabilityRef(Schema):
     category: str
 
 
+class TrackRef(Schema):
+    slug: str
+    name: str
+
+
 class ServiceOut(Schema):
     capability: CapabilityRef
     first_phase: str
     last_phase: str
     phases: list[str] = Field(description="Every phase from first to last.")
     range_label: str
+    track: TrackRef = Field(
+        description="The industry track the service's phases lie on (pharmaceutical, "
+        "crop-protection): its capability's."
+    )
+    modalities: list[Named] = Field(
+        description="The modalities the service applies to, as the directory matches it."
+    )
+    modalities_stated: str = Field(
+        description="service (its own), provider (none of its own: those stated for the "
+        "provider as a whole) or not-stated (neither: it matches no modality filter)."
+    )
+    dosage_forms: list[Named]
+    sites: list[str] = Field(
+        description="Names of the provider's sites where it is done; empty: not stated."
+    )
     note: str
+    evidence: list[EvidenceOut]
 
 
 class CertificationRef(Schema):
     slug: str
     name: str
     kind: str
+    evidence: list[EvidenceOut]
+
+
+class IdentityOut(Schema):
+    scheme: str = Field(
+        description="fei (FDA FEI number), duns, eu-authorisation (EU/EEA manufacturing or "
+        "import authorisation), eu-gmp-certificate (EudraGMDP GMP certificate) or other."
+    )
+    scheme_name: str = Field(description="The scheme in words (for other: its own name).")
+    value: str = Field(description="As stored: digits only for FEI and DUNS numbers.")
+    evidence: list[EvidenceOut]
+
+
+class InspectionOut(Schema):
+    authority: str = Field(description="fda, eu, mhra, pmda or other.")
+    authority_name: str = Field(description="Which authority, in words.")
+    end_date: datetime.date
+    fiscal_year: int | None = Field(description="The FDA's fiscal year, when given.")
+    outcome: str = Field(
+        description="nai, vai, oai (FDA classifications), gmp-certificate (issued), "
+        "non-compliance (a statement of non-compliance) or other."
+    )
+    outcome_name: str = Field(description="The outcome in words.")
+    product_type: str
+    project_area: str = Field(description="Program or project area, or the scope.")
+    citations_posted: bool
+    warning_letter: bool = Field(description="A warning letter followed this inspection.")
+    record_url: str = Field(description="A Form 483, warning letter or register entry (or empty).")
+    fda_inspection_id: int | None
+    evidence: list[EvidenceOut]
 
 
 class SiteOut(Schema):
@@ -144,6 +213,9 @@ class SiteOut(Schema):
     country: str
     country_name: str
     certifications: list[CertificationRef]
+    identities: list[IdentityOut] = Field(description="Regulator identities of the site.")
+    inspections: list[InspectionOut] = Field(description="Newest first.")
+    evidence: list[EvidenceOut]
 
 
 class Verification(Schema):
@@ -155,6 +227,11 @@ class Verification(Schema):
         description="When the record was compiled, checked or confirmed."
     )
     source: str = Field(description="What it was checked against: a URL or a note.")
+    claims: int = Field(
+        description="Claims the record makes: the profile, each service, site, site "
+        "certification, regulator identity and inspection."
+    )
+    claims_with_evidence: int = Field(description="Those backed by at least one evidence item.")
 
 
 class ProviderDetail(Schema):
@@ -164,7 +241,8 @@ class ProviderDetail(Schema):
     url: str
     page_url: str
     updated_at: datetime.datetime = Field(
-        description="When the record, its services or its sites last changed."
+        description="When the record, its services, sites, evidence, or its sites' regulator "
+        "identities or inspections last changed."
     )
     profile: Profile
     coverage: Coverage
@@ -182,10 +260,18 @@ class StageOut(Schema):
     position: int
 
 
+class TrackOut(Schema):
+    slug: str
+    name: str
+    position: int
+    description: str
+
+
 class PhaseOut(Schema):
     slug: str
     name: str
     stage: str
+    track: str = Field(description="The industry track it lies on.")
     position: int
 
 
@@ -207,8 +293,16 @@ class CapabilityOut(Schema):
     name: str
     category: str
     description: str
+    track: str = Field(description="The industry track its phases lie on.")
     first_phase: str
     last_phase: str
+    synonyms: list[str] = Field(description="Words buyers also search it by.")
+
+
+class IndustryOut(Schema):
+    slug: str
+    name: str
+    track: str | None = Field(description="The track the industry works in, if one.")
 
 
 class CertificationOut(Schema):
@@ -224,12 +318,13 @@ class RegionOut(Schema):
 
 class Reference(Schema):
     stages: list[StageOut]
+    tracks: list[TrackOut]
     phases: list[PhaseOut]
     provider_types: list[ProviderTypeOut]
     capability_categories: list[CategoryOut]
     capabilities: list[CapabilityOut]
     modalities: list[Named]
-    industries: list[Named]
+    industries: list[IndustryOut]
     certifications: list[CertificationOut]
     regions: list[RegionOut]
 

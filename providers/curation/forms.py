@@ -15,6 +15,7 @@ from providers.models import (
     Site,
     SiteCertificationLink,
 )
+from providers.regulatory import Inspection, SiteIdentity
 
 
 def _checkboxes(queryset, label: str, required: bool = False) -> forms.ModelMultipleChoiceField:
@@ -91,8 +92,9 @@ PROFILE = "provider"
 
 class EvidenceForm(forms.ModelForm):
     """An evidence item edited beside its record: the claim it backs is chosen among the
-    record's profile, services, sites and site certifications (save new services or sites
-    first, then attach evidence to them)."""
+    record's profile, services, sites, site certifications, regulator identities and
+    inspections (save new services, sites, identities or inspections first, then attach
+    evidence to them)."""
 
     claim = forms.ChoiceField(label="Backs", help_text="The claim this source supports.")
 
@@ -152,6 +154,20 @@ def claim_choices(owner: Provider | None) -> list[tuple[str, str]]:
     ):
         choices.append(
             (f"site_certification:{link.pk}", f"{link.certification.name} at {link.site.name}")
+        )
+    for identity in SiteIdentity.objects.filter(site__provider=owner).select_related("site"):
+        label = identity.scheme_name or identity.get_scheme_display()
+        choices.append(
+            (f"site_identity:{identity.pk}", f"{label} {identity.value} at {identity.site.name}")
+        )
+    for inspection in Inspection.objects.filter(site__provider=owner).select_related("site"):
+        authority = inspection.authority_name or inspection.get_authority_display()
+        choices.append(
+            (
+                f"inspection:{inspection.pk}",
+                f"Inspection: {authority} {inspection.end_date.day} "
+                f"{inspection.end_date:%b %Y} at {inspection.site.name}",
+            )
         )
     return choices
 

@@ -65,14 +65,10 @@ class HistoryViews:
             return HttpResponseRedirect(change_url)
         current = load_records([provider.pk], lookup)[provider.pk]
         # Evidence is not part of a restore: the record keeps the items whose claims it keeps.
-        kept = record.claims()
         record = replace(
             record,
             evidence=frozenset(
-                entry
-                for entry in current.evidence
-                if (entry.claim if entry.claim.startswith("service:") else entry.claim.lower())
-                in kept
+                entry for entry in current.evidence if record.keeps_claim(entry.claim)
             ),
         )
         when = timezone.localtime(point.history_date)

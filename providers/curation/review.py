@@ -1,10 +1,12 @@
 """The curator's review queue and the "checked now" action.
 
 Records are listed by risk, most at risk first. Each term of ``RISK_TERMS`` is a name, an
-expression annotated on the queryset and the direction it sorts in; the order is the
-terms' order. The regulators work adds its term (a recent OAI classification or warning
-letter on one of the record's sites, as an ``Exists()`` over inspections) with
-``add_risk_term(..., first=True)`` so it leads the order.
+expression annotated on the queryset (or a function of today's date giving one) and the
+direction it sorts in; the order is the terms' order. First come records with a recent
+adverse regulator outcome (an OAI classification, a warning letter or a statement of
+non-compliance at one of their sites within ``ADVERSE_WITHIN_YEARS``, from the derived
+``adverse_on``), then records nobody checked, the oldest check, the most claims without
+evidence.
 
 A record is marked checked only against evidence: the action refuses, and names the
 records, when any selected record has no evidence item on any claim; otherwise it records
@@ -21,6 +23,7 @@ from django.utils import timezone
 from providers.derived import deferred_refresh
 from providers.evidence import Evidence, VerificationState
 from providers.models import Provider, ReviewItem
+from providers.regulatory import ADVERSE_WITHIN_YEARS, years_before
 
 
 @dataclass(frozen=True)
@@ -30,8 +33,18 @@ class RiskTerm:
     descending: bool = False
 
 
+def _recent_adverse(today):
+    return Case(
+        When(adverse_on__gte=years_before(today, ADVERSE_WITHIN_YEARS), then=Value(1)),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+
+
 RISK_TERMS: list[RiskTerm] = [
-    # Never checked by a person (compiled) before checked ones ...
+    # A recent OAI, warning letter or statement of non-compliance first ...
+    RiskTerm("recent_adverse", _recent_adverse, descending=True),
+    # ... then never checked by a person (compiled) before checked ones ...
     RiskTerm(
         "never_checked",
         Case(
@@ -53,7 +66,13 @@ def add_risk_term(term: RiskTerm, *, first: bool = False) -> None:
 
 
 def with_risk(queryset):
-    return queryset.annotate(**{term.name: term.expression for term in RISK_TERMS})
+    today = timezone.localdate()
+    return queryset.annotate(
+        **{
+            term.name: term.expression(today) if callable(term.expression) else term.expression
+            for term in RISK_TERMS
+        }
+    )
 
 
 def risk_order() -> list:
@@ -111,7 +130,15 @@ def check_now(model_admin: admin.ModelAdmin, request, queryset) -> None:
 class ReviewQueueAdmin(admin.ModelAdmin):
     """Records by risk; open one to edit it in the workbench, or check several at once."""
 
-    list_display = ["record", "state", "state_on", "checked_by", "evidence_backing", "status"]
+    list_display = [
+        "record",
+        "state",
+        "state_on",
+        "checked_by",
+        "evidence_backing",
+        "adverse",
+        "status",
+    ]
     list_display_links = None
     list_select_related = ["checked_by"]
     list_per_page = 50
@@ -135,6 +162,12 @@ class ReviewQueueAdmin(admin.ModelAdmin):
     @admin.display(description="claims with evidence")
     def evidence_backing(self, item):
         return f"{item.backed_claim_count} of {item.claim_count}"
+
+    @admin.display(description="regulator")
+    def adverse(self, item):
+        if item.recent_adverse:
+            return f"Recent OAI, warning letter or non-compliance ({item.adverse_on:%Y-%m-%d})"
+        return "-"
 
     @admin.action(
         description="Checked now (against each record's evidence)", permissions=["change"]

@@ -61,7 +61,10 @@ class EvidenceInline(admin.StackedInline):
     form = EvidenceForm
     extra = 1
     verbose_name = "evidence item"
-    verbose_name_plural = "Evidence (sources backing the profile, services, sites, certifications)"
+    verbose_name_plural = (
+        "Evidence (sources backing the profile, services, sites, certifications, regulator "
+        "identities and inspections)"
+    )
 
     def get_formset(self, request, obj=None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)
@@ -392,12 +395,14 @@ class EvidenceAdmin(SimpleHistoryAdmin):
     list_filter = ["kind"]
     search_fields = ["title", "url", "owner__name"]
     autocomplete_fields = ["provider", "service", "site"]
-    raw_id_fields = ["site_certification"]
+    raw_id_fields = ["site_certification", "site_identity", "inspection"]
     fields = [
         "provider",
         "service",
         "site",
         "site_certification",
+        "site_identity",
+        "inspection",
         "url",
         "kind",
         "title",
@@ -407,7 +412,8 @@ class EvidenceAdmin(SimpleHistoryAdmin):
 
     @admin.display(description="backs")
     def claim(self, item):
-        return item.target_name.replace("_", " ") or "-"
+        names = {"site_identity": "regulator identity"}
+        return names.get(item.target_name, item.target_name.replace("_", " ")) or "-"
 
     def save_model(self, request, obj, form, change):
         if not obj.recorded_by_id:

@@ -108,9 +108,10 @@ SELECT p.id, p.name, p.slug, p.summary, p.website, p.hq_country, p.state_on, p.s
                       ARRAY(SELECT sc.certification_id FROM providers_site_certifications AS sc
                             WHERE sc.site_id = site.id ORDER BY 1),
                       coalesce((
-                          SELECT json_agg(json_build_array(ident.scheme, ident.scheme_name,
-                                                           ident.value)
-                                          ORDER BY ident.scheme, ident.value)
+                          SELECT json_agg(json_build_array(
+                                     ident.scheme, ident.scheme_name, ident.value,
+                                     {_evidence_json("e.site_identity_id = ident.id")})
+                                 ORDER BY ident.scheme, ident.value)
                           FROM providers_siteidentity AS ident
                           WHERE ident.site_id = site.id), '[]'),
                       coalesce((
@@ -118,7 +119,8 @@ SELECT p.id, p.name, p.slug, p.summary, p.website, p.hq_country, p.state_on, p.s
                                      i.authority, i.authority_name, i.end_date, i.outcome,
                                      i.outcome_text, i.product_type, i.project_area,
                                      i.citations_posted, i.warning_letter, i.source_url,
-                                     i.fda_inspection_id)
+                                     i.fda_inspection_id,
+                                     {_evidence_json("e.inspection_id = i.id")})
                                  ORDER BY i.end_date DESC, i.id DESC)
                           FROM providers_inspection AS i
                           WHERE i.site_id = site.id), '[]'),
@@ -156,9 +158,9 @@ class ProviderPage:
     services: list  # [capability_id, first phase, last phase, note, evidence]
     # [name, city, country, [certification ids], [identity], [inspection, newest first],
     #  evidence, {certification id: evidence}]
-    # identity: [scheme, scheme name, value]; inspection: [authority, authority name,
-    # end date, outcome, outcome text, product type, project area, citations posted,
-    # warning letter, source URL, FDA inspection id]
+    # identity: [scheme, scheme name, value, evidence]; inspection: [authority, authority
+    # name, end date, outcome, outcome text, product type, project area, citations posted,
+    # warning letter, source URL, FDA inspection id, evidence]
     sites: list
     state: str
     claim_count: int

@@ -170,8 +170,14 @@ def detail(request, slug: str):
                 if pk in catalogue.certifications
             ],
             "evidence": evidence_html(evidence),
-            "identities": site_identities(identities),
-            "inspections": site_inspections(inspections),
+            "identities": [
+                {**identity, "evidence": evidence_html(identity["evidence"])}
+                for identity in site_identities(identities)
+            ],
+            "inspections": [
+                {**inspection, "evidence": evidence_html(inspection["evidence"])}
+                for inspection in site_inspections(inspections)
+            ],
         }
         for (
             name,

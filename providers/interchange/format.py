@@ -6,7 +6,10 @@ One row per provider. List cells separate items with ``;``; a service is
 identities (optional) are ``scheme: value`` items separated by ``,`` (``fei: 3004795989,
 duns: 123456789, other (PMDA FMA): AG-1``), and an evidence item is
 ``claim | kind | seen-on | url | title | quote``, where the claim is ``profile``,
-``service: capability``, ``site: site name`` or ``certification: slug @ site name``.
+``service: capability``, ``site: site name``, ``certification: slug @ site name``,
+``identity: scheme value`` (a regulator identity of a site in the row) or
+``inspection: authority date-or-FDA-ID @ site name`` (an inspection the directory holds
+for a site in the row: inspections themselves do not travel in this format).
 A backslash makes the next character literal (``\\;``, ``\\|``, ``\\\\``, and ``\\,``
 ``\\:`` inside an identity), so any text round-trips.
 
@@ -94,8 +97,9 @@ PROFILE_CLAIM = "profile"
 @dataclass(frozen=True, order=True)
 class EvidenceEntry:
     """One evidence item and the claim it backs, named by what the row itself says:
-    ``profile``, ``service: <capability slug>``, ``site: <site name>`` or
-    ``certification: <certification slug> @ <site name>``."""
+    ``profile``, ``service: <capability slug>``, ``site: <site name>``,
+    ``certification: <certification slug> @ <site name>``, ``identity: <scheme> <value>``
+    or ``inspection: <authority> <FDA inspection ID or end date> @ <site name>``."""
 
     claim: str
     kind: str
@@ -115,6 +119,20 @@ def site_claim(site_name: str) -> str:
 
 def certification_claim(certification: str, site_name: str) -> str:
     return f"certification: {certification} @ {site_name}"
+
+
+def identity_claim(scheme: str, scheme_name: str, value: str) -> str:
+    """``identity: fei 3004795989``, ``identity: other (PMDA FMA) AG-1``."""
+    label = f"other ({scheme_name})" if scheme == "other" else scheme
+    return f"identity: {label} {value}"
+
+
+def inspection_claim(authority: str, end_date, fda_inspection_id, site_name: str) -> str:
+    """``inspection: fda 1234567 @ Plant`` by its FDA inspection ID when it has one, else
+    ``inspection: eu 2025-03-14 @ Plant`` (one such inspection per site, authority and day,
+    which the database enforces)."""
+    named = str(fda_inspection_id) if fda_inspection_id else end_date.isoformat()
+    return f"inspection: {authority} {named} @ {site_name}"
 
 
 @dataclass(frozen=True)
@@ -160,7 +178,18 @@ class ProviderRecord:
         for site in self.sites:
             found.add(site_claim(site.name).lower())
             found |= {certification_claim(slug, site.name).lower() for slug in site.certifications}
+            found |= {identity_claim(*identity).lower() for identity in site.identities}
         return found
+
+    def keeps_claim(self, claim: str) -> bool:
+        """Whether this record still holds ``claim``: an inspection claim while its site is
+        in the record (the directory keeps a kept site's inspections), any other while it
+        names one of the record's claims."""
+        if claim.startswith("inspection:"):
+            site = claim.rpartition(" @ ")[2]
+            return site_claim(site).lower() in self.claims()
+        key = claim if claim.startswith("service:") else claim.lower()
+        return key in self.claims()
 
     def changed_columns(self, other: ProviderRecord) -> list[str]:
         return [column for column in COLUMNS if getattr(self, column) != getattr(other, column)]

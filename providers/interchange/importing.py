@@ -29,6 +29,8 @@ from providers.interchange.format import (
     InterchangeError,
     ProviderRecord,
     certification_claim,
+    identity_claim,
+    inspection_claim,
     service_claim,
     site_claim,
 )
@@ -138,6 +140,7 @@ def _plan_records(
     _check_duplicates(parsed, plan)
     _match(parsed, plan, lookup, keep)
     _check_identities(plan)
+    _check_inspection_claims(plan)
     plan.errors.sort(
         key=lambda error: (
             error.row,
@@ -237,7 +240,10 @@ def _match(
         if "state" in keep and before is not None and before.state != VerificationState.COMPILED:
             record = replace(record, state=before.state, state_on=before.state_on)
         if before is not None and "evidence" in keep:
-            record = replace(record, evidence=before.evidence)
+            # Evidence follows its claims: items on a service or site the row leaves out
+            # go with it.
+            kept = frozenset(entry for entry in before.evidence if record.keeps_claim(entry.claim))
+            record = replace(record, evidence=kept)
         if record.state != VerificationState.COMPILED and (
             before is None or (before.state, before.state_on) != (record.state, record.state_on)
         ):
@@ -260,6 +266,38 @@ def _match(
         changes = record.changed_columns(current[target])
         action = UPDATE if changes else UNCHANGED
         plan.rows.append(PlannedRow(number, action, record, target, changes))
+
+
+def _check_inspection_claims(plan: ImportPlan) -> None:
+    """Evidence may name an inspection the directory holds for a site of the row (the
+    format does not carry inspections): refuse an item naming one it does not hold."""
+    wanted = [
+        (planned, entry)
+        for planned in plan.rows
+        for entry in planned.record.evidence
+        if entry.claim.startswith("inspection:")
+    ]
+    if not wanted:
+        return
+    held = set()
+    provider_ids = {planned.provider_id for planned, _ in wanted if planned.provider_id}
+    for provider_id, *named in Inspection.objects.filter(
+        site__provider_id__in=provider_ids
+    ).values_list("site__provider_id", "authority", "end_date", "fda_inspection_id", "site__name"):
+        held.add((provider_id, inspection_claim(*named).lower()))
+    for planned, entry in wanted:
+        if (planned.provider_id, entry.claim.lower()) not in held:
+            plan.errors.append(
+                CellError(
+                    planned.row,
+                    "evidence",
+                    f"'{entry.claim[:80]}': the directory holds no such inspection of that "
+                    "site. Inspections come from the FDA import or the site's page in the "
+                    "admin, not from this file: record the inspection first, or leave this "
+                    "item out.",
+                    entry.claim,
+                )
+            )
 
 
 def _check_identities(plan: ImportPlan) -> None:
@@ -711,6 +749,16 @@ def _evidence_rows(pairs: list[tuple[Provider, ProviderRecord]], lookup, user) -
     ).values_list("pk", "site__provider_id", "site__name", "certification_id"):
         claim = certification_claim(certification_slugs[certification_id], name).lower()
         claim_ids[provider_id, claim] = ("site_certification", pk)
+    for pk, provider_id, *identity in SiteIdentity.objects.filter(
+        site__provider_id__in=provider_ids
+    ).values_list("pk", "site__provider_id", "scheme", "scheme_name", "value"):
+        claim_ids[provider_id, identity_claim(*identity).lower()] = ("site_identity", pk)
+    for pk, provider_id, *named in Inspection.objects.filter(
+        site__provider_id__in=provider_ids
+    ).values_list(
+        "pk", "site__provider_id", "authority", "end_date", "fda_inspection_id", "site__name"
+    ):
+        claim_ids[provider_id, inspection_claim(*named).lower()] = ("inspection", pk)
     rows = []
     for provider, record in pairs:
         for entry in sorted(record.evidence):

@@ -22,6 +22,8 @@ from providers.interchange.format import (
     ServiceEntry,
     SiteEntry,
     certification_claim,
+    identity_claim,
+    inspection_claim,
     items,
     service_claim,
     site_claim,
@@ -31,6 +33,8 @@ from providers.interchange.format import (
 from providers.interchange.records import ReferenceLookup
 from providers.models import Provider, Service, Site
 from providers.regulatory import (
+    DIGIT_SCHEMES,
+    Authority,
     IdentityScheme,
     SiteIdentity,
     identifier_problem,
@@ -308,6 +312,8 @@ class RowParser:
                 claims[certification_claim(slug, site.name).lower()] = certification_claim(
                     slug, site.name
                 )
+            for identity in site.identities:
+                claims[identity_claim(*identity).lower()] = identity_claim(*identity)
         entries = set()
         for item in items(cell):
             parts = [unescape_text(part) for part in split_escaped(item, "|")]
@@ -335,8 +341,10 @@ class RowParser:
             if claim is None:
                 problem = (
                     f"the claim '{claim_text[:60]}' is not in this row: name 'profile', "
-                    "'service: capability', 'site: site name' or "
-                    "'certification: slug @ site name' of a service or site in this row"
+                    "'service: capability', 'site: site name', "
+                    "'certification: slug @ site name', 'identity: scheme value' or "
+                    "'inspection: authority date-or-FDA-ID @ site name' of a service, site "
+                    "or identity in this row"
                 )
             elif kind not in EvidenceKind.values:
                 problem = f"unknown kind '{kind}'; use one of: {', '.join(EvidenceKind.values)}"
@@ -367,6 +375,10 @@ class RowParser:
             cert, at, site = rest.partition("@")
             slug = self.lookup.aliases["certifications"].get(cert.strip().lower(), cert.strip())
             return claims.get(certification_claim(slug, site.strip()).lower()) if at else None
+        if kind == "identity":
+            return claims.get(_identity_claim_key(rest))
+        if kind == "inspection":
+            return _inspection_claim(rest, claims)
         return None
 
     def _sites(self, cell: str, fail) -> frozenset[SiteEntry]:
@@ -419,6 +431,40 @@ class RowParser:
                 certs = tuple(self.lookup.ordered("certifications", set(certifications)))
                 entries[name.lower()] = SiteEntry(country, city, name, certs, identities)
         return frozenset(entries.values())
+
+
+def _identity_claim_key(text: str) -> str:
+    """The looked-up form of ``scheme value`` after ``identity:``: as written (ignoring
+    case), and FEI and DUNS numbers written with dashes or spaces as the same number."""
+    text = " ".join(text.split())
+    scheme, _, value = text.partition(" ")
+    if scheme.lower() in DIGIT_SCHEMES:
+        return identity_claim(scheme.lower(), "", normalise_identifier(scheme.lower(), value))
+    return f"identity: {text}".lower()
+
+
+INSPECTION_NAMED = re.compile(
+    r"^(?P<authority>[a-z]+) (?P<named>[0-9]+|[0-9]{4}-[0-9]{2}-[0-9]{2})$"
+)
+
+
+def _inspection_claim(text: str, claims: dict[str, str]) -> str | None:
+    """``authority date-or-FDA-ID @ site`` after ``inspection:``, for a site of the row.
+    Whether the directory holds that inspection is checked when the row is matched."""
+    named, at, site = text.partition("@")
+    found = INSPECTION_NAMED.match(" ".join(named.split()).lower())
+    site_name = claims.get(site_claim(site.strip()).lower())
+    if not at or not found or site_name is None or found["authority"] not in Authority.values:
+        return None
+    if "-" in found["named"]:
+        try:
+            day = datetime.date.fromisoformat(found["named"])
+        except ValueError:
+            return None
+        return inspection_claim(found["authority"], day, None, site_name.partition(": ")[2])
+    return inspection_claim(
+        found["authority"], None, int(found["named"]), site_name.partition(": ")[2]
+    )
 
 
 def _identities(cell: str) -> tuple[tuple, str | None]:

@@ -14,6 +14,8 @@ from providers.interchange.format import (
     ServiceEntry,
     SiteEntry,
     certification_claim,
+    identity_claim,
+    inspection_claim,
     service_claim,
     site_claim,
 )
@@ -134,21 +136,34 @@ def load_records(provider_ids: list[int], lookup: ReferenceLookup) -> dict[int, 
         "site__name",
         "site_certification__certification_id",
         "site_certification__site__name",
+        "site_identity__scheme",
+        "site_identity__scheme_name",
+        "site_identity__value",
+        "inspection__authority",
+        "inspection__end_date",
+        "inspection__fda_inspection_id",
+        "inspection__site__name",
         "kind",
         "seen_on",
         "url",
         "title",
         "quote",
     ):
-        owner, profile, capability_id, site_name, cert_id, cert_site, *item = row
+        owner, profile, capability_id, site_name, cert_id, cert_site = row[:6]
+        scheme, scheme_name, value, authority, end_date, fda_id, inspected_site = row[6:13]
+        item = row[13:]
         if profile:
             claim = PROFILE_CLAIM
         elif capability_id:
             claim = service_claim(capabilities[capability_id])
         elif site_name is not None:
             claim = site_claim(site_name)
-        else:
+        elif cert_id is not None:
             claim = certification_claim(certifications[cert_id], cert_site)
+        elif scheme is not None:
+            claim = identity_claim(scheme, scheme_name, value)
+        else:
+            claim = inspection_claim(authority, end_date, fda_id, inspected_site)
         evidence.setdefault(owner, set()).add(EvidenceEntry(claim, *item))
     records = {}
     for values in Provider.objects.filter(pk__in=provider_ids).values(

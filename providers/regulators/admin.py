@@ -22,13 +22,14 @@ from django.db.models.functions import Greatest
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.utils import bulk_create_with_history
 
 from providers.changes import change
 from providers.derived import refresh_derived
-from providers.models import Site
-from providers.regulators.fda import apply_fda_plan, plan_fda_import
+from providers.models import Evidence, Site
+from providers.regulators.fda import apply_fda_plan, dashboard_evidence, plan_fda_import
 from providers.regulatory import (
     Authority,
     IdentityScheme,
@@ -279,13 +280,33 @@ class InspectionAdmin(SimpleHistoryAdmin):
                 messages.ERROR,
             )
             return HttpResponseRedirect(back)
+        clash = (
+            Inspection.objects.filter(
+                site=site,
+                authority=Authority.FDA,
+                fda_inspection_id__isnull=True,
+                end_date__in=[row.end_date for row in waiting if row.fda_inspection_id is None],
+            )
+            .order_by("end_date")
+            .first()
+        )
+        if clash is not None:
+            self.message_user(
+                request,
+                f"{site} already has an FDA inspection ending {clash.end_date:%Y-%m-%d} "
+                "without an inspection ID, as a waiting row of this FEI does: check whether "
+                "they are the same inspection, and edit or delete the site's one first.",
+                messages.ERROR,
+            )
+            return HttpResponseRedirect(back)
+        reason = f"FDA inspections attached with FEI {fei}"
         try:
             with transaction.atomic(), change() as change_id:
                 identity = SiteIdentity(site=site, scheme=IdentityScheme.FEI, value=fei)
                 identity.full_clean()
                 identity._change_reason = "FEI matched to the site by a curator"
                 identity.save()
-                bulk_create_with_history(
+                attached = bulk_create_with_history(
                     [
                         Inspection(
                             site=site,
@@ -302,7 +323,31 @@ class InspectionAdmin(SimpleHistoryAdmin):
                     ],
                     Inspection,
                     default_user=request.user,
-                    default_change_reason=f"FDA inspections attached with FEI {fei}",
+                    default_change_reason=reason,
+                    custom_historical_attrs={"change_id": change_id},
+                )
+                # Each with the dashboard as its evidence, as the import gives new ones.
+                now = timezone.now()
+                bulk_create_with_history(
+                    [
+                        Evidence(
+                            **dashboard_evidence(
+                                {
+                                    "id": inspection.pk,
+                                    "fda_inspection_id": inspection.fda_inspection_id,
+                                    "end_date": inspection.end_date,
+                                },
+                                fei,
+                                site.provider_id,
+                                request.user.pk,
+                                now,
+                            )
+                        )
+                        for inspection in attached
+                    ],
+                    Evidence,
+                    default_user=request.user,
+                    default_change_reason=reason,
                     custom_historical_attrs={"change_id": change_id},
                 )
                 UnmatchedInspection.objects.filter(pk__in=[row.pk for row in waiting]).delete()

@@ -28,15 +28,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
+from django.utils import timezone
 from django_countries import countries
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+from simple_history.utils import bulk_update_with_history
 
+from providers.bulk import copy_with_history, next_ids
 from providers.changes import change
 from providers.derived import refresh_inspection_summary
+from providers.evidence import EVIDENCE_TARGETS, Evidence, EvidenceKind
 from providers.interchange.format import InterchangeError
 from providers.interchange.limits import Limits
 from providers.interchange.reading import read_table
-from providers.models import Site
 from providers.regulatory import (
     Authority,
     IdentityScheme,
@@ -180,7 +182,8 @@ class FdaPlan:
     records: list[FdaRecord] = field(default_factory=list)
     errors: list[Problem] = field(default_factory=list)
     file_errors: list[str] = field(default_factory=list)
-    create: list[Inspection] = field(default_factory=list)
+    # (record, site id) of each inspection to create: plain values, written with COPY.
+    create: list[tuple[FdaRecord, int]] = field(default_factory=list)
     update: list[Inspection] = field(default_factory=list)
     unchanged: int = 0
     waiting_create: list[UnmatchedInspection] = field(default_factory=list)
@@ -315,6 +318,9 @@ def _country_code(name: str, code: str) -> str:
     return COUNTRY_ALIASES.get(name.lower()) or countries.by_name(name) or ""
 
 
+# An export repeats a few thousand dates and three classifications over 100,000 rows:
+# each is parsed once.
+@functools.lru_cache(maxsize=8192)
 def parse_date(text: str) -> datetime.date | None:
     text = text.strip()
     if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9:.]+Z?", text):
@@ -330,9 +336,18 @@ def parse_date(text: str) -> datetime.date | None:
     return None
 
 
+FIELDS = tuple(dict.fromkeys(COLUMNS.values()))
+FEI = IdentityScheme.FEI.value
+
+
+@functools.lru_cache(maxsize=256)
+def _classification(text: str) -> str | None:
+    return CLASSIFICATIONS.get(column_key(text))
+
+
 def check_row(number: int, raw: dict[str, str], headings: dict[str, str]) -> FdaRecord | list:
     """A checked record, or the list of problems with the row."""
-    values = dict.fromkeys((*COLUMNS.values(),), "")
+    values = dict.fromkeys(FIELDS, "")
     for key, text in raw.items():
         name = COLUMNS.get(key)
         if name and text.strip() and not values[name]:
@@ -342,10 +357,10 @@ def check_row(number: int, raw: dict[str, str], headings: dict[str, str]) -> Fda
     def fail(name: str, message: str) -> None:
         problems.append(Problem(number, headings.get(name, name), message, values[name][:80]))
 
-    fei = normalise_identifier(IdentityScheme.FEI, values["fei"])
+    fei = normalise_identifier(FEI, values["fei"])
     if not fei:
         fail("fei", "The FEI number is missing.")
-    elif identifier_problem(IdentityScheme.FEI, fei):
+    elif identifier_problem(FEI, fei):
         fail("fei", "An FEI number is 7 to 10 digits.")
     end_date = parse_date(values["end_date"]) if values["end_date"] else None
     if not values["end_date"]:
@@ -354,7 +369,7 @@ def check_row(number: int, raw: dict[str, str], headings: dict[str, str]) -> Fda
         fail("end_date", "Not a date; write it as YYYY-MM-DD (or MM/DD/YYYY).")
     elif end_date > datetime.date.today():
         fail("end_date", "The inspection end date is in the future.")
-    outcome = CLASSIFICATIONS.get(column_key(values["classification"]))
+    outcome = _classification(values["classification"])
     if not values["classification"]:
         fail("classification", "The classification is missing (NAI, VAI or OAI).")
     elif outcome is None:
@@ -398,13 +413,15 @@ def check_row(number: int, raw: dict[str, str], headings: dict[str, str]) -> Fda
 
 
 def record_key(record) -> tuple:
-    """How an inspection is found again: its Inspection ID, else FEI, end date and area."""
+    """How an inspection is found again: its Inspection ID, else its FEI and end date (the
+    dashboard lists one inspection once per project area, each row with the same end date;
+    a site has one inspection by an authority ending on a day without an ID)."""
     inspection_id = getattr(record, "inspection_id", None) or getattr(
         record, "fda_inspection_id", None
     )
     if inspection_id:
         return ("id", inspection_id)
-    return ("fei", record.fei, record.end_date, record.project_area)
+    return ("fei", record.fei, record.end_date)
 
 
 def check_rows(
@@ -506,15 +523,13 @@ def _plan_writes(plan: FdaPlan) -> None:
         "authority = %s AND fda_inspection_id IS NULL AND site_id = ANY(%s)",
         [Authority.FDA.value, list(site_of.values())],
     ):
-        by_place[("fei", fei_of_site.get(row["site_id"]), row["end_date"], row["project_area"])] = (
-            row
-        )
+        by_place[("fei", fei_of_site.get(row["site_id"]), row["end_date"])] = row
     waiting_by_id = {
         row["fda_inspection_id"]: row
         for row in _fetch(UnmatchedInspection, "fda_inspection_id = ANY(%s)", [ids])
     }
     waiting_by_place = {
-        ("fei", row["fei"], row["end_date"], row["project_area"]): row
+        ("fei", row["fei"], row["end_date"]): row
         for row in _fetch(
             UnmatchedInspection, "fda_inspection_id IS NULL AND fei = ANY(%s)", [feis]
         )
@@ -530,13 +545,7 @@ def _plan_writes(plan: FdaPlan) -> None:
             else:
                 plan.update.append(Inspection(**{**existing, **wanted}))
         elif site_id is not None:
-            plan.create.append(
-                Inspection(
-                    authority=Authority.FDA,
-                    fda_inspection_id=record.inspection_id,
-                    **_inspection_values(record, site_id),
-                )
-            )
+            plan.create.append((record, site_id))
         else:
             waiting = (
                 waiting_by_id.get(record.inspection_id)
@@ -590,24 +599,46 @@ BATCH = 2000
 def apply_fda_plan(
     plan: FdaPlan, user=None, reason: str = "", progress: Callable[[int], None] | None = None
 ) -> dict[str, int]:
-    """Write a checked plan in one transaction (all or nothing); return its counts."""
+    """Write a checked plan in one transaction (all or nothing); return its counts.
+
+    New inspections, each with one evidence item (the dashboard, seen today), and their
+    history rows are written with COPY (``providers.bulk``); updates through the ORM with
+    their history."""
     if not plan.ok:
         raise ValueError("A plan with problems cannot be written.")
     reason = reason or f"Imported FDA inspections from {plan.filename}"
+    user_id = getattr(user, "pk", None)
     with transaction.atomic(), change() as change_id:
-        history = {
-            "default_user": user,
-            "default_change_reason": reason,
-            "custom_historical_attrs": {"change_id": change_id},
-        }
+        when = timezone.now()
+        history = {"user_id": user_id, "reason": reason, "change_id": change_id, "when": when}
+        site_ids = {site_id for _, site_id in plan.create} | {row.site_id for row in plan.update}
+        owners = dict(_fetch_pairs("SELECT id, provider_id FROM providers_site", site_ids))
         for start in range(0, len(plan.create), BATCH):
             chunk = plan.create[start : start + BATCH]
-            bulk_create_with_history(chunk, Inspection, batch_size=BATCH, **history)
+            inspections = _new_inspections(chunk)
+            copy_with_history(Inspection, inspections, **history)
+            evidence = [
+                dashboard_evidence(row, record.fei, owners[row["site_id"]], user_id, when)
+                for row, (record, _) in zip(inspections, chunk, strict=True)
+            ]
+            for row, item_id in zip(
+                evidence, next_ids("providers_evidence", len(evidence)), strict=True
+            ):
+                row["id"] = item_id
+            copy_with_history(Evidence, evidence, **history)
             if progress:
                 progress(len(chunk))
         for start in range(0, len(plan.update), BATCH):
             chunk = plan.update[start : start + BATCH]
-            bulk_update_with_history(chunk, Inspection, UPDATED_FIELDS, batch_size=BATCH, **history)
+            bulk_update_with_history(
+                chunk,
+                Inspection,
+                UPDATED_FIELDS,
+                batch_size=BATCH,
+                default_user=user,
+                default_change_reason=reason,
+                custom_historical_attrs={"change_id": change_id},
+            )
             if progress:
                 progress(len(chunk))
         UnmatchedInspection.objects.bulk_create(plan.waiting_create, batch_size=BATCH)
@@ -615,10 +646,63 @@ def apply_fda_plan(
             UnmatchedInspection.objects.bulk_update(
                 plan.waiting_update, WAITING_FIELDS, batch_size=BATCH
             )
-        site_ids = {row.site_id for row in (*plan.create, *plan.update)}
         if site_ids:
-            # Inspections change only the inspection columns: not the whole refresh.
-            refresh_inspection_summary(
-                Site.objects.filter(pk__in=site_ids).values_list("provider_id", flat=True)
-            )
+            # Inspections change only the inspection columns and the claim counts: not the
+            # whole refresh.
+            refresh_inspection_summary(set(owners.values()))
     return plan.counts
+
+
+def _fetch_pairs(sql: str, ids) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql + " WHERE id = ANY(%s)", [list(ids)])
+        return cursor.fetchall()
+
+
+def _new_inspections(chunk: list[tuple[FdaRecord, int]]) -> list[dict]:
+    """Rows of new FDA inspections, by attname, with ids from the sequence."""
+    ids = next_ids(Inspection._meta.db_table, len(chunk))
+    return [
+        {
+            "id": pk,
+            "authority": Authority.FDA.value,
+            "authority_name": "",
+            "outcome_text": "",
+            "warning_letter": False,
+            "source_url": "",
+            "fda_inspection_id": record.inspection_id,
+            **_inspection_values(record, site_id),
+        }
+        for pk, (record, site_id) in zip(ids, chunk, strict=True)
+    ]
+
+
+# Where a buyer can look an FDA inspection classification up.
+DASHBOARD_URL = (
+    "https://www.fda.gov/inspections-compliance-enforcement-and-criminal-investigations/"
+    "inspection-classification-database"
+)
+
+
+def dashboard_evidence(
+    inspection: dict, fei: str, owner_id: int, user_id: int | None, when
+) -> dict:
+    """The evidence item of an inspection read from the FDA Data Dashboard: a regulator's
+    record, seen on the day of the import (no ``id`` yet)."""
+    named = (
+        f"inspection {inspection['fda_inspection_id']}"
+        if inspection["fda_inspection_id"]
+        else f"inspection ending {inspection['end_date']:%Y-%m-%d}"
+    )
+    return {
+        "owner_id": owner_id,
+        **{f"{target}_id": None for target in EVIDENCE_TARGETS},
+        "inspection_id": inspection["id"],
+        "url": DASHBOARD_URL,
+        "kind": EvidenceKind.REGULATOR.value,
+        "title": f"FDA Data Dashboard: {named} of FEI {fei}",
+        "seen_on": timezone.localdate(when),
+        "quote": "",
+        "recorded_by_id": user_id,
+        "recorded_at": when,
+    }

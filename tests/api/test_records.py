@@ -51,6 +51,8 @@ def test_a_provider_record_has_every_part(client, directory):
         "state": "compiled",
         "state_on": "2026-11-20",
         "source": "Curator call with the provider",
+        "claims": 6,
+        "claims_with_evidence": 0,
     }
 
 
@@ -181,3 +183,161 @@ def test_changes_need_a_time_and_say_so(client, db):
         assert response["Content-Type"] == "application/problem+json"
         body = json.loads(response.content)
         assert body["errors"][0]["parameter"] in ("since", "cursor")
+
+
+def trust_parts(directory):
+    """Beta with evidence on every kind of claim, an identity and an inspection."""
+    from providers.models import Modality, SiteCertificationLink
+    from providers.regulatory import Inspection, SiteIdentity
+    from tests.factories import add_evidence
+
+    beta = directory["beta"]
+    site = beta.sites.get()
+    fill = beta.services.get(capability__slug="sterile-fill-finish")
+    fill.modalities.set(Modality.objects.filter(slug="monoclonal-antibody"))
+    fill.sites.set([site])
+    fei = SiteIdentity.objects.create(site=site, scheme="fei", value="3001234567")
+    inspection = Inspection.objects.create(
+        site=site,
+        authority="fda",
+        end_date=datetime.date(2025, 3, 14),
+        outcome="vai",
+        fda_inspection_id=1234567,
+        product_type="Biologics",
+        project_area="Therapeutic Biologics",
+        citations_posted=True,
+        source_url="https://fda.example/483",
+    )
+    add_evidence(beta, url="https://beta.example/about", title="About")
+    add_evidence(fill, url="https://beta.example/fill", title="Fill", quote="vials and syringes")
+    add_evidence(site, url="https://beta.example/cork", title="Cork")
+    link = SiteCertificationLink.objects.get(site=site, certification__slug="eu-gmp")
+    add_evidence(link, url="https://eudragmdp.example/1", kind="regulator", title="GMP")
+    add_evidence(fei, url="https://fda.example/fei", kind="regulator", title="FEI")
+    add_evidence(inspection, url="https://fda.example/dash", kind="regulator", title="Dash")
+    return beta
+
+
+def test_a_provider_record_carries_evidence_identities_inspections_and_tracks(client, directory):
+    trust_parts(directory)
+    data = get_json(client, "/api/v1/providers/beta-biologics")
+    item = {
+        "url": "https://beta.example/about",
+        "kind": "provider-page",
+        "kind_name": "Provider's own page",
+        "title": "About",
+        "seen_on": "2026-11-01",
+        "quote": "",
+    }
+    assert data["profile"]["evidence"] == [item]
+    fill = next(s for s in data["services"] if s["capability"]["slug"] == "sterile-fill-finish")
+    assert fill["track"] == {"slug": "pharma", "name": "Pharmaceuticals and biotech"}
+    assert [m["slug"] for m in fill["modalities"]] == ["monoclonal-antibody"]
+    assert fill["modalities_stated"] == "service"
+    assert fill["sites"] == ["Cork plant"]
+    assert [e["quote"] for e in fill["evidence"]] == ["vials and syringes"]
+    other = next(s for s in data["services"] if s is not fill)
+    assert other["evidence"] == [] and other["sites"] == []
+    # A service without modalities of its own serves the provider's.
+    assert other["modalities_stated"] == "provider"
+    (site,) = data["sites"]
+    assert [e["title"] for e in site["evidence"]] == ["Cork"]
+    gmp = next(c for c in site["certifications"] if c["slug"] == "eu-gmp")
+    assert [e["title"] for e in gmp["evidence"]] == ["GMP"]
+    assert site["identities"] == [
+        {
+            "scheme": "fei",
+            "scheme_name": "FDA FEI number",
+            "value": "3001234567",
+            "evidence": [
+                item
+                | {
+                    "url": "https://fda.example/fei",
+                    "kind": "regulator",
+                    "kind_name": "Regulator register or inspection record",
+                    "title": "FEI",
+                }
+            ],
+        }
+    ]
+    (inspection,) = site["inspections"]
+    assert inspection | {"evidence": None} == {
+        "authority": "fda",
+        "authority_name": "US FDA",
+        "end_date": "2025-03-14",
+        "fiscal_year": None,
+        "outcome": "vai",
+        "outcome_name": "Voluntary action indicated (VAI)",
+        "product_type": "Biologics",
+        "project_area": "Therapeutic Biologics",
+        "citations_posted": True,
+        "warning_letter": False,
+        "record_url": "https://fda.example/483",
+        "fda_inspection_id": 1234567,
+        "evidence": None,
+    }
+    assert [e["title"] for e in inspection["evidence"]] == ["Dash"]
+    # profile, 2 services, site, 2 certifications, identity, inspection: 6 of 8 backed.
+    assert data["verification"]["claims"] == 8
+    assert data["verification"]["claims_with_evidence"] == 6
+
+
+def test_a_record_loads_in_a_fixed_number_of_queries(client, directory):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from providers.regulatory import Inspection
+    from tests.factories import add_evidence
+
+    beta = trust_parts(directory)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/api/v1/providers/beta-biologics").status_code == 200
+        return len(captured)
+
+    before = queries()
+    for number in range(3):
+        site = Site.objects.create(provider=beta, name=f"Extra {number}", country="IE")
+        identity = site.identities.create(scheme="duns", value=f"12345678{number}")
+        add_evidence(identity)
+        inspection = Inspection.objects.create(
+            site=site, authority="eu", end_date=datetime.date(2024, 1, 1), outcome="gmp-certificate"
+        )
+        add_evidence(inspection)
+    assert queries() == before
+
+
+def test_reference_data_names_the_tracks(client, db):
+    from lifecycle.models import Track
+
+    data = get_json(client, "/api/v1/reference")
+    tracks = {row["slug"]: row for row in data["tracks"]}
+    assert set(tracks) == set(Track.objects.values_list("slug", flat=True))
+    assert {row["track"] for row in data["phases"]} == set(tracks)
+    crop = next(row for row in data["phases"] if row["slug"] == "crop-field-trials")
+    assert crop["track"] == "crop-protection" and crop["stage"] == "development"
+    agro = next(row for row in data["capabilities"] if row["slug"] == "agro-five-batch")
+    assert agro["track"] == "crop-protection"
+    assert all("synonyms" in row for row in data["capabilities"])
+    agrochemical = next(row for row in data["industries"] if row["slug"] == "agrochemical")
+    assert agrochemical["track"] == "crop-protection"
+
+
+def test_changes_list_evidence_identity_and_inspection_changes(client, directory):
+    from providers.regulatory import Inspection, SiteIdentity
+    from tests.factories import add_evidence
+
+    start = timezone.now()
+    beta_site = directory["beta"].sites.get()
+    SiteIdentity.objects.create(site=beta_site, scheme="duns", value="123456789")
+    gamma_site = directory["gamma"].sites.first()
+    Inspection.objects.create(
+        site=gamma_site,
+        authority="eu",
+        end_date=datetime.date(2025, 1, 2),
+        outcome="gmp-certificate",
+    )
+    add_evidence(directory["delta"], url="https://delta.example/about")
+    slugs = {row["slug"] for row in changes_since(client, start)}
+    assert slugs == {"beta-biologics", "gamma-manufacturing", "delta-oligo"}

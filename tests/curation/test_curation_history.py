@@ -125,6 +125,35 @@ def test_restore_brings_back_fields_links_services_and_sites(client, curator):
     )
 
 
+def test_restore_keeps_the_evidence_of_the_identities_and_inspections_it_keeps(client, curator):
+    import datetime
+
+    from providers.models import Evidence
+    from providers.regulatory import Inspection, SiteIdentity
+    from tests.factories import add_evidence
+
+    provider = make_provider(
+        "Inspected Co", sites=({"name": "Basel lab", "city": "Basel", "country": "CH"},)
+    )
+    site = provider.sites.get()
+    identity = SiteIdentity.objects.create(site=site, scheme="duns", value="123456789")
+    inspection = Inspection.objects.create(
+        site=site, authority="eu", end_date=datetime.date(2025, 2, 3), outcome="gmp-certificate"
+    )
+    site.save()  # a version of the site after its identity was recorded
+    point = site.history.first()
+    Site.objects.create(provider=provider, name="New plant", country="IN")
+    add_evidence(identity, title="DUNS record")
+    add_evidence(inspection, title="EudraGMDP entry")
+    url = reverse("admin:providers_provider_restore", args=[provider.pk, "site", point.history_id])
+    assert client.post(url).status_code == 302
+    assert not provider.sites.filter(name="New plant").exists()
+    assert set(Evidence.objects.values_list("title", "site_identity", "inspection")) == {
+        ("DUNS record", identity.pk, None),
+        ("EudraGMDP entry", None, inspection.pk),
+    }
+
+
 def test_restore_needs_change_permission(client):
     provider = make_provider("Guarded")
     viewer = User.objects.create_user("viewer", password="x", is_staff=True)

@@ -53,6 +53,60 @@ def test_curator_attaches_evidence_to_a_service_in_the_workbench(client, curator
     assert provider.backed_claim_count == 1
 
 
+def test_curator_attaches_evidence_to_an_identity_and_an_inspection(client, curator):
+    import datetime
+
+    from providers.regulatory import Inspection, SiteIdentity
+
+    provider = make_provider(
+        "Inspected Lab", sites=[{"name": "Plant", "city": "Cork", "country": "IE"}]
+    )
+    site = provider.sites.get()
+    fei = SiteIdentity.objects.create(site=site, scheme="fei", value="3001234567")
+    inspection = Inspection.objects.create(
+        site=site, authority="fda", end_date=datetime.date(2025, 3, 14), outcome="vai"
+    )
+    url = reverse("admin:providers_provider_change", args=[provider.pk])
+    form = client.get(url).content.decode()
+    assert f'value="site_identity:{fei.pk}"' in form
+    assert f'value="inspection:{inspection.pk}"' in form
+    assert "FDA FEI number 3001234567 at Plant" in form
+    assert "Inspection: US FDA 14 Mar 2025 at Plant" in form
+    payload = edit_payload(
+        provider,
+        **{
+            "services-TOTAL_FORMS": "0",
+            "sites-TOTAL_FORMS": "0",
+            "all_evidence-TOTAL_FORMS": "2",
+            "all_evidence-0-claim": f"site_identity:{fei.pk}",
+            "all_evidence-0-url": "https://fda.example/fei",
+            "all_evidence-0-kind": "regulator",
+            "all_evidence-0-title": "FEI search",
+            "all_evidence-0-seen_on": "2026-11-02",
+            "all_evidence-1-claim": f"inspection:{inspection.pk}",
+            "all_evidence-1-url": "https://fda.example/dashboard",
+            "all_evidence-1-kind": "regulator",
+            "all_evidence-1-title": "Dashboard",
+            "all_evidence-1-seen_on": "2026-11-02",
+        },
+    )
+    response = client.post(url, payload)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    items = {item.target_name: item for item in Evidence.objects.all()}
+    assert items["site_identity"].site_identity_id == fei.pk
+    assert items["inspection"].inspection_id == inspection.pk
+    assert {item.owner_id for item in items.values()} == {provider.pk}
+    provider.refresh_from_db()
+    assert (provider.backed_claim_count, provider.claim_count) == (2, 4)
+    # The evidence admin names the claim, and offers both targets.
+    listing = client.get(reverse("admin:providers_evidence_changelist")).content.decode()
+    assert "regulator identity" in listing and "inspection" in listing
+    change_form = client.get(
+        reverse("admin:providers_evidence_change", args=[items["inspection"].pk])
+    ).content.decode()
+    assert 'name="inspection"' in change_form and 'name="site_identity"' in change_form
+
+
 def test_evidence_url_must_be_http(client, curator):
     provider = make_provider("Bad Link")
     url = reverse("admin:providers_provider_change", args=[provider.pk])
@@ -90,6 +144,49 @@ def test_review_queue_lists_records_by_risk(client, curator):
     # Never checked first (most claims without evidence first), then the oldest check.
     assert listed == ["Compiled Bare", "Compiled Backed", old.name, recent.name]
     assert "2 of 2" in response.content.decode()
+
+
+def test_a_recent_oai_or_warning_letter_leads_the_review_queue(client, curator):
+    import datetime
+
+    from providers.regulatory import Inspection
+
+    today = timezone.localdate()
+    someone = User.objects.create_user("checker")
+    make_provider("Compiled Bare", services=[("glp-toxicology", 2, 3)])
+    flagged = make_provider(
+        "Recently Flagged",
+        state="checked",
+        state_on=today,
+        checked_by=someone,
+        sites=[{"name": "Plant", "country": "IN"}],
+    )
+    Inspection.objects.create(
+        site=flagged.sites.get(),
+        authority="fda",
+        end_date=today - datetime.timedelta(days=200),
+        outcome="vai",
+        warning_letter=True,
+    )
+    long_ago = make_provider(
+        "Flagged Long Ago",
+        state="checked",
+        state_on=today,
+        checked_by=someone,
+        sites=[{"name": "Works", "country": "IN"}],
+    )
+    Inspection.objects.create(
+        site=long_ago.sites.get(),
+        authority="fda",
+        end_date=today.replace(year=today.year - 7),
+        outcome="oai",
+    )
+    response = client.get(QUEUE)
+    listed = [row.name for row in response.context["cl"].result_list]
+    # A recent OAI or warning letter first; one older than five years counts no more.
+    assert listed == ["Recently Flagged", "Compiled Bare", "Flagged Long Ago"]
+    html = response.content.decode()
+    assert "Recent OAI, warning letter or non-compliance" in html
 
 
 def test_checked_now_refuses_a_record_without_evidence(client, curator):

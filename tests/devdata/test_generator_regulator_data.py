@@ -2,6 +2,7 @@
 rates, so the benchmark measures the directory with them."""
 
 import pytest
+from django.db import models
 
 from providers.devdata.synthetic import generate
 from providers.models import Provider, Site
@@ -47,3 +48,55 @@ def test_a_synthetic_fei_finds_its_provider(client):
     )
     html = client.get("/providers/", {"q": identity.value}).content.decode()
     assert f'href="/providers/{identity.site.provider.slug}/"' in html
+
+
+def test_generated_claims_carry_evidence_at_realistic_rates():
+    from providers.models import Evidence, Service
+
+    generate(400, seed=3)
+    providers = Provider.objects.filter(is_synthetic=True)
+    items = Evidence.objects.filter(owner__is_synthetic=True)
+    profiles = items.filter(provider__isnull=False).count()
+    assert 0.8 * providers.count() < profiles < providers.count()
+    services = Service.objects.filter(provider__is_synthetic=True).count()
+    assert 0.4 * services < items.filter(service__isnull=False).count() < 0.7 * services
+    inspections = Inspection.objects.filter(site__provider__is_synthetic=True).count()
+    backed = items.filter(inspection__isnull=False).count()
+    assert 0.5 * inspections < backed < 0.9 * inspections
+    assert items.filter(site_identity__isnull=False, kind="regulator").exists()
+    assert items.filter(site_certification__isnull=False).exists()
+    # Every item backs a claim of its own provider, and the derived counts include them.
+    assert not items.exclude(provider=None).exclude(provider_id=models.F("owner_id")).exists()
+    assert not (
+        items.exclude(service=None).exclude(service__provider_id=models.F("owner_id")).exists()
+    )
+    assert not (
+        items.exclude(inspection=None)
+        .exclude(inspection__site__provider_id=models.F("owner_id"))
+        .exists()
+    )
+    assert providers.filter(backed_claim_count__gt=0).count() > 0.8 * providers.count()
+    assert providers.exclude(backed_capability_ids=[]).count() > 0.5 * providers.count()
+
+
+def test_evidence_draws_leave_the_rest_of_a_seed_as_it_was(monkeypatch):
+    """Evidence has its own random stream: with it switched off, everything else a seed
+    generates is the same."""
+    from providers.devdata import synthetic
+
+    def parts():
+        return (
+            sorted(Provider.objects.values_list("slug", "name", "hq_country", "state_on")),
+            sorted(Site.objects.values_list("provider__slug", "name", "city")),
+            sorted(SiteIdentity.objects.values_list("scheme", "value")),
+            sorted(Inspection.objects.values_list("site__name", "end_date", "outcome")),
+        )
+
+    generate(60, seed=5)
+    with_evidence = parts()
+    monkeypatch.setattr(synthetic, "_evidence", lambda *args: None)
+    generate(60, seed=5)
+    assert parts() == with_evidence
+    from providers.models import Evidence
+
+    assert not Evidence.objects.exists()

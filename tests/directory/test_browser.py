@@ -230,6 +230,30 @@ def test_axe_finds_no_serious_or_critical_violation(page, live_server, directory
     assert bad == []
 
 
+def test_a_provider_page_with_regulator_records_passes_axe_and_fits_375_pixels(
+    browser, live_server, directory
+):
+    from axe_playwright_python.sync_playwright import Axe
+
+    from tests.factories import add_regulator_records
+
+    add_regulator_records(directory["gamma"])
+    context = watched_context(browser, viewport={"width": 375, "height": 800})
+    page = context.new_page()
+    page.goto(f"{live_server.url}/providers/gamma-manufacturing/")
+    assert page.locator("table.inspections a", has_text="Dashboard").count() == 1
+    results = Axe().run(page)
+    bad = [
+        f"{violation['id']}: {violation['help']} ({len(violation['nodes'])} nodes)"
+        for violation in results.response["violations"]
+        if violation["impact"] in ("serious", "critical")
+    ]
+    overflow = page.evaluate("document.documentElement.scrollWidth")
+    close_and_check(context)
+    assert bad == []
+    assert overflow <= 375
+
+
 @pytest.mark.parametrize("path", PAGES)
 def test_pages_fit_a_375_pixel_screen(browser, live_server, directory, path):
     context = watched_context(browser, viewport={"width": 375, "height": 800})

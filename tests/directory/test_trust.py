@@ -62,6 +62,49 @@ def test_provider_page_shows_the_evidence_beside_each_claim(
         client.get("/providers/beta-biologics/")
 
 
+def test_provider_page_shows_evidence_beside_identities_and_inspections(
+    client, directory, django_assert_num_queries
+):
+    from providers.regulatory import Inspection, SiteIdentity
+
+    beta = directory["beta"]
+    site = beta.sites.get()
+    fei = SiteIdentity.objects.create(site=site, scheme="fei", value="3001234567")
+    SiteIdentity.objects.create(site=site, scheme="duns", value="123456789")
+    inspection = Inspection.objects.create(
+        site=site, authority="fda", end_date=datetime.date(2025, 3, 14), outcome="nai"
+    )
+    Inspection.objects.create(
+        site=site, authority="eu", end_date=datetime.date(2024, 6, 1), outcome="gmp-certificate"
+    )
+    add_evidence(
+        fei, url="https://fda.example/fei/3001234567", title="FEI <register>", kind="regulator"
+    )
+    add_evidence(
+        inspection,
+        url="https://fda.example/dashboard",
+        title="FDA classification",
+        kind="regulator",
+        quote="NAI",
+    )
+    html = client.get("/providers/beta-biologics/").content.decode()
+    identities = html[html.index('<ul class="site-identities">') :]
+    identities = identities[: identities.index("</ul></li></ul>")]
+    # Each identity with its own evidence, or the words that it has none.
+    assert "FEI &lt;register&gt;</a>" in identities
+    assert identities.count("No evidence recorded.") == 1
+    table = html[html.index('<table class="inspections">') :]
+    table = table[: table.index("</table>")]
+    assert '<th scope="col">Evidence</th>' in table
+    newest = table[table.index("14 Mar 2025") : table.index("1 Jun 2024")]
+    assert '<a href="https://fda.example/dashboard"' in newest and "<q>NAI</q>" in newest
+    assert "No evidence recorded." in table[table.index("1 Jun 2024") :]
+    # profile, 2 services, 1 site, 2 certifications, 2 identities, 2 inspections: 2 backed.
+    assert "2 of 10 claims" in html
+    with django_assert_num_queries(3):
+        client.get("/providers/beta-biologics/")
+
+
 def test_cards_show_how_much_of_the_record_is_backed(client, directory):
     alpha = directory["alpha"]
     add_evidence(alpha.services.first())

@@ -148,3 +148,52 @@ def test_an_eu_certificate_counts_until_a_later_statement_of_non_compliance(site
     provider.refresh_from_db()
     assert "eu-gmp-certificate" not in provider.inspection_flags
     assert provider.adverse_on == datetime.date(2024, 3, 1)
+
+
+def test_the_migration_merges_inspections_of_one_site_authority_and_day(db):
+    """Rows an earlier FDA import could leave (one inspection per project area, no ID)
+    are merged before the database holds a site to one such inspection a day."""
+    import importlib
+
+    from django.apps import apps
+    from django.db import connection
+
+    from providers.models import Evidence, Provider
+    from tests.factories import add_evidence
+
+    migration = importlib.import_module(
+        "providers.migrations.0017_evidence_on_identities_inspections"
+    )
+    provider = make_provider("Twin Co", sites=[{"name": "Plant", "country": "US"}])
+    site = provider.sites.get()
+    with connection.cursor() as cursor:  # undone with the test's transaction
+        cursor.execute("DROP INDEX inspection_unique_without_fda_id")  # a partial unique index
+    day = datetime.date(2023, 5, 6)
+    first = Inspection.objects.create(
+        site=site, authority="fda", end_date=day, outcome="nai", project_area="Drugs QA"
+    )
+    second = Inspection.objects.create(
+        site=site,
+        authority="fda",
+        end_date=day,
+        outcome="oai",
+        project_area="Biologics",
+        citations_posted=True,
+    )
+    other_day = Inspection.objects.create(
+        site=site, authority="fda", end_date=datetime.date(2023, 5, 7), outcome="vai"
+    )
+    add_evidence(second, title="Second's record")
+    migration.merge_same_day_inspections(apps, None)
+    assert list(Inspection.objects.order_by("pk").values_list("pk", flat=True)) == [
+        first.pk,
+        other_day.pk,
+    ]
+    first.refresh_from_db()
+    assert (first.outcome, first.project_area, first.citations_posted) == (
+        "oai",
+        "Drugs QA; Biologics",
+        True,
+    )
+    assert Evidence.objects.get(title="Second's record").inspection_id == first.pk
+    assert Provider.objects.filter(pk=provider.pk).exists()

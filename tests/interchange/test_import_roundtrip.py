@@ -82,6 +82,18 @@ def rich_directory() -> None:
         kind="regulator",
         title="GMP certificate",
     )
+    add_evidence(
+        plant.identities.get(scheme="fei"),
+        url="https://fda.example/fei?id=3004795989",
+        kind="regulator",
+        title="FEI search",
+    )
+    add_evidence(
+        plant.identities.get(scheme="other"),
+        url="https://registry.example/x1",
+        kind="regulator",
+        title="Registry | entry; X:1",
+    )
     make_provider("'Quoted name", slug="quoted", types=("cmo",), status=Provider.Status.DRAFT)
     make_provider("Plain Ltd", slug="plain", types=("cmo",), industries=(), website="")
 
@@ -119,8 +131,8 @@ def test_export_then_import_into_an_empty_directory_reproduces_it(admin_client, 
     assert tricky.phase_positions == [2, 3, 4, 5, 6, 7]
     assert tricky.countries == ["CH", "CN"]
     # Evidence comes back on the same claims, counted again, recorded by the importer.
-    assert len(before["tricky"].evidence) == 5
-    assert tricky.backed_claim_count == 4
+    assert len(before["tricky"].evidence) == 7
+    assert tricky.backed_claim_count == 6
     assert set(Evidence.objects.values_list("recorded_by", flat=True)) == {admin_user.pk}
 
 
@@ -289,8 +301,11 @@ def test_the_documented_example_files_import_cleanly(name, admin_user):
         "from gram to tonne scale"
     )
     assert Provider.objects.filter(slug="plains-agro-formulation").exists()
-    # Evidence on the profile, a service and a site's certificate; the record stays compiled.
-    assert (alpine.backed_claim_count, alpine.state) == (3, "compiled")
+    # Evidence on the profile, a service, a site's certificate and a DUNS number; the record
+    # stays compiled.
+    assert (alpine.backed_claim_count, alpine.state) == (4, "compiled")
+    duns = Evidence.objects.get(owner=alpine, site_identity__isnull=False)
+    assert duns.site_identity.value == "481234567" and duns.kind == "regulator"
 
 
 def test_imported_providers_have_history_that_restores(admin_client, admin_user):
@@ -463,3 +478,92 @@ def test_a_site_left_out_of_a_file_goes_with_its_identities_and_inspections(admi
     assert not Site.objects.filter(name="Old").exists()
     assert not Inspection.objects.exists() and not SiteIdentity.objects.exists()
     assert Inspection.history.filter(history_type="-").count() == 1
+
+
+def inspected_directory():
+    from providers.regulatory import Inspection
+
+    rich_directory()
+    plant = Site.objects.get(name="Plant | A; B \\ C")
+    fda = Inspection.objects.create(
+        site=plant,
+        authority="fda",
+        end_date=datetime.date(2025, 3, 14),
+        outcome="vai",
+        fda_inspection_id=1234567,
+    )
+    eu = Inspection.objects.create(
+        site=plant, authority="eu", end_date=datetime.date(2024, 6, 1), outcome="gmp-certificate"
+    )
+    add_evidence(fda, url="https://fda.example/dashboard", kind="regulator", title="Dashboard")
+    add_evidence(eu, url="https://eudragmdp.example/r/1", kind="regulator", title="EudraGMDP")
+    return fda, eu
+
+
+def test_evidence_on_inspections_round_trips_through_a_file(admin_user):
+    fda, eu = inspected_directory()
+    data = export_csv()
+    text = data.decode()
+    assert "inspection: fda 1234567 @ Plant \\| A\\; B \\\\ C | regulator" in text
+    assert "inspection: eu 2024-06-01 @ Plant" in text
+    assert "identity: fei 3004795989 | regulator" in text
+    before, history_before = snapshot(), history_rows()
+    plan = plan_import(data, "again.csv")
+    assert plan.counts == {"create": 0, "update": 0, "unchanged": 3}, plan.errors
+    # A changed item is written anew on the same inspection.
+    plan = plan_import(data.replace(b"| EudraGMDP", b"| EudraGMDP entry"), "fix.csv")
+    assert plan.ok, plan.errors
+    apply_plan(plan, user=admin_user)
+    item = Evidence.objects.get(title="EudraGMDP entry")
+    assert item.inspection_id == eu.pk
+    assert Evidence.objects.get(title="Dashboard").inspection_id == fda.pk
+    assert snapshot()["tricky"] != before["tricky"]
+    assert history_rows() > history_before
+    tricky = Provider.objects.get(slug="tricky")
+    # profile, 2 services, 2 sites, 2 certifications, 4 identities, 2 inspections
+    assert tricky.backed_claim_count == 8 and tricky.claim_count == 13
+
+
+def test_evidence_naming_an_inspection_the_directory_does_not_hold_is_refused(admin_user):
+    inspected_directory()
+    data = export_csv()
+    bad = data.replace(b"inspection: eu 2024-06-01", b"inspection: eu 2024-06-02")
+    plan = plan_import(bad, "bad.csv")
+    assert [error.column for error in plan.errors] == ["evidence"]
+    assert "holds no such inspection" in plan.errors[0].message
+    # An inspection of a site not in the row is not a claim of the row.
+    worse = data.replace(
+        b"inspection: eu 2024-06-01 @ Plant", b"inspection: eu 2024-06-01 @ Nowhere"
+    )
+    plan = plan_import(worse, "worse.csv")
+    assert [error.column for error in plan.errors] == ["evidence"]
+    assert "is not in this row" in plan.errors[0].message
+    # Into an empty directory, the inspections are not there to be backed.
+    Provider.objects.all().delete()
+    plan = plan_import(data, "elsewhere.csv")
+    assert not plan.ok
+    assert {error.column for error in plan.errors} == {"evidence"}
+    assert not Provider.objects.exists()
+
+
+def test_a_file_without_evidence_keeps_the_evidence_of_the_claims_it_keeps(admin_user):
+    inspected_directory()
+    tricky = Provider.objects.get(slug="tricky")
+    data = export_csv()
+    rows = list(csv.reader(io.StringIO(data.decode())))
+    header = rows[0]
+    where = header.index("evidence")
+    sites = header.index("sites")
+    for row in rows[1:]:
+        if row[0] == "tricky":
+            # Leave the plant out: its evidence, identities and inspections go with it.
+            row[sites] = "; ".join(
+                part for part in row[sites].split("; ") if part.startswith("@Second")
+            )
+    out = io.StringIO()
+    csv.writer(out).writerows([[c for i, c in enumerate(r) if i != where] for r in rows])
+    plan = plan_import(out.getvalue().encode(), "no-evidence.csv")
+    assert plan.ok, plan.errors
+    apply_plan(plan, user=admin_user)
+    left = set(Evidence.objects.filter(owner=tricky).values_list("title", flat=True))
+    assert left == {"=Annual report; 2025 | part \\ one", "Process development", "Press release"}

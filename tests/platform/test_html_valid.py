@@ -227,6 +227,9 @@ def error_pages() -> dict[str, str]:
 
 
 def test_every_page_type_is_valid_html(client, directory, tmp_path):
+    from tests.factories import add_regulator_records
+
+    add_regulator_records(directory["gamma"])
     htmx = {"HX-Request": "true"}
     buyer = {
         "home": client.get("/"),
@@ -236,6 +239,9 @@ def test_every_page_type_is_valid_html(client, directory, tmp_path):
         ),
         "directory, nothing found": client.get("/providers/?q=zzzzqqq"),
         "provider page": client.get("/providers/beta-biologics/"),
+        "provider page with identities, inspections and their evidence": client.get(
+            "/providers/gamma-manufacturing/"
+        ),
         "lifecycle explorer": client.get("/lifecycle/"),
         "compare": client.get("/compare/?p=beta-biologics&p=delta-oligo&p=alpha-discovery"),
         "compare, too few": client.get("/compare/?p=beta-biologics"),

@@ -97,12 +97,40 @@ def test_candidates_are_offered_by_name_city_and_country_and_a_confirmed_match_a
     assert SiteIdentity.objects.get(scheme="fei", value="3009990002").site == hyderabad
     assert sorted(hyderabad.inspections.values_list("outcome", flat=True)) == ["nai", "oai"]
     assert not UnmatchedInspection.objects.exists()
+    # Each attached inspection carries the dashboard as its evidence, recorded by the curator.
+    from providers.models import Evidence
+    from providers.regulators.fda import DASHBOARD_URL
+
+    items = Evidence.objects.filter(inspection__site=hyderabad)
+    assert items.count() == 2
+    assert {(item.url, item.kind, item.owner_id, item.recorded_by) for item in items} == {
+        (DASHBOARD_URL, "regulator", hyderabad.provider_id, curator)
+    }
+    assert all(item.history.get().history_type == "+" for item in items)
     sites["chemicals"].refresh_from_db()
     assert sites["chemicals"].adverse_on is not None
     # A later import of the same file now finds them by FEI and changes nothing.
     again = upload(client, CSV.read_bytes(), "fda.csv").content.decode()
     assert "<strong>0</strong> inspection(s) to add" in again
     assert "<strong>4</strong> unchanged" in again
+
+
+def test_an_inspection_already_on_the_site_for_that_day_is_refused_with_a_message(
+    client, curator, sites
+):
+    from providers.regulatory import Inspection
+
+    hyderabad = sites["hyderabad"]
+    Inspection.objects.create(site=hyderabad, authority="fda", end_date="2024-01-01", outcome="vai")
+    UnmatchedInspection.objects.create(fei="3009990002", end_date="2024-01-01", outcome="nai")
+    response = client.post(
+        "/admin/providers/inspection/unmatched/",
+        {"fei": "3009990002", "site": [str(hyderabad.pk)]},
+        follow=True,
+    )
+    assert "already has an FDA inspection ending 2024-01-01" in response.content.decode()
+    assert UnmatchedInspection.objects.count() == 1
+    assert not SiteIdentity.objects.filter(value="3009990002").exists()
 
 
 def test_confirming_without_a_site_or_with_two_is_refused(client, curator, sites):

@@ -191,3 +191,55 @@ def test_apply_is_all_or_nothing(cork, monkeypatch):
         apply_fda_plan(plan)
     assert not Inspection.objects.exists()
     assert Provider.objects.get(pk=cork.provider_id).fda_acceptable_on is None
+
+
+def test_created_inspections_carry_the_dashboard_as_evidence(cork):
+    from django.contrib.auth.models import User
+
+    from providers.models import Evidence
+    from providers.regulators.fda import DASHBOARD_URL
+
+    curator = User.objects.create_user("curator")
+    plan = plan_fda_import(CSV.read_bytes(), CSV.name)
+    apply_fda_plan(plan, user=curator)
+    items = Evidence.objects.filter(inspection__site=cork).order_by("inspection__end_date")
+    assert [item.inspection.fda_inspection_id for item in items] == [1190005, 1190001]
+    item = items.last()
+    assert (item.url, item.kind, item.owner_id, item.recorded_by) == (
+        DASHBOARD_URL,
+        "regulator",
+        cork.provider_id,
+        curator,
+    )
+    assert item.title == "FDA Data Dashboard: inspection 1190001 of FEI 3009990001"
+    assert item.seen_on == datetime.date.today()
+    assert item.history.get().history_type == "+"
+    # Counted among the record's claims and backed ones (profile, site, FEI, 2 inspections).
+    provider = Provider.objects.get(pk=cork.provider_id)
+    assert (provider.backed_claim_count, provider.claim_count) == (2, 5)
+    # A second import of the same rows adds nothing.
+    before = (Evidence.objects.count(), Evidence.history.count())
+    apply_fda_plan(plan_fda_import(CSV.read_bytes(), CSV.name))
+    assert (Evidence.objects.count(), Evidence.history.count()) == before
+
+
+def test_rows_without_an_inspection_id_on_one_day_are_one_inspection(cork):
+    """The dashboard lists an inspection once per project area; without its ID, the rows
+    of one FEI ending on one day are that one inspection."""
+    records = [
+        {
+            "FEINumber": "3009990001",
+            "InspectionEndDate": "2024-01-09",
+            "ClassificationCode": code,
+            "ProjectArea": area,
+        }
+        for code, area in (("NAI", "Drug Quality Assurance"), ("VAI", "Therapeutic Biologics"))
+    ]
+    data = json.dumps(records).encode()
+    plan = plan_fda_import(data, "api.json")
+    assert plan.ok and plan.counts["create"] == 1, plan.counts
+    apply_fda_plan(plan)
+    inspection = cork.inspections.get()
+    assert inspection.outcome == "vai"
+    assert inspection.project_area == "Drug Quality Assurance; Therapeutic Biologics"
+    assert plan_fda_import(data, "api.json").counts["unchanged"] == 1

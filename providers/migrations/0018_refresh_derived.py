@@ -16,5 +16,5 @@ def forwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("providers", "0016_dosage_forms")]
+    dependencies = [("providers", "0017_evidence_on_identities_inspections")]
     operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]
