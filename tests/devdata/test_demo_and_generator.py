@@ -144,3 +144,62 @@ def test_generator_spread_looks_like_a_real_directory():
     # Services respect their capability's phase range.
     for service in Service.objects.select_related("capability"):
         assert service.capability.allows(service.first_phase_id, service.last_phase_id)
+
+
+def test_demo_services_carry_their_own_modalities_sites_and_forms_where_it_matters():
+    call_command("load_demo")
+    lonza = Provider.objects.get(slug="lonza")
+
+    def modalities(provider, capability):
+        service = provider.services.get(capability__slug=capability)
+        return {modality.slug for modality in service.modalities.all()}
+
+    # A CDMO's antibody manufacture is not its small-molecule work, nor the reverse.
+    assert modalities(lonza, "mammalian-biologics") == {
+        "monoclonal-antibody",
+        "recombinant-protein",
+    }
+    assert modalities(lonza, "hpapi") == {"small-molecule"}
+    mammalian = lonza.services.get(capability__slug="mammalian-biologics")
+    assert {site.name for site in mammalian.sites.all()} == {"Visp", "Portsmouth", "Vacaville"}
+    # A chemical maker's agrochemical actives are not its pharmaceutical intermediates.
+    pi = Provider.objects.get(slug="pi-industries")
+    assert modalities(pi, "agro-custom-manufacture") == {"agrochemical-active"}
+    assert modalities(pi, "custom-synthesis") == {"small-molecule"}
+    vetter = Provider.objects.get(slug="vetter")
+    forms = vetter.services.get(capability__slug="sterile-fill-finish").dosage_forms
+    assert set(forms.values_list("slug", flat=True)) == {"prefilled-syringe", "sterile-injectable"}
+    # Providers of several modalities mostly say which service serves which.
+    mixed = [p for p in Provider.objects.filter(is_synthetic=False) if p.modalities.count() > 1]
+    scoped = [p for p in mixed if p.services.filter(modalities__isnull=False).exists()]
+    assert len(scoped) >= 0.6 * len(mixed)
+
+
+def test_the_demo_directory_passes_the_import_checks_as_a_file():
+    """Demo records skip the file parser; written out and read back they must pass it (every
+    site a service names is the provider's, every dosage form its capability's)."""
+    from providers.interchange.importing import plan_import
+    from providers.interchange.records import ReferenceLookup
+    from providers.interchange.writing import csv_lines
+    from providers.management.commands.load_demo import demo_records
+
+    catalogue = ReferenceLookup.load()
+    records = demo_records(catalogue)
+    data = "".join(csv_lines(records, catalogue)).encode("utf-8")
+    plan = plan_import(data, "demo.csv")
+    assert plan.ok, plan.errors[:5]
+    assert {row.record for row in plan.rows} == set(records)
+
+
+def test_load_demo_leaves_a_service_a_curator_rescoped(capsys):
+    from providers.models import Modality
+
+    call_command("load_demo")
+    lonza = Provider.objects.get(slug="lonza")
+    service = lonza.services.get(capability__slug="viral-vector")
+    with change():
+        service.modalities.set([Modality.objects.get(slug="cell-therapy")])
+    capsys.readouterr()
+    call_command("load_demo")
+    assert "0 updated" in capsys.readouterr().out
+    assert [m.slug for m in service.modalities.all()] == ["cell-therapy"]
