@@ -2,6 +2,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.core.management import call_command
+from django.db import models
 
 from providers.changes import change
 from providers.devdata import demo as demo_data
@@ -203,3 +204,67 @@ def test_load_demo_leaves_a_service_a_curator_rescoped(capsys):
     call_command("load_demo")
     assert "0 updated" in capsys.readouterr().out
     assert [m.slug for m in service.modalities.all()] == ["cell-therapy"]
+
+
+def service_links() -> tuple:
+    from providers.models import ServiceDosageFormLink, ServiceModalityLink, ServiceSiteLink
+
+    return (
+        sorted(
+            ServiceModalityLink.objects.values_list(
+                "service__provider__slug", "service__capability__slug", "modality__slug"
+            )
+        ),
+        sorted(
+            ServiceDosageFormLink.objects.values_list(
+                "service__provider__slug", "service__capability__slug", "dosageform__slug"
+            )
+        ),
+        sorted(
+            ServiceSiteLink.objects.values_list(
+                "service__provider__slug", "service__capability__slug", "site__name"
+            )
+        ),
+    )
+
+
+def test_generated_services_carry_modalities_dosage_forms_and_sites_at_realistic_rates():
+    from providers.models import ServiceDosageFormLink, ServiceSiteLink
+
+    generate(400, seed=5)
+    services = Service.objects.filter(provider__is_synthetic=True)
+    total = services.count()
+    with_modalities = services.filter(modalities__isnull=False).distinct().count()
+    assert 0.25 * total < with_modalities < 0.8 * total
+    # Antibody manufacture is for antibodies and proteins, never small molecules.
+    mammalian = services.filter(capability__slug="mammalian-biologics", modalities__isnull=False)
+    assert mammalian.exists()
+    assert not mammalian.filter(modalities__slug="small-molecule").exists()
+    # Dosage forms only where the capability lists them, on most such services.
+    formed = services.filter(capability__dosage_forms__isnull=False).distinct()
+    with_forms = formed.filter(dosage_forms__isnull=False).distinct().count()
+    assert 0.4 * formed.count() < with_forms < 0.9 * formed.count()
+    for link in ServiceDosageFormLink.objects.select_related("service__capability"):
+        assert link.service.capability.dosage_forms.filter(pk=link.dosageform_id).exists()
+    # Sites: some services say where they are done, always at their own provider's sites.
+    sited = services.filter(provider__sites__isnull=False).distinct()
+    with_sites = sited.filter(sites__isnull=False).distinct().count()
+    assert 0.2 * sited.count() < with_sites < 0.8 * sited.count()
+    assert not ServiceSiteLink.objects.exclude(
+        site__provider=models.F("service__provider")
+    ).exists()
+    # The provider's modality column is the union over its services (and its own links).
+    provider = mammalian.first().provider
+    assert set(mammalian.first().modalities.values_list("pk", flat=True)) <= set(
+        provider.modality_ids
+    )
+
+
+def test_generated_service_links_are_deterministic_and_deleted_with_their_providers():
+    generate(80, seed=11)
+    first = service_links()
+    assert all(first)
+    generate(80, seed=11)
+    assert service_links() == first
+    generate(0, seed=11)
+    assert service_links() == ([], [], [])
