@@ -77,7 +77,9 @@ def directory(request):
             why_context(index, query, criteria_for(index, query)),
         ),
         "capability_modes": MODES,
-        "service_level": bool(query.facets.get("capability") or query.facets.get("modality")),
+        "service_level": bool(
+            query.facets.get("capability") or query.facets.get("modality") or query.text_modalities
+        ),
         "chosen_counts": {facet: len(keys) for facet, keys in query.facets.items() if keys},
         "page_title": page_title(index, query, found.total),
         "phases": range_phases(index.catalogue, tracks, keep=(query.cover_from, query.cover_to)),
