@@ -114,11 +114,12 @@ def _term_key(text: str) -> str:
 
 
 def modality_terms(catalogue) -> dict[str, list[str]]:
-    """What a buyer may type for each modality (its name, the name before its brackets,
-    the abbreviation in them, its slug and its synonyms, singular or plural) -> slugs."""
+    """What a buyer may type to name a modality (its name, the name before its brackets,
+    the abbreviation in them, its slug; singular or plural) -> slugs. Synonyms are left
+    out: many are shared with capabilities ("pesticide", "biologics") and mean more."""
     terms: dict[str, list[str]] = {}
     for row in catalogue.modalities.values():
-        names = {row.name, row.slug.replace("-", " "), *row.synonyms.split(",")}
+        names = {row.name, row.slug.replace("-", " ")}
         if "(" in row.name:
             names |= {row.name.split("(")[0], row.name.split("(")[1].split(")")[0]}
         for name in names:
@@ -184,17 +185,6 @@ class DirectoryForm(forms.Form):
         if len(" ".join(raw_text.split())) > MAX_QUERY_LENGTH:
             notices.append(f"The search text was cut to its first {MAX_QUERY_LENGTH} characters.")
 
-        named = modalities_named(self.index, result.text)
-        if named:
-            result.text_modalities = named
-            by_slug = {row.slug: row.name for row in self.index.catalogue.modalities.values()}
-            labels = " or ".join(by_slug[slug] for slug in named)
-            notices.append(
-                f"“{printable(result.text)[:60]}” names the modality {labels}: the results "
-                "offer a service for it, and the coverage range, stage, phase and place apply "
-                "to that service."
-            )
-
         for facet in FACETS:
             result.facets[facet] = data.get(facet, [])
             ignored = getattr(self.fields[facet], "ignored", [])
@@ -230,6 +220,19 @@ class DirectoryForm(forms.Form):
             result.cover_from, result.cover_to = start, end
             by_position = self.index.catalogue.phase_by_position
             result.cover_slugs = (by_position[start].slug, by_position[end].slug)
+
+        # A search naming a modality, with a range, stage, phase or place: those apply to a
+        # service for the modality, as when it is ticked (not to unrelated services).
+        placed = any(result.facets.get(f) for f in ("stage", "phase", "region", "country"))
+        named = modalities_named(self.index, result.text) if placed or result.cover_from else []
+        if named:
+            result.text_modalities = named
+            by_slug = {row.slug: row.name for row in self.index.catalogue.modalities.values()}
+            labels = " or ".join(by_slug[slug] for slug in named)
+            notices.append(
+                f"“{printable(result.text)[:60]}” names the modality {labels}: the coverage "
+                "range, stage, phase and place apply to a service for it, as when it is ticked."
+            )
 
         result.evidence = data.get("evidence") == "1"
         if self.fields["evidence"].ignored:

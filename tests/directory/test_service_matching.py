@@ -243,6 +243,9 @@ def test_searching_the_name_of_a_modality_asks_for_a_service_for_it(client, prog
     assert names(response) == ["Whole Program"]
     html = response.content.decode()
     assert "names the modality Monoclonal antibody (mAb) and other biologics" in html
+    # Without a range, stage, phase or place, the words search the whole record as before.
+    plain = client.get("/providers/", {"q": words}).content.decode()
+    assert "names the modality" not in plain
     assert "One chosen service covers every phase" in html
     # Why it matched: the service, not the provider's list of modalities.
     whole = html[html.index(">Whole Program<") :]
