@@ -54,6 +54,9 @@ class ServiceInline(admin.TabularInline):
         "Services (capability at phases, for modalities and dosage forms, at sites)"
     )
 
+    class Media:
+        css = {"all": ["css/workbench.css"]}
+
     def get_formset(self, request, obj=None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)
         choices = ServiceChoices(obj)
