@@ -610,9 +610,9 @@ PROVIDERS = [
         "modalities": ["small-molecule", "monoclonal-antibody", "recombinant-protein"],
         "services": [
             ("medicinal-chemistry", 1, 2, {"modalities": ["small-molecule"]}),
-            ("in-vitro-dmpk", 1, 5),
-            ("in-vivo-pharmacology", 1, 2),
-            ("glp-toxicology", 2, 5),
+            ("in-vitro-dmpk", 1, 5, {"sites": ["Biocon Park"]}),
+            ("in-vivo-pharmacology", 1, 2, {"sites": ["Biocon Park"]}),
+            ("glp-toxicology", 2, 5, {"sites": ["Biocon Park"]}),
             ("process-development", 2, 7, {"modalities": ["small-molecule"]}),
             (
                 "commercial-api-manufacture",
@@ -629,7 +629,7 @@ PROVIDERS = [
                     "sites": ["Biocon Park", "Baltimore biologics plant"],
                 },
             ),
-            ("regulated-bioanalysis", 2, 7),
+            ("regulated-bioanalysis", 2, 7, {"sites": ["Biocon Park"]}),
         ],
         "sites": [
             {"name": "Biocon Park", "city": "Bengaluru", "country": "IN", "certifications": []},

@@ -268,3 +268,19 @@ def test_generated_service_links_are_deterministic_and_deleted_with_their_provid
     assert service_links() == first
     generate(0, seed=11)
     assert service_links() == ([], [], [])
+
+
+def test_demo_answers_glp_toxicology_cros_in_the_us_by_where_the_studies_are_run(client):
+    import re
+
+    from providers.directory import index as directory_index
+
+    call_command("load_demo")
+    directory_index.reset()
+    html = client.get(
+        "/providers/", {"capability": "glp-toxicology", "type": "cro", "country": "US"}
+    ).content.decode()
+    found = set(re.findall(r'<h3><a href="/providers/[^"]+/">([^<]+)</a></h3>', html))
+    assert {"Charles River Laboratories", "Labcorp", "Inotiv"} <= found
+    # Syngene runs its safety studies in Bengaluru; its US site makes biologics.
+    assert "Syngene International" not in found
