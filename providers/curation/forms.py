@@ -4,14 +4,18 @@ catalogue) and the import upload form."""
 from django import forms
 from django.conf import settings
 
+from lifecycle.models import Phase
 from providers.evidence import EVIDENCE_TARGETS
 from providers.models import (
+    Capability,
     Certification,
+    DosageForm,
     Evidence,
     Industry,
     Modality,
     Provider,
     ProviderType,
+    Service,
     Site,
     SiteCertificationLink,
 )
@@ -85,6 +89,134 @@ class SiteForm(LinkFieldsMixin, forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.init_links()
+
+
+class ServiceChoices:
+    """What a provider's service forms offer, loaded once per formset (six queries, however
+    many services): capabilities, phases, modalities, dosage forms (and which capabilities
+    list which), and the provider's own sites."""
+
+    def __init__(self, provider: Provider | None):
+        self.provider_id = provider.pk if provider is not None else None
+        blank = [("", "---------")]
+        self.capabilities = blank + [(c.pk, c.name) for c in Capability.objects.all()]
+        self.phases = blank + [(p.position, p.name) for p in Phase.objects.all()]
+        self.modalities = [(m.pk, m.name) for m in Modality.objects.all()]
+        self.dosage_forms = [(f.pk, f.name) for f in DosageForm.objects.all()]
+        self.form_names = dict(self.dosage_forms)
+        self.capability_forms: dict[int, set[int]] = {}
+        for capability_id, form_id in Capability.dosage_forms.through.objects.values_list(
+            "capability_id", "dosageform_id"
+        ):
+            self.capability_forms.setdefault(capability_id, set()).add(form_id)
+        self.sites = (
+            [(site.pk, str(site)) for site in Site.objects.filter(provider_id=self.provider_id)]
+            if self.provider_id
+            else []
+        )
+
+
+def _several(label: str, help_text: str) -> forms.TypedMultipleChoiceField:
+    return forms.TypedMultipleChoiceField(
+        coerce=int,
+        required=False,
+        label=label,
+        help_text=help_text,
+        widget=forms.SelectMultiple(attrs={"size": 4}),
+    )
+
+
+def _fixed_choices(field, choices: list) -> None:
+    """Give a model choice field a list loaded beforehand (validation still asks the
+    database), also inside the admin's related-widget wrapper."""
+    field.choices = choices
+    inner = getattr(field.widget, "widget", None)
+    if inner is not None:
+        inner.choices = choices
+
+
+class ServiceForm(forms.ModelForm):
+    """A service with what it applies to and where it is done (its own links).
+
+    The choices come from ``ServiceChoices`` (shared by the formset); the links are saved with
+    ``set()``, which records the service's history and refreshes the derived columns."""
+
+    links = {
+        "service_modalities": "modalities",
+        "service_dosage_forms": "dosage_forms",
+        "service_sites": "sites",
+    }
+    service_modalities = _several(
+        "Modalities",
+        "What this service applies to (none: the provider's modalities). "
+        "Ctrl- or Cmd-click to choose several.",
+    )
+    service_dosage_forms = _several(
+        "Dosage forms", "Only forms its capability lists (see the capability's page)."
+    )
+    service_sites = _several(
+        "Sites",
+        "Where it is done, among this provider's saved sites (none: not stated). "
+        "Add a site and save before choosing it.",
+    )
+
+    class Meta:
+        model = Service
+        fields = ["capability", "first_phase", "last_phase", "note"]
+
+    def __init__(self, *args, choices: ServiceChoices | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.choices = choices or ServiceChoices(
+            self.instance.provider if self.instance.provider_id else None
+        )
+        for name, values in (
+            ("capability", self.choices.capabilities),
+            ("first_phase", self.choices.phases),
+            ("last_phase", self.choices.phases),
+        ):
+            if name in self.fields:
+                _fixed_choices(self.fields[name], values)
+        self.fields["service_modalities"].choices = self.choices.modalities
+        self.fields["service_dosage_forms"].choices = self.choices.dosage_forms
+        self.fields["service_sites"].choices = self.choices.sites
+        self.fields["service_sites"].error_messages["invalid_choice"] = (
+            "%(value)s is not a site of this provider: a service is done at its own "
+            "provider's sites."
+        )
+        if self.instance.pk:
+            for form_field, relation in self.links.items():
+                # Prefetched by the inline's queryset: no query per service.
+                self.fields[form_field].initial = [
+                    row.pk for row in getattr(self.instance, relation).all()
+                ]
+
+    def clean(self):
+        cleaned = super().clean()
+        capability = cleaned.get("capability")
+        chosen = set(cleaned.get("service_dosage_forms") or ())
+        if capability is not None and chosen:
+            allowed = self.choices.capability_forms.get(capability.pk, set())
+            refused = sorted(self.choices.form_names[pk] for pk in chosen - allowed)
+            if refused and not allowed:
+                self.add_error(
+                    "service_dosage_forms",
+                    f"{capability.name} has no dosage forms; leave out {', '.join(refused)}.",
+                )
+            elif refused:
+                listed = ", ".join(name for pk, name in self.choices.dosage_forms if pk in allowed)
+                self.add_error(
+                    "service_dosage_forms",
+                    f"{capability.name} does not list {', '.join(refused)}; "
+                    f"its dosage forms are: {listed}.",
+                )
+        return cleaned
+
+    def _save_m2m(self) -> None:
+        super()._save_m2m()
+        for form_field, relation in self.links.items():
+            wanted = set(self.cleaned_data.get(form_field) or ())
+            if not self.instance.pk or wanted != set(self.fields[form_field].initial or ()):
+                getattr(self.instance, relation).set(sorted(wanted))
 
 
 PROFILE = "provider"

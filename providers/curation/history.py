@@ -15,7 +15,12 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 
-from providers.interchange.format import ProviderRecord, ServiceEntry, SiteEntry
+from providers.interchange.format import (
+    ProviderRecord,
+    ServiceEntry,
+    SiteEntry,
+    site_names_order,
+)
 from providers.interchange.records import ReferenceLookup
 from providers.models import Provider, Service, Site
 from providers.regulatory import SiteIdentity
@@ -27,6 +32,8 @@ M2M_COLUMNS = {
     "industries": "industry_id",
     "modalities": "modality_id",
     "certifications": "certification_id",
+    "dosage_forms": "dosageform_id",
+    "sites": "site_id",
 }
 # What a history row may name that the catalogue no longer holds, as told to the curator.
 GONE = {
@@ -35,6 +42,7 @@ GONE = {
     "modalities": "a modality",
     "capabilities": "the service of a capability",
     "certifications": "a certification",
+    "dosage_forms": "a dosage form",
 }
 SKIP = {
     "id",
@@ -102,7 +110,11 @@ def _history_rows(kind: str, provider_id: int):
     return rows
 
 
-M2M_FIELDS = {"provider": ("types", "industries", "modalities"), "site": ("certifications",)}
+M2M_FIELDS = {
+    "provider": ("types", "industries", "modalities"),
+    "service": ("modalities", "dosage_forms", "sites"),
+    "site": ("certifications",),
+}
 
 
 def attach_links(kind: str, rows: list) -> None:
@@ -153,6 +165,7 @@ def _names(catalogue: ReferenceLookup, rows) -> dict:
         "industries": {row.pk: row.name for row in catalogue.industries.values()},
         "modalities": {row.pk: row.name for row in catalogue.modalities.values()},
         "certifications": {row.pk: row.name for row in catalogue.certifications.values()},
+        "dosage_forms": {row.pk: row.name for row in catalogue.dosage_forms.values()},
     }
 
 
@@ -161,6 +174,8 @@ def timeline(provider: Provider, catalogue: ReferenceLookup | None = None) -> li
     catalogue = catalogue or ReferenceLookup.load()
     rows = {kind: list(_history_rows(kind, provider.pk)) for kind in KINDS}
     names = _names(catalogue, [row for kind_rows in rows.values() for row in kind_rows])
+    # A service's sites by their names (the latest each site had; rows are oldest first).
+    names["sites"] = {row.id: row.name for row in rows["site"]}
     entries = []
     for kind, kind_rows in rows.items():
         previous: dict[int, dict[str, str]] = {}
@@ -235,26 +250,45 @@ def record_as_of(
     capabilities = catalogue.by_id("capabilities")
     certifications = catalogue.by_id("certifications")
 
-    services = set()
-    for row in Service.history.filter(
-        provider_id=provider_id, history_date__lte=when
-    ).latest_of_each():
-        if row.history_type != "-":
-            span = ", ".join(
-                str(getattr(catalogue.phases.get(position), "name", position))
-                for position in (row.first_phase_id, row.last_phase_id)
-            )
-            for capability in known(
-                "capabilities", {row.capability_id}, capabilities, f" ({span})"
-            ):
-                services.add(
-                    ServiceEntry(row.first_phase_id, row.last_phase_id, capability, row.note)
-                )
-    sites = set()
     site_rows = list(
         Site.history.filter(provider_id=provider_id, history_date__lte=when).latest_of_each()
     )
     attach_links("site", site_rows)
+    # A service was at the sites of its snapshot that still stood at that point.
+    site_names = {row.id: row.name for row in site_rows if row.history_type != "-"}
+    forms = catalogue.by_id("dosage_forms")
+    services = set()
+    service_rows = [
+        row
+        for row in Service.history.filter(
+            provider_id=provider_id, history_date__lte=when
+        ).latest_of_each()
+        if row.history_type != "-"
+    ]
+    attach_links("service", service_rows)
+    for row in service_rows:
+        span = ", ".join(
+            str(getattr(catalogue.phases.get(position), "name", position))
+            for position in (row.first_phase_id, row.last_phase_id)
+        )
+        for capability in known("capabilities", {row.capability_id}, capabilities, f" ({span})"):
+            context = f" (of the service {catalogue.capabilities[capability].name})"
+            held = known("modalities", row.links["modalities"], by_id["modalities"], context)
+            made = known("dosage_forms", row.links["dosage_forms"], forms, context)
+            services.add(
+                ServiceEntry(
+                    row.first_phase_id,
+                    row.last_phase_id,
+                    capability,
+                    row.note,
+                    modalities=tuple(catalogue.ordered("modalities", held)),
+                    dosage_forms=tuple(catalogue.ordered("dosage_forms", made)),
+                    sites=site_names_order(
+                        site_names[pk] for pk in row.links["sites"] if pk in site_names
+                    ),
+                )
+            )
+    sites = set()
     identities: dict[int, list[tuple[str, str, str]]] = {}
     for row in SiteIdentity.history.filter(
         site_id__in=[row.id for row in site_rows], history_date__lte=when

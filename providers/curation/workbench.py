@@ -21,7 +21,13 @@ from lifecycle import coverage as lifecycle_coverage
 from lifecycle.models import Phase, Stage
 from providers.curation.exports import ExportViews
 from providers.curation.filters import HeadquartersFilter, StageFilter, StalenessFilter, TypeFilter
-from providers.curation.forms import EvidenceForm, ProviderForm, SiteForm
+from providers.curation.forms import (
+    EvidenceForm,
+    ProviderForm,
+    ServiceChoices,
+    ServiceForm,
+    SiteForm,
+)
 from providers.curation.imports import ImportViews
 from providers.curation.restore import HistoryViews
 from providers.curation.review import check_now
@@ -33,9 +39,33 @@ from providers.text import words
 
 class ServiceInline(admin.TabularInline):
     model = Service
-    fields = ["capability", "first_phase", "last_phase", "note"]
+    form = ServiceForm
+    fields = [
+        "capability",
+        "first_phase",
+        "last_phase",
+        "service_modalities",
+        "service_dosage_forms",
+        "service_sites",
+        "note",
+    ]
     extra = 1
-    verbose_name_plural = "Services (capability at phases)"
+    verbose_name_plural = (
+        "Services (capability at phases, for modalities and dosage forms, at sites)"
+    )
+
+    class Media:
+        css = {"all": ["css/workbench.css"]}
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        choices = ServiceChoices(obj)
+
+        class ChoicesFormSet(formset):
+            def get_form_kwargs(self, index):
+                return {**super().get_form_kwargs(index), "choices": choices}
+
+        return ChoicesFormSet
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         # Plain selects: the catalogue and the phases are edited on their own pages.
@@ -52,7 +82,12 @@ class ServiceInline(admin.TabularInline):
         return field
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("capability")
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("capability", "first_phase", "last_phase")
+            .prefetch_related("modalities", "dosage_forms", "sites")
+        )
 
 
 class EvidenceInline(admin.StackedInline):
@@ -317,11 +352,30 @@ class ProviderAdmin(ImportViews, ExportViews, HistoryViews, SimpleHistoryAdmin):
 
 @admin.register(Service)
 class ServiceAdmin(SimpleHistoryAdmin):
+    form = ServiceForm
+    fields = [
+        "provider",
+        "capability",
+        "first_phase",
+        "last_phase",
+        "service_modalities",
+        "service_dosage_forms",
+        "service_sites",
+        "note",
+    ]
     list_display = ["capability", "provider", "first_phase", "last_phase"]
     list_select_related = ["capability", "provider", "first_phase", "last_phase"]
     list_filter = ["capability__category", "first_phase", "last_phase"]
     search_fields = ["provider__name", "capability__name"]
-    autocomplete_fields = ["provider", "capability"]
+    autocomplete_fields = ["provider"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # The sites offered are the provider's: a service stays with its provider.
+        return ["provider"] if obj is not None else []
+
+    def save_related(self, request, form, formsets, change):
+        with deferred_refresh():
+            super().save_related(request, form, formsets, change)
 
 
 class SiteIdentityInline(admin.TabularInline):

@@ -1,6 +1,11 @@
 """Demo providers compiled from public company information (names, headquarters, websites, lines of business).
 
-Each service is a (capability slug, first phase, last phase) tuple; phases are numbered as in
+Each service is a (capability slug, first phase, last phase) tuple, with a fourth item where it
+matters: what the service applies to and where it is done, ``{"modalities": [...],
+"dosage_forms": [...], "sites": [...]}`` (site names of the same provider). A CDMO's antibody
+manufacture is not its small-molecule work, and a chemical maker's agrochemical actives are not its
+pharmaceutical intermediates: a service without modalities of its own serves all of its
+provider's. Phases are numbered as in
 ``providers.reference``: on the pharmaceutical track 1 discovery research, 2 pre-clinical, 3 Phase
 I, 4 Phase II, 5 Phase III, 6 commercial supply, 7 lifecycle management; on the crop-protection
 track 11 discovery and screening, 12 profiling, 13 regulatory studies, 14 field trials, 15
@@ -112,13 +117,85 @@ PROVIDERS = [
             "agrochemical-active",
         ],
         "services": [
-            ("in-vitro-dmpk", 1, 5),
-            ("glp-toxicology", 2, 5),
-            ("safety-pharmacology", 2, 3),
-            ("regulated-bioanalysis", 2, 7),
-            ("central-laboratory", 3, 5),
-            ("biologics-characterisation", 2, 7),
-            ("agro-regulatory-studies", 13, 18),
+            (
+                "in-vitro-dmpk",
+                1,
+                5,
+                {
+                    "modalities": [
+                        "small-molecule",
+                        "monoclonal-antibody",
+                        "cell-therapy",
+                        "gene-therapy",
+                    ]
+                },
+            ),
+            (
+                "glp-toxicology",
+                2,
+                5,
+                {
+                    "modalities": [
+                        "small-molecule",
+                        "monoclonal-antibody",
+                        "cell-therapy",
+                        "gene-therapy",
+                    ]
+                },
+            ),
+            (
+                "safety-pharmacology",
+                2,
+                3,
+                {
+                    "modalities": [
+                        "small-molecule",
+                        "monoclonal-antibody",
+                        "cell-therapy",
+                        "gene-therapy",
+                    ]
+                },
+            ),
+            (
+                "regulated-bioanalysis",
+                2,
+                7,
+                {
+                    "modalities": [
+                        "small-molecule",
+                        "monoclonal-antibody",
+                        "cell-therapy",
+                        "gene-therapy",
+                    ]
+                },
+            ),
+            (
+                "central-laboratory",
+                3,
+                5,
+                {
+                    "modalities": [
+                        "small-molecule",
+                        "monoclonal-antibody",
+                        "cell-therapy",
+                        "gene-therapy",
+                    ]
+                },
+            ),
+            (
+                "biologics-characterisation",
+                2,
+                7,
+                {
+                    "modalities": [
+                        "small-molecule",
+                        "monoclonal-antibody",
+                        "cell-therapy",
+                        "gene-therapy",
+                    ]
+                },
+            ),
+            ("agro-regulatory-studies", 13, 18, {"modalities": ["agrochemical-active"]}),
         ],
         "sites": [
             {"name": "Harrogate", "city": "Harrogate", "country": "GB", "certifications": ["glp"]},
@@ -192,15 +269,39 @@ PROVIDERS = [
         "modalities": ["small-molecule", "peptide", "oligonucleotide"],
         "services": [
             ("hit-finding-screening", 1, 1),
-            ("medicinal-chemistry", 1, 2),
+            ("medicinal-chemistry", 1, 2, {"modalities": ["small-molecule"]}),
             ("in-vitro-dmpk", 1, 5),
             ("glp-toxicology", 2, 5),
-            ("process-development", 2, 7),
-            ("clinical-api-manufacture", 2, 5),
-            ("commercial-api-manufacture", 5, 7),
-            ("oligonucleotide-manufacture", 2, 7),
-            ("peptide-manufacture", 2, 7),
-            ("oral-solid-dose", 3, 7),
+            ("process-development", 2, 7, {"modalities": ["small-molecule"]}),
+            ("clinical-api-manufacture", 2, 5, {"modalities": ["small-molecule"]}),
+            (
+                "commercial-api-manufacture",
+                5,
+                7,
+                {"modalities": ["small-molecule"], "sites": ["WuXi STA Changzhou"]},
+            ),
+            (
+                "oligonucleotide-manufacture",
+                2,
+                7,
+                {"modalities": ["oligonucleotide"], "sites": ["WuXi STA Changzhou"]},
+            ),
+            (
+                "peptide-manufacture",
+                2,
+                7,
+                {"modalities": ["peptide"], "sites": ["WuXi STA Changzhou"]},
+            ),
+            (
+                "oral-solid-dose",
+                3,
+                7,
+                {
+                    "modalities": ["small-molecule"],
+                    "dosage_forms": ["tablet", "capsule"],
+                    "sites": ["Shanghai Waigaoqiao"],
+                },
+            ),
         ],
         "sites": [
             {
@@ -227,14 +328,19 @@ PROVIDERS = [
         "industries": ["pharmaceutical", "biotech"],
         "modalities": ["small-molecule", "monoclonal-antibody", "gene-therapy"],
         "services": [
-            ("medicinal-chemistry", 1, 2),
+            ("medicinal-chemistry", 1, 2, {"modalities": ["small-molecule"]}),
             ("in-vivo-pharmacology", 1, 2),
             ("in-vitro-dmpk", 1, 5),
             ("glp-toxicology", 2, 5),
-            ("process-development", 2, 7),
-            ("clinical-api-manufacture", 2, 5),
-            ("commercial-api-manufacture", 5, 7),
-            ("formulation-development", 2, 5),
+            (
+                "process-development",
+                2,
+                7,
+                {"modalities": ["small-molecule"], "sites": ["Ningbo", "Hoddesdon"]},
+            ),
+            ("clinical-api-manufacture", 2, 5, {"modalities": ["small-molecule"]}),
+            ("commercial-api-manufacture", 5, 7, {"modalities": ["small-molecule"]}),
+            ("formulation-development", 2, 5, {"modalities": ["small-molecule"]}),
             ("trial-management", 3, 5),
         ],
         "sites": [
@@ -295,13 +401,23 @@ PROVIDERS = [
         "services": [
             ("target-validation", 1, 1),
             ("hit-finding-screening", 1, 1),
-            ("medicinal-chemistry", 1, 2),
+            ("medicinal-chemistry", 1, 2, {"modalities": ["small-molecule"]}),
             ("structural-biology", 1, 2),
-            ("antibody-discovery", 1, 2),
+            ("antibody-discovery", 1, 2, {"modalities": ["monoclonal-antibody"]}),
             ("in-vitro-dmpk", 1, 5),
             ("in-vivo-pharmacology", 1, 2),
-            ("process-development", 2, 5),
-            ("mammalian-biologics", 2, 7),
+            (
+                "process-development",
+                2,
+                5,
+                {"modalities": ["small-molecule"], "sites": ["Abingdon", "Verona"]},
+            ),
+            (
+                "mammalian-biologics",
+                2,
+                7,
+                {"modalities": ["monoclonal-antibody"], "sites": ["J.POD Redmond"]},
+            ),
         ],
         "sites": [
             {"name": "Hamburg", "city": "Hamburg", "country": "DE", "certifications": []},
@@ -326,15 +442,111 @@ PROVIDERS = [
             "agrochemical-active",
         ],
         "services": [
-            ("hit-finding-screening", 1, 1),
-            ("in-vitro-dmpk", 1, 5),
-            ("method-development", 2, 7),
-            ("stability-studies", 2, 7),
-            ("qc-release-testing", 3, 7),
-            ("biologics-characterisation", 2, 7),
-            ("extractables-leachables", 3, 7),
-            ("microbiology-testing", 3, 7),
-            ("agro-regulatory-studies", 13, 18),
+            (
+                "hit-finding-screening",
+                1,
+                1,
+                {
+                    "modalities": [
+                        "small-molecule",
+                        "monoclonal-antibody",
+                        "cell-therapy",
+                        "gene-therapy",
+                    ]
+                },
+            ),
+            (
+                "in-vitro-dmpk",
+                1,
+                5,
+                {
+                    "modalities": [
+                        "small-molecule",
+                        "monoclonal-antibody",
+                        "cell-therapy",
+                        "gene-therapy",
+                    ]
+                },
+            ),
+            (
+                "method-development",
+                2,
+                7,
+                {
+                    "modalities": [
+                        "small-molecule",
+                        "monoclonal-antibody",
+                        "cell-therapy",
+                        "gene-therapy",
+                    ]
+                },
+            ),
+            (
+                "stability-studies",
+                2,
+                7,
+                {
+                    "modalities": [
+                        "small-molecule",
+                        "monoclonal-antibody",
+                        "cell-therapy",
+                        "gene-therapy",
+                    ]
+                },
+            ),
+            (
+                "qc-release-testing",
+                3,
+                7,
+                {
+                    "modalities": [
+                        "small-molecule",
+                        "monoclonal-antibody",
+                        "cell-therapy",
+                        "gene-therapy",
+                    ]
+                },
+            ),
+            (
+                "biologics-characterisation",
+                2,
+                7,
+                {
+                    "modalities": [
+                        "small-molecule",
+                        "monoclonal-antibody",
+                        "cell-therapy",
+                        "gene-therapy",
+                    ]
+                },
+            ),
+            (
+                "extractables-leachables",
+                3,
+                7,
+                {
+                    "modalities": [
+                        "small-molecule",
+                        "monoclonal-antibody",
+                        "cell-therapy",
+                        "gene-therapy",
+                    ]
+                },
+            ),
+            (
+                "microbiology-testing",
+                3,
+                7,
+                {
+                    "modalities": [
+                        "small-molecule",
+                        "monoclonal-antibody",
+                        "cell-therapy",
+                        "gene-therapy",
+                    ]
+                },
+            ),
+            ("agro-regulatory-studies", 13, 18, {"modalities": ["agrochemical-active"]}),
         ],
         "sites": [],
     },
@@ -369,13 +581,18 @@ PROVIDERS = [
         "industries": ["pharmaceutical", "biotech"],
         "modalities": ["small-molecule", "monoclonal-antibody"],
         "services": [
-            ("medicinal-chemistry", 1, 2),
+            ("medicinal-chemistry", 1, 2, {"modalities": ["small-molecule"]}),
             ("in-vitro-dmpk", 1, 5),
             ("in-vivo-pharmacology", 1, 2),
-            ("custom-synthesis", 1, 5),
-            ("process-development", 2, 7),
-            ("clinical-api-manufacture", 2, 5),
-            ("cell-line-development", 2, 3),
+            ("custom-synthesis", 1, 5, {"modalities": ["small-molecule"]}),
+            ("process-development", 2, 7, {"modalities": ["small-molecule"]}),
+            ("clinical-api-manufacture", 2, 5, {"modalities": ["small-molecule"]}),
+            (
+                "cell-line-development",
+                2,
+                3,
+                {"modalities": ["monoclonal-antibody"], "sites": ["Bengaluru"]},
+            ),
         ],
         "sites": [
             {"name": "Hyderabad", "city": "Hyderabad", "country": "IN", "certifications": []},
@@ -392,14 +609,27 @@ PROVIDERS = [
         "industries": ["pharmaceutical", "biotech", "animal-health"],
         "modalities": ["small-molecule", "monoclonal-antibody", "recombinant-protein"],
         "services": [
-            ("medicinal-chemistry", 1, 2),
-            ("in-vitro-dmpk", 1, 5),
-            ("in-vivo-pharmacology", 1, 2),
-            ("glp-toxicology", 2, 5),
-            ("process-development", 2, 7),
-            ("commercial-api-manufacture", 5, 7),
-            ("mammalian-biologics", 2, 7),
-            ("regulated-bioanalysis", 2, 7),
+            ("medicinal-chemistry", 1, 2, {"modalities": ["small-molecule"]}),
+            ("in-vitro-dmpk", 1, 5, {"sites": ["Biocon Park"]}),
+            ("in-vivo-pharmacology", 1, 2, {"sites": ["Biocon Park"]}),
+            ("glp-toxicology", 2, 5, {"sites": ["Biocon Park"]}),
+            ("process-development", 2, 7, {"modalities": ["small-molecule"]}),
+            (
+                "commercial-api-manufacture",
+                5,
+                7,
+                {"modalities": ["small-molecule"], "sites": ["Mangaluru"]},
+            ),
+            (
+                "mammalian-biologics",
+                2,
+                7,
+                {
+                    "modalities": ["monoclonal-antibody", "recombinant-protein"],
+                    "sites": ["Biocon Park", "Baltimore biologics plant"],
+                },
+            ),
+            ("regulated-bioanalysis", 2, 7, {"sites": ["Biocon Park"]}),
         ],
         "sites": [
             {"name": "Biocon Park", "city": "Bengaluru", "country": "IN", "certifications": []},
@@ -636,10 +866,10 @@ PROVIDERS = [
         "industries": ["agrochemical", "pharmaceutical"],
         "modalities": ["agrochemical-active", "small-molecule"],
         "services": [
-            ("agro-regulatory-studies", 13, 18),
-            ("extractables-leachables", 3, 7),
-            ("method-development", 2, 7),
-            ("regulatory-affairs", 2, 7),
+            ("agro-regulatory-studies", 13, 18, {"modalities": ["agrochemical-active"]}),
+            ("extractables-leachables", 3, 7, {"modalities": ["small-molecule"]}),
+            ("method-development", 2, 7, {"modalities": ["small-molecule"]}),
+            ("regulatory-affairs", 2, 7, {"modalities": ["small-molecule"]}),
         ],
         "sites": [
             {"name": "Wareham", "city": "Wareham", "country": "US", "certifications": []},
@@ -655,12 +885,22 @@ PROVIDERS = [
         "industries": ["pharmaceutical", "biotech", "agrochemical"],
         "modalities": ["small-molecule", "monoclonal-antibody", "agrochemical-active"],
         "services": [
-            ("method-development", 2, 7),
-            ("stability-studies", 2, 7),
-            ("qc-release-testing", 3, 7),
-            ("biologics-characterisation", 2, 7),
-            ("microbiology-testing", 3, 7),
-            ("agro-regulatory-studies", 13, 18),
+            ("method-development", 2, 7, {"modalities": ["small-molecule", "monoclonal-antibody"]}),
+            ("stability-studies", 2, 7, {"modalities": ["small-molecule", "monoclonal-antibody"]}),
+            ("qc-release-testing", 3, 7, {"modalities": ["small-molecule", "monoclonal-antibody"]}),
+            (
+                "biologics-characterisation",
+                2,
+                7,
+                {"modalities": ["small-molecule", "monoclonal-antibody"]},
+            ),
+            (
+                "microbiology-testing",
+                3,
+                7,
+                {"modalities": ["small-molecule", "monoclonal-antibody"]},
+            ),
+            ("agro-regulatory-studies", 13, 18, {"modalities": ["agrochemical-active"]}),
         ],
         "sites": [],
     },
@@ -701,16 +941,52 @@ PROVIDERS = [
             "mrna",
         ],
         "services": [
-            ("cell-line-development", 3, 3),
-            ("mammalian-biologics", 3, 7),
-            ("microbial-biologics", 3, 7),
-            ("bioconjugation", 3, 7),
-            ("cell-therapy-manufacture", 3, 7),
-            ("viral-vector", 3, 7),
-            ("mrna-lnp", 3, 7),
-            ("hpapi", 3, 7),
-            ("commercial-api-manufacture", 5, 7),
-            ("sterile-fill-finish", 3, 7),
+            (
+                "cell-line-development",
+                3,
+                3,
+                {"modalities": ["monoclonal-antibody", "recombinant-protein"], "sites": ["Slough"]},
+            ),
+            (
+                "mammalian-biologics",
+                3,
+                7,
+                {
+                    "modalities": ["monoclonal-antibody", "recombinant-protein"],
+                    "sites": ["Visp", "Portsmouth", "Vacaville"],
+                },
+            ),
+            (
+                "microbial-biologics",
+                3,
+                7,
+                {"modalities": ["recombinant-protein"], "sites": ["Visp"]},
+            ),
+            ("bioconjugation", 3, 7, {"modalities": ["adc"], "sites": ["Visp"]}),
+            (
+                "cell-therapy-manufacture",
+                3,
+                7,
+                {"modalities": ["cell-therapy"], "sites": ["Portsmouth"]},
+            ),
+            ("viral-vector", 3, 7, {"modalities": ["gene-therapy"]}),
+            ("mrna-lnp", 3, 7, {"modalities": ["mrna"], "sites": ["Portsmouth", "Visp"]}),
+            ("hpapi", 3, 7, {"modalities": ["small-molecule"], "sites": ["Visp"]}),
+            (
+                "commercial-api-manufacture",
+                5,
+                7,
+                {"modalities": ["small-molecule"], "sites": ["Visp"]},
+            ),
+            (
+                "sterile-fill-finish",
+                3,
+                7,
+                {
+                    "modalities": ["monoclonal-antibody", "recombinant-protein"],
+                    "dosage_forms": ["sterile-injectable", "lyophilised"],
+                },
+            ),
         ],
         "sites": [
             {"name": "Visp", "city": "Visp", "country": "CH", "certifications": ["fda-inspected"]},
@@ -729,13 +1005,37 @@ PROVIDERS = [
         "industries": ["pharmaceutical", "biotech"],
         "modalities": ["small-molecule", "monoclonal-antibody", "gene-therapy"],
         "services": [
-            ("mammalian-biologics", 3, 7),
-            ("viral-vector", 3, 7),
-            ("formulation-development", 3, 7),
-            ("bioavailability-enhancement", 3, 7),
-            ("oral-solid-dose", 3, 7),
-            ("softgel", 3, 7),
-            ("inhalation-products", 3, 7),
+            (
+                "mammalian-biologics",
+                3,
+                7,
+                {"modalities": ["monoclonal-antibody"], "sites": ["Madison"]},
+            ),
+            ("viral-vector", 3, 7, {"modalities": ["gene-therapy"]}),
+            ("formulation-development", 3, 7, {"modalities": ["small-molecule"]}),
+            ("bioavailability-enhancement", 3, 7, {"modalities": ["small-molecule"]}),
+            (
+                "oral-solid-dose",
+                3,
+                7,
+                {"modalities": ["small-molecule"], "dosage_forms": ["tablet", "capsule"]},
+            ),
+            (
+                "softgel",
+                3,
+                7,
+                {
+                    "modalities": ["small-molecule"],
+                    "dosage_forms": ["softgel"],
+                    "sites": ["St. Petersburg"],
+                },
+            ),
+            (
+                "inhalation-products",
+                3,
+                7,
+                {"modalities": ["small-molecule"], "dosage_forms": ["inhalation"]},
+            ),
             ("clinical-packaging", 3, 5),
             ("clinical-supply-logistics", 3, 5),
         ],
@@ -759,11 +1059,35 @@ PROVIDERS = [
         "industries": ["pharmaceutical", "biotech"],
         "modalities": ["monoclonal-antibody", "recombinant-protein", "adc", "mrna"],
         "services": [
-            ("cell-line-development", 3, 3),
-            ("process-development", 3, 7),
-            ("mammalian-biologics", 3, 7),
-            ("bioconjugation", 3, 7),
-            ("sterile-fill-finish", 3, 7),
+            (
+                "cell-line-development",
+                3,
+                3,
+                {"modalities": ["monoclonal-antibody", "recombinant-protein"]},
+            ),
+            (
+                "process-development",
+                3,
+                7,
+                {"modalities": ["monoclonal-antibody", "recombinant-protein", "adc"]},
+            ),
+            (
+                "mammalian-biologics",
+                3,
+                7,
+                {"modalities": ["monoclonal-antibody", "recombinant-protein"], "sites": ["Songdo"]},
+            ),
+            ("bioconjugation", 3, 7, {"modalities": ["adc"], "sites": ["Songdo"]}),
+            (
+                "sterile-fill-finish",
+                3,
+                7,
+                {
+                    "modalities": ["monoclonal-antibody", "recombinant-protein"],
+                    "dosage_forms": ["sterile-injectable", "lyophilised"],
+                    "sites": ["Songdo"],
+                },
+            ),
             ("biologics-characterisation", 3, 7),
             ("qc-release-testing", 3, 7),
         ],
@@ -786,11 +1110,21 @@ PROVIDERS = [
         "industries": ["pharmaceutical", "biotech"],
         "modalities": ["monoclonal-antibody", "recombinant-protein", "adc"],
         "services": [
-            ("antibody-discovery", 1, 2),
-            ("cell-line-development", 3, 3),
+            ("antibody-discovery", 1, 2, {"modalities": ["monoclonal-antibody"]}),
+            (
+                "cell-line-development",
+                3,
+                3,
+                {"modalities": ["monoclonal-antibody", "recombinant-protein"]},
+            ),
             ("process-development", 3, 7),
-            ("mammalian-biologics", 3, 7),
-            ("bioconjugation", 3, 7),
+            (
+                "mammalian-biologics",
+                3,
+                7,
+                {"modalities": ["monoclonal-antibody", "recombinant-protein"], "sites": ["Wuxi"]},
+            ),
+            ("bioconjugation", 3, 7, {"modalities": ["adc"]}),
             ("sterile-fill-finish", 3, 7),
             ("biologics-characterisation", 3, 7),
         ],
@@ -867,9 +1201,9 @@ PROVIDERS = [
         "modalities": ["small-molecule", "mrna"],
         "services": [
             ("formulation-development", 3, 7),
-            ("oral-solid-dose", 3, 7),
-            ("sterile-fill-finish", 3, 7),
-            ("topical-liquids", 3, 7),
+            ("oral-solid-dose", 3, 7, {"modalities": ["small-molecule"]}),
+            ("sterile-fill-finish", 3, 7, {"modalities": ["small-molecule", "mrna"]}),
+            ("topical-liquids", 3, 7, {"modalities": ["small-molecule"]}),
             ("method-development", 3, 7),
             ("commercial-packaging", 5, 7),
         ],
@@ -901,14 +1235,19 @@ PROVIDERS = [
         "industries": ["pharmaceutical", "biotech"],
         "modalities": ["small-molecule", "adc"],
         "services": [
-            ("process-development", 3, 7),
-            ("clinical-api-manufacture", 3, 5),
-            ("commercial-api-manufacture", 5, 7),
-            ("hpapi", 3, 7),
-            ("bioconjugation", 3, 7),
-            ("oral-solid-dose", 3, 7),
-            ("sterile-fill-finish", 3, 7),
-            ("formulation-development", 3, 7),
+            ("process-development", 3, 7, {"modalities": ["small-molecule"]}),
+            ("clinical-api-manufacture", 3, 5, {"modalities": ["small-molecule"]}),
+            ("commercial-api-manufacture", 5, 7, {"modalities": ["small-molecule"]}),
+            ("hpapi", 3, 7, {"modalities": ["small-molecule"], "sites": ["Riverview"]}),
+            ("bioconjugation", 3, 7, {"modalities": ["adc"], "sites": ["Grangemouth"]}),
+            ("oral-solid-dose", 3, 7, {"modalities": ["small-molecule"]}),
+            (
+                "sterile-fill-finish",
+                3,
+                7,
+                {"modalities": ["small-molecule", "adc"], "sites": ["Lexington"]},
+            ),
+            ("formulation-development", 3, 7, {"modalities": ["small-molecule"]}),
         ],
         "sites": [
             {"name": "Grangemouth", "city": "Grangemouth", "country": "GB", "certifications": []},
@@ -932,12 +1271,29 @@ PROVIDERS = [
             "mrna",
         ],
         "services": [
-            ("process-development", 2, 7),
-            ("commercial-api-manufacture", 5, 7),
-            ("mammalian-biologics", 2, 7),
-            ("viral-vector", 2, 7),
-            ("oral-solid-dose", 3, 7),
-            ("sterile-fill-finish", 3, 7),
+            ("process-development", 2, 7, {"modalities": ["small-molecule"]}),
+            ("commercial-api-manufacture", 5, 7, {"modalities": ["small-molecule"]}),
+            ("mammalian-biologics", 2, 7, {"modalities": ["monoclonal-antibody"]}),
+            ("viral-vector", 2, 7, {"modalities": ["gene-therapy"]}),
+            (
+                "oral-solid-dose",
+                3,
+                7,
+                {
+                    "modalities": ["small-molecule"],
+                    "dosage_forms": ["tablet", "capsule"],
+                    "sites": ["Greenville"],
+                },
+            ),
+            (
+                "sterile-fill-finish",
+                3,
+                7,
+                {
+                    "modalities": ["small-molecule", "monoclonal-antibody"],
+                    "sites": ["Monza", "Greenville"],
+                },
+            ),
             ("clinical-packaging", 3, 5),
             ("clinical-supply-logistics", 3, 5),
             ("trial-management", 3, 7),
@@ -958,12 +1314,38 @@ PROVIDERS = [
         "industries": ["pharmaceutical", "biotech"],
         "modalities": ["monoclonal-antibody", "recombinant-protein", "gene-therapy", "vaccine"],
         "services": [
-            ("cell-line-development", 3, 3),
+            (
+                "cell-line-development",
+                3,
+                3,
+                {"modalities": ["monoclonal-antibody", "recombinant-protein"]},
+            ),
             ("process-development", 3, 7),
-            ("mammalian-biologics", 3, 7),
-            ("microbial-biologics", 3, 7),
-            ("viral-vector", 3, 7),
-            ("sterile-fill-finish", 3, 7),
+            (
+                "mammalian-biologics",
+                3,
+                7,
+                {
+                    "modalities": ["monoclonal-antibody", "recombinant-protein"],
+                    "sites": ["Billingham", "Hillerød", "Holly Springs"],
+                },
+            ),
+            (
+                "microbial-biologics",
+                3,
+                7,
+                {"modalities": ["recombinant-protein", "vaccine"], "sites": ["Billingham"]},
+            ),
+            ("viral-vector", 3, 7, {"modalities": ["gene-therapy"]}),
+            (
+                "sterile-fill-finish",
+                3,
+                7,
+                {
+                    "modalities": ["monoclonal-antibody", "recombinant-protein"],
+                    "sites": ["Holly Springs"],
+                },
+            ),
             ("biologics-characterisation", 3, 7),
         ],
         "sites": [
@@ -998,13 +1380,36 @@ PROVIDERS = [
             "mrna",
         ],
         "services": [
-            ("cell-line-development", 3, 3),
+            (
+                "cell-line-development",
+                3,
+                3,
+                {"modalities": ["monoclonal-antibody", "recombinant-protein"]},
+            ),
             ("process-development", 3, 7),
-            ("mammalian-biologics", 3, 7),
-            ("microbial-biologics", 3, 7),
-            ("viral-vector", 3, 7),
-            ("cell-therapy-manufacture", 3, 7),
-            ("mrna-lnp", 3, 7),
+            (
+                "mammalian-biologics",
+                3,
+                7,
+                {
+                    "modalities": ["monoclonal-antibody", "recombinant-protein"],
+                    "sites": ["Bothell", "Copenhagen"],
+                },
+            ),
+            (
+                "microbial-biologics",
+                3,
+                7,
+                {"modalities": ["recombinant-protein"], "sites": ["Copenhagen"]},
+            ),
+            ("viral-vector", 3, 7, {"modalities": ["gene-therapy"], "sites": ["Milan"]}),
+            (
+                "cell-therapy-manufacture",
+                3,
+                7,
+                {"modalities": ["cell-therapy"], "sites": ["Milan"]},
+            ),
+            ("mrna-lnp", 3, 7, {"modalities": ["mrna"]}),
         ],
         "sites": [
             {"name": "Bothell", "city": "Bothell", "country": "US", "certifications": []},
@@ -1022,11 +1427,11 @@ PROVIDERS = [
         "industries": ["pharmaceutical", "biotech"],
         "modalities": ["small-molecule", "peptide"],
         "services": [
-            ("process-development", 3, 7),
-            ("clinical-api-manufacture", 3, 5),
-            ("peptide-manufacture", 3, 7),
+            ("process-development", 3, 7, {"modalities": ["small-molecule", "peptide"]}),
+            ("clinical-api-manufacture", 3, 5, {"modalities": ["small-molecule"]}),
+            ("peptide-manufacture", 3, 7, {"modalities": ["peptide"], "sites": ["Craigavon"]}),
             ("method-development", 3, 7),
-            ("oral-solid-dose", 3, 7),
+            ("oral-solid-dose", 3, 7, {"modalities": ["small-molecule"], "sites": ["Craigavon"]}),
             ("clinical-packaging", 3, 5),
             ("clinical-supply-logistics", 3, 5),
             ("commercial-packaging", 5, 7),
@@ -1047,8 +1452,13 @@ PROVIDERS = [
         "modalities": ["monoclonal-antibody", "recombinant-protein", "peptide"],
         "services": [
             ("formulation-development", 3, 7),
-            ("sterile-fill-finish", 3, 7),
-            ("lyophilisation", 3, 7),
+            (
+                "sterile-fill-finish",
+                3,
+                7,
+                {"dosage_forms": ["prefilled-syringe", "sterile-injectable"]},
+            ),
+            ("lyophilisation", 3, 7, {"dosage_forms": ["lyophilised"]}),
             ("qc-release-testing", 3, 7),
             ("commercial-packaging", 5, 7),
         ],
@@ -1073,10 +1483,28 @@ PROVIDERS = [
         "industries": ["pharmaceutical", "biotech"],
         "modalities": ["monoclonal-antibody", "recombinant-protein"],
         "services": [
-            ("cell-line-development", 3, 3),
+            (
+                "cell-line-development",
+                3,
+                3,
+                {"modalities": ["monoclonal-antibody", "recombinant-protein"]},
+            ),
             ("process-development", 3, 7),
-            ("mammalian-biologics", 3, 7),
-            ("microbial-biologics", 3, 7),
+            (
+                "mammalian-biologics",
+                3,
+                7,
+                {
+                    "modalities": ["monoclonal-antibody", "recombinant-protein"],
+                    "sites": ["Biberach", "Vienna", "Fremont"],
+                },
+            ),
+            (
+                "microbial-biologics",
+                3,
+                7,
+                {"modalities": ["recombinant-protein"], "sites": ["Vienna"]},
+            ),
             ("sterile-fill-finish", 3, 7),
             ("biologics-characterisation", 3, 7),
         ],
@@ -1101,13 +1529,13 @@ PROVIDERS = [
         "industries": ["pharmaceutical", "biotech"],
         "modalities": ["small-molecule", "peptide", "oligonucleotide"],
         "services": [
-            ("process-development", 3, 7),
-            ("clinical-api-manufacture", 3, 5),
-            ("commercial-api-manufacture", 5, 7),
-            ("flow-chemistry", 3, 7),
+            ("process-development", 3, 7, {"modalities": ["small-molecule"]}),
+            ("clinical-api-manufacture", 3, 5, {"modalities": ["small-molecule"]}),
+            ("commercial-api-manufacture", 5, 7, {"modalities": ["small-molecule"]}),
+            ("flow-chemistry", 3, 7, {"modalities": ["small-molecule"]}),
             ("custom-synthesis", 1, 7),
-            ("peptide-manufacture", 3, 7),
-            ("oligonucleotide-manufacture", 3, 7),
+            ("peptide-manufacture", 3, 7, {"modalities": ["peptide"]}),
+            ("oligonucleotide-manufacture", 3, 7, {"modalities": ["oligonucleotide"]}),
         ],
         "sites": [
             {"name": "Tianjin", "city": "Tianjin", "country": "CN", "certifications": []},
@@ -1150,10 +1578,10 @@ PROVIDERS = [
         "modalities": ["small-molecule", "peptide", "mrna"],
         "services": [
             ("process-development", 3, 7),
-            ("peptide-manufacture", 3, 7),
-            ("hpapi", 3, 7),
-            ("commercial-api-manufacture", 5, 7),
-            ("oral-solid-dose", 3, 7),
+            ("peptide-manufacture", 3, 7, {"modalities": ["peptide"], "sites": ["Boulder"]}),
+            ("hpapi", 3, 7, {"modalities": ["small-molecule"]}),
+            ("commercial-api-manufacture", 5, 7, {"modalities": ["small-molecule", "peptide"]}),
+            ("oral-solid-dose", 3, 7, {"modalities": ["small-molecule"], "sites": ["Latina"]}),
             ("sterile-fill-finish", 3, 7),
         ],
         "sites": [
@@ -1193,8 +1621,18 @@ PROVIDERS = [
         "services": [
             ("custom-synthesis", 1, 7),
             ("process-development", 3, 7),
-            ("peptide-manufacture", 3, 7),
-            ("oligonucleotide-manufacture", 3, 7),
+            (
+                "peptide-manufacture",
+                3,
+                7,
+                {"modalities": ["peptide"], "sites": ["Bubendorf", "Vionnaz", "Torrance"]},
+            ),
+            (
+                "oligonucleotide-manufacture",
+                3,
+                7,
+                {"modalities": ["oligonucleotide"], "sites": ["Bubendorf"]},
+            ),
             ("method-development", 3, 7),
             ("cmc-documentation", 3, 7),
         ],
@@ -1221,8 +1659,13 @@ PROVIDERS = [
         "modalities": ["peptide", "oligonucleotide"],
         "services": [
             ("process-development", 3, 7),
-            ("peptide-manufacture", 3, 7),
-            ("oligonucleotide-manufacture", 3, 7),
+            (
+                "peptide-manufacture",
+                3,
+                7,
+                {"modalities": ["peptide"], "sites": ["Malmö", "Braine-l'Alleud", "Torrance"]},
+            ),
+            ("oligonucleotide-manufacture", 3, 7, {"modalities": ["oligonucleotide"]}),
             ("method-development", 3, 7),
         ],
         "sites": [
@@ -1265,12 +1708,12 @@ PROVIDERS = [
         "industries": ["pharmaceutical"],
         "modalities": ["small-molecule", "peptide"],
         "services": [
-            ("process-development", 3, 7),
-            ("clinical-api-manufacture", 3, 5),
-            ("commercial-api-manufacture", 5, 7),
-            ("hpapi", 3, 7),
-            ("peptide-manufacture", 3, 7),
-            ("microbial-biologics", 3, 7),
+            ("process-development", 3, 7, {"modalities": ["small-molecule", "peptide"]}),
+            ("clinical-api-manufacture", 3, 5, {"modalities": ["small-molecule"]}),
+            ("commercial-api-manufacture", 5, 7, {"modalities": ["small-molecule"]}),
+            ("hpapi", 3, 7, {"modalities": ["small-molecule"]}),
+            ("peptide-manufacture", 3, 7, {"modalities": ["peptide"]}),
+            ("microbial-biologics", 3, 7, {"modalities": ["recombinant-protein"]}),
         ],
         "sites": [
             {
@@ -1298,12 +1741,27 @@ PROVIDERS = [
         "industries": ["pharmaceutical", "biotech"],
         "modalities": ["small-molecule", "monoclonal-antibody"],
         "services": [
-            ("medicinal-chemistry", 1, 2),
-            ("process-development", 2, 7),
-            ("clinical-api-manufacture", 2, 5),
-            ("commercial-api-manufacture", 5, 7),
-            ("solid-state", 2, 5),
-            ("sterile-fill-finish", 3, 7),
+            ("medicinal-chemistry", 1, 2, {"modalities": ["small-molecule"]}),
+            ("process-development", 2, 7, {"modalities": ["small-molecule"]}),
+            (
+                "clinical-api-manufacture",
+                2,
+                5,
+                {"modalities": ["small-molecule"], "sites": ["Rensselaer"]},
+            ),
+            (
+                "commercial-api-manufacture",
+                5,
+                7,
+                {"modalities": ["small-molecule"], "sites": ["Rensselaer"]},
+            ),
+            ("solid-state", 2, 5, {"modalities": ["small-molecule"]}),
+            (
+                "sterile-fill-finish",
+                3,
+                7,
+                {"modalities": ["small-molecule", "monoclonal-antibody"], "sites": ["Albuquerque"]},
+            ),
             ("method-development", 2, 7),
         ],
         "sites": [
@@ -1322,12 +1780,12 @@ PROVIDERS = [
         "industries": ["pharmaceutical", "biotech"],
         "modalities": ["small-molecule", "monoclonal-antibody"],
         "services": [
-            ("medicinal-chemistry", 1, 2),
+            ("medicinal-chemistry", 1, 2, {"modalities": ["small-molecule"]}),
             ("in-vitro-dmpk", 1, 2),
-            ("process-development", 2, 7),
-            ("clinical-api-manufacture", 2, 5),
-            ("commercial-api-manufacture", 5, 7),
-            ("mammalian-biologics", 2, 5),
+            ("process-development", 2, 7, {"modalities": ["small-molecule"]}),
+            ("clinical-api-manufacture", 2, 5, {"modalities": ["small-molecule"]}),
+            ("commercial-api-manufacture", 5, 7, {"modalities": ["small-molecule"]}),
+            ("mammalian-biologics", 2, 5, {"modalities": ["monoclonal-antibody"]}),
         ],
         "sites": [
             {"name": "Hyderabad", "city": "Hyderabad", "country": "IN", "certifications": []},
@@ -1405,7 +1863,15 @@ PROVIDERS = [
         "modalities": ["monoclonal-antibody", "recombinant-protein"],
         "services": [
             ("process-development", 3, 7),
-            ("mammalian-biologics", 3, 7),
+            (
+                "mammalian-biologics",
+                3,
+                7,
+                {
+                    "modalities": ["monoclonal-antibody", "recombinant-protein"],
+                    "sites": ["Laupheim"],
+                },
+            ),
             ("formulation-development", 3, 7),
             ("biologics-characterisation", 3, 7),
             ("regulatory-affairs", 3, 7),
@@ -1444,8 +1910,13 @@ PROVIDERS = [
         "modalities": ["monoclonal-antibody", "adc"],
         "services": [
             ("process-development", 3, 7),
-            ("mammalian-biologics", 3, 7),
-            ("bioconjugation", 3, 7),
+            (
+                "mammalian-biologics",
+                3,
+                7,
+                {"modalities": ["monoclonal-antibody"], "sites": ["Syracuse"]},
+            ),
+            ("bioconjugation", 3, 7, {"modalities": ["adc"], "sites": ["Syracuse"]}),
         ],
         "sites": [
             {"name": "Syracuse", "city": "Syracuse", "country": "US", "certifications": []},
@@ -1467,11 +1938,11 @@ PROVIDERS = [
             "small-molecule",
         ],
         "services": [
-            ("oligonucleotide-manufacture", 3, 7),
-            ("peptide-manufacture", 3, 7),
-            ("microbial-biologics", 3, 7),
-            ("bioconjugation", 3, 7),
-            ("sterile-fill-finish", 3, 7),
+            ("oligonucleotide-manufacture", 3, 7, {"modalities": ["oligonucleotide"]}),
+            ("peptide-manufacture", 3, 7, {"modalities": ["peptide"]}),
+            ("microbial-biologics", 3, 7, {"modalities": ["recombinant-protein"]}),
+            ("bioconjugation", 3, 7, {"modalities": ["adc"]}),
+            ("sterile-fill-finish", 3, 7, {"sites": ["San Diego"]}),
             ("lyophilisation", 3, 7),
         ],
         "sites": [
@@ -1488,12 +1959,17 @@ PROVIDERS = [
         "industries": ["pharmaceutical", "biotech"],
         "modalities": ["small-molecule", "adc"],
         "services": [
-            ("process-development", 3, 7),
-            ("clinical-api-manufacture", 3, 5),
-            ("commercial-api-manufacture", 5, 7),
-            ("hpapi", 3, 7),
-            ("solid-state", 3, 5),
-            ("sterile-fill-finish", 3, 5),
+            ("process-development", 3, 7, {"modalities": ["small-molecule"]}),
+            ("clinical-api-manufacture", 3, 5, {"modalities": ["small-molecule"]}),
+            ("commercial-api-manufacture", 5, 7, {"modalities": ["small-molecule"]}),
+            ("hpapi", 3, 7, {"modalities": ["small-molecule", "adc"], "sites": ["Bubendorf"]}),
+            ("solid-state", 3, 5, {"modalities": ["small-molecule"]}),
+            (
+                "sterile-fill-finish",
+                3,
+                5,
+                {"modalities": ["small-molecule", "adc"], "sites": ["Riom"]},
+            ),
         ],
         "sites": [
             {"name": "Bubendorf", "city": "Bubendorf", "country": "CH", "certifications": []},
@@ -1511,10 +1987,10 @@ PROVIDERS = [
         "modalities": ["small-molecule", "peptide"],
         "services": [
             ("process-development", 3, 7),
-            ("custom-synthesis", 3, 7),
-            ("clinical-api-manufacture", 3, 5),
-            ("commercial-api-manufacture", 5, 7),
-            ("peptide-manufacture", 3, 7),
+            ("custom-synthesis", 3, 7, {"modalities": ["small-molecule"]}),
+            ("clinical-api-manufacture", 3, 5, {"modalities": ["small-molecule"]}),
+            ("commercial-api-manufacture", 5, 7, {"modalities": ["small-molecule"]}),
+            ("peptide-manufacture", 3, 7, {"modalities": ["peptide"]}),
         ],
         "sites": [],
     },
@@ -1552,12 +2028,17 @@ PROVIDERS = [
         "industries": ["pharmaceutical", "biotech"],
         "modalities": ["small-molecule", "adc"],
         "services": [
-            ("process-development", 3, 7),
-            ("clinical-api-manufacture", 3, 5),
-            ("commercial-api-manufacture", 5, 7),
-            ("hpapi", 3, 7),
-            ("bioconjugation", 3, 5),
-            ("solid-state", 3, 5),
+            ("process-development", 3, 7, {"modalities": ["small-molecule"]}),
+            ("clinical-api-manufacture", 3, 5, {"modalities": ["small-molecule"]}),
+            (
+                "commercial-api-manufacture",
+                5,
+                7,
+                {"modalities": ["small-molecule"], "sites": ["Dudley"]},
+            ),
+            ("hpapi", 3, 7, {"modalities": ["small-molecule"]}),
+            ("bioconjugation", 3, 5, {"modalities": ["adc"]}),
+            ("solid-state", 3, 5, {"modalities": ["small-molecule"]}),
         ],
         "sites": [
             {"name": "Dudley", "city": "Dudley", "country": "GB", "certifications": []},
@@ -1594,10 +2075,10 @@ PROVIDERS = [
         "industries": ["pharmaceutical", "biotech"],
         "modalities": ["small-molecule", "peptide"],
         "services": [
-            ("solid-state", 3, 5),
-            ("clinical-api-manufacture", 3, 5),
+            ("solid-state", 3, 5, {"modalities": ["small-molecule"]}),
+            ("clinical-api-manufacture", 3, 5, {"modalities": ["small-molecule", "peptide"]}),
             ("formulation-development", 3, 5),
-            ("bioavailability-enhancement", 3, 5),
+            ("bioavailability-enhancement", 3, 5, {"modalities": ["small-molecule"]}),
             ("regulated-bioanalysis", 2, 5),
             ("cmc-documentation", 3, 5),
         ],
@@ -1617,10 +2098,10 @@ PROVIDERS = [
         "modalities": ["small-molecule", "recombinant-protein", "mrna"],
         "services": [
             ("process-development", 3, 7),
-            ("clinical-api-manufacture", 3, 5),
-            ("commercial-api-manufacture", 5, 7),
-            ("hpapi", 3, 7),
-            ("microbial-biologics", 3, 7),
+            ("clinical-api-manufacture", 3, 5, {"modalities": ["small-molecule"]}),
+            ("commercial-api-manufacture", 5, 7, {"modalities": ["small-molecule"]}),
+            ("hpapi", 3, 7, {"modalities": ["small-molecule"]}),
+            ("microbial-biologics", 3, 7, {"modalities": ["recombinant-protein"]}),
         ],
         "sites": [
             {
@@ -1641,8 +2122,18 @@ PROVIDERS = [
         "industries": ["pharmaceutical", "biotech"],
         "modalities": ["oligonucleotide", "recombinant-protein", "gene-therapy"],
         "services": [
-            ("oligonucleotide-manufacture", 3, 7),
-            ("microbial-biologics", 3, 7),
+            (
+                "oligonucleotide-manufacture",
+                3,
+                7,
+                {"modalities": ["oligonucleotide"], "sites": ["Seraing"]},
+            ),
+            (
+                "microbial-biologics",
+                3,
+                7,
+                {"modalities": ["recombinant-protein", "gene-therapy"], "sites": ["Seraing"]},
+            ),
             ("process-development", 3, 7),
         ],
         "sites": [
@@ -1659,8 +2150,8 @@ PROVIDERS = [
         "industries": ["pharmaceutical", "biotech"],
         "modalities": ["small-molecule", "monoclonal-antibody"],
         "services": [
-            ("formulation-development", 3, 7),
-            ("oral-solid-dose", 3, 7),
+            ("formulation-development", 3, 7, {"modalities": ["small-molecule"]}),
+            ("oral-solid-dose", 3, 7, {"modalities": ["small-molecule"], "sites": ["Bridgend"]}),
             ("sterile-fill-finish", 3, 7),
             ("clinical-packaging", 3, 5),
             ("clinical-supply-logistics", 3, 5),
@@ -1682,7 +2173,16 @@ PROVIDERS = [
         "industries": ["pharmaceutical", "biotech"],
         "modalities": ["small-molecule", "monoclonal-antibody"],
         "services": [
-            ("inhalation-products", 3, 7),
+            (
+                "inhalation-products",
+                3,
+                7,
+                {
+                    "modalities": ["small-molecule"],
+                    "dosage_forms": ["inhalation"],
+                    "sites": ["Loughborough", "Clitheroe"],
+                },
+            ),
             ("formulation-development", 3, 7),
             ("sterile-fill-finish", 3, 7),
             ("method-development", 3, 7),
@@ -1702,10 +2202,10 @@ PROVIDERS = [
         "industries": ["pharmaceutical", "biotech"],
         "modalities": ["small-molecule", "monoclonal-antibody"],
         "services": [
-            ("commercial-api-manufacture", 5, 7),
-            ("hpapi", 3, 7),
+            ("commercial-api-manufacture", 5, 7, {"modalities": ["small-molecule"]}),
+            ("hpapi", 3, 7, {"modalities": ["small-molecule"]}),
             ("sterile-fill-finish", 3, 7),
-            ("oral-solid-dose", 3, 7),
+            ("oral-solid-dose", 3, 7, {"modalities": ["small-molecule"]}),
         ],
         "sites": [],
     },
@@ -1824,8 +2324,13 @@ PROVIDERS = [
         "industries": ["pharmaceutical", "biotech"],
         "modalities": ["small-molecule", "mrna"],
         "services": [
-            ("sterile-fill-finish", 5, 7),
-            ("oral-solid-dose", 5, 7),
+            (
+                "sterile-fill-finish",
+                5,
+                7,
+                {"modalities": ["small-molecule", "mrna"], "sites": ["San Sebastián de los Reyes"]},
+            ),
+            ("oral-solid-dose", 5, 7, {"modalities": ["small-molecule"]}),
             ("commercial-packaging", 5, 7),
         ],
         "sites": [
@@ -1866,10 +2371,10 @@ PROVIDERS = [
         "industries": ["agrochemical", "pharmaceutical"],
         "modalities": ["agrochemical-active", "small-molecule"],
         "services": [
-            ("process-development", 3, 7),
-            ("custom-synthesis", 1, 7),
-            ("agro-custom-manufacture", 13, 18),
-            ("agro-formulation", 17, 18),
+            ("process-development", 3, 7, {"modalities": ["small-molecule"]}),
+            ("custom-synthesis", 1, 7, {"modalities": ["small-molecule"]}),
+            ("agro-custom-manufacture", 13, 18, {"modalities": ["agrochemical-active"]}),
+            ("agro-formulation", 17, 18, {"modalities": ["agrochemical-active"]}),
         ],
         "sites": [
             {"name": "Jambusar", "city": "Jambusar", "country": "IN", "certifications": []},
@@ -1886,11 +2391,11 @@ PROVIDERS = [
         "industries": ["pharmaceutical", "agrochemical"],
         "modalities": ["small-molecule", "agrochemical-active"],
         "services": [
-            ("process-development", 3, 7),
-            ("custom-synthesis", 3, 7),
-            ("clinical-api-manufacture", 3, 5),
-            ("commercial-api-manufacture", 5, 7),
-            ("agro-custom-manufacture", 13, 18),
+            ("process-development", 3, 7, {"modalities": ["small-molecule"]}),
+            ("custom-synthesis", 3, 7, {"modalities": ["small-molecule"]}),
+            ("clinical-api-manufacture", 3, 5, {"modalities": ["small-molecule"]}),
+            ("commercial-api-manufacture", 5, 7, {"modalities": ["small-molecule"]}),
+            ("agro-custom-manufacture", 13, 18, {"modalities": ["agrochemical-active"]}),
         ],
         "sites": [
             {"name": "Surat", "city": "Surat", "country": "IN", "certifications": []},
@@ -1907,10 +2412,10 @@ PROVIDERS = [
         "industries": ["pharmaceutical", "agrochemical", "animal-health"],
         "modalities": ["small-molecule", "agrochemical-active"],
         "services": [
-            ("process-development", 3, 7),
-            ("custom-synthesis", 3, 7),
-            ("commercial-api-manufacture", 5, 7),
-            ("agro-custom-manufacture", 13, 18),
+            ("process-development", 3, 7, {"modalities": ["small-molecule"]}),
+            ("custom-synthesis", 3, 7, {"modalities": ["small-molecule"]}),
+            ("commercial-api-manufacture", 5, 7, {"modalities": ["small-molecule"]}),
+            ("agro-custom-manufacture", 13, 18, {"modalities": ["agrochemical-active"]}),
         ],
         "sites": [
             {"name": "Taloja", "city": "Taloja", "country": "IN", "certifications": []},
@@ -1927,9 +2432,9 @@ PROVIDERS = [
         "industries": ["agrochemical", "pharmaceutical"],
         "modalities": ["agrochemical-active", "small-molecule"],
         "services": [
-            ("process-development", 3, 7),
-            ("custom-synthesis", 3, 7),
-            ("agro-custom-manufacture", 13, 18),
+            ("process-development", 3, 7, {"modalities": ["small-molecule"]}),
+            ("custom-synthesis", 3, 7, {"modalities": ["small-molecule"]}),
+            ("agro-custom-manufacture", 13, 18, {"modalities": ["agrochemical-active"]}),
         ],
         "sites": [
             {"name": "Dahej", "city": "Dahej", "country": "IN", "certifications": []},
@@ -1945,9 +2450,9 @@ PROVIDERS = [
         "industries": ["agrochemical", "pharmaceutical"],
         "modalities": ["agrochemical-active", "small-molecule"],
         "services": [
-            ("custom-synthesis", 3, 7),
-            ("process-development", 3, 7),
-            ("agro-custom-manufacture", 13, 18),
+            ("custom-synthesis", 3, 7, {"modalities": ["small-molecule"]}),
+            ("process-development", 3, 7, {"modalities": ["small-molecule"]}),
+            ("agro-custom-manufacture", 13, 18, {"modalities": ["agrochemical-active"]}),
         ],
         "sites": [],
     },
@@ -1961,9 +2466,9 @@ PROVIDERS = [
         "industries": ["agrochemical", "pharmaceutical"],
         "modalities": ["agrochemical-active", "small-molecule"],
         "services": [
-            ("custom-synthesis", 3, 7),
-            ("agro-custom-manufacture", 13, 18),
-            ("process-development", 3, 7),
+            ("custom-synthesis", 3, 7, {"modalities": ["small-molecule"]}),
+            ("agro-custom-manufacture", 13, 18, {"modalities": ["agrochemical-active"]}),
+            ("process-development", 3, 7, {"modalities": ["small-molecule"]}),
         ],
         "sites": [],
     },
@@ -2087,13 +2592,13 @@ PROVIDERS = [
         "industries": ["agrochemical", "pharmaceutical"],
         "modalities": ["agrochemical-active", "small-molecule"],
         "services": [
-            ("agro-physchem", 13, 18),
-            ("agro-five-batch", 13, 18),
-            ("agro-toxicology", 13, 18),
-            ("agro-ecotoxicology", 13, 18),
-            ("agro-environmental-fate", 13, 18),
-            ("agro-residue-chemistry", 13, 18),
-            ("glp-toxicology", 2, 3),
+            ("agro-physchem", 13, 18, {"modalities": ["agrochemical-active"]}),
+            ("agro-five-batch", 13, 18, {"modalities": ["agrochemical-active"]}),
+            ("agro-toxicology", 13, 18, {"modalities": ["agrochemical-active"]}),
+            ("agro-ecotoxicology", 13, 18, {"modalities": ["agrochemical-active"]}),
+            ("agro-environmental-fate", 13, 18, {"modalities": ["agrochemical-active"]}),
+            ("agro-residue-chemistry", 13, 18, {"modalities": ["agrochemical-active"]}),
+            ("glp-toxicology", 2, 3, {"modalities": ["small-molecule"]}),
         ],
         "sites": [
             {"name": "Valvada", "city": "Vapi", "country": "IN", "certifications": []},
@@ -2179,9 +2684,9 @@ PROVIDERS = [
         "industries": ["agrochemical", "pharmaceutical"],
         "modalities": ["agrochemical-active", "small-molecule"],
         "services": [
-            ("agro-custom-manufacture", 13, 18),
-            ("agro-process-development", 13, 18),
-            ("custom-synthesis", 3, 7),
+            ("agro-custom-manufacture", 13, 18, {"modalities": ["agrochemical-active"]}),
+            ("agro-process-development", 13, 18, {"modalities": ["agrochemical-active"]}),
+            ("custom-synthesis", 3, 7, {"modalities": ["small-molecule"]}),
         ],
         "sites": [],
     },
@@ -2195,8 +2700,8 @@ PROVIDERS = [
         "industries": ["agrochemical", "pharmaceutical"],
         "modalities": ["agrochemical-active", "small-molecule"],
         "services": [
-            ("agro-custom-manufacture", 16, 18),
-            ("custom-synthesis", 3, 7),
+            ("agro-custom-manufacture", 16, 18, {"modalities": ["agrochemical-active"]}),
+            ("custom-synthesis", 3, 7, {"modalities": ["small-molecule"]}),
         ],
         "sites": [
             {"name": "Linz", "city": "Linz", "country": "AT", "certifications": []},

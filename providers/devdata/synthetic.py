@@ -177,6 +177,50 @@ CROP_CAPABILITIES = {
 # Pharmaceutical providers that also serve crop protection: a few CROs and testing
 # laboratories run regulatory studies, a few CDMOs make agrochemical actives to order.
 CROP_SIDELINE_RATE = {"cro": 0.05, "cdmo": 0.04, "cmo": 0.02}
+# What a capability's services are usually for (pharmaceutical track): a service of one of
+# these names its own modalities most of the time, from this list.
+MODALITY_AFFINITY = {
+    "mammalian-biologics": ["monoclonal-antibody", "recombinant-protein"],
+    "microbial-biologics": ["recombinant-protein", "vaccine"],
+    "cell-line-development": ["monoclonal-antibody", "recombinant-protein"],
+    "antibody-discovery": ["monoclonal-antibody"],
+    "bioconjugation": ["adc"],
+    "cell-therapy-manufacture": ["cell-therapy"],
+    "viral-vector": ["gene-therapy"],
+    "plasmid-dna": ["gene-therapy", "mrna"],
+    "mrna-lnp": ["mrna", "vaccine"],
+    "oligonucleotide-manufacture": ["oligonucleotide"],
+    "peptide-manufacture": ["peptide"],
+    "biologics-characterisation": ["monoclonal-antibody", "recombinant-protein", "adc"],
+    "potency-bioassays": ["monoclonal-antibody", "recombinant-protein", "cell-therapy"],
+    "cell-bank-testing": ["monoclonal-antibody", "recombinant-protein", "vaccine"],
+    "viral-safety": ["monoclonal-antibody", "recombinant-protein", "gene-therapy"],
+    **{
+        slug: ["small-molecule"]
+        for slug in (
+            "medicinal-chemistry",
+            "custom-synthesis",
+            "clinical-api-manufacture",
+            "commercial-api-manufacture",
+            "hpapi",
+            "flow-chemistry",
+            "biocatalysis",
+            "controlled-substances",
+            "solid-state",
+            "particle-engineering",
+            "oral-solid-dose",
+            "softgel",
+            "bioavailability-enhancement",
+            "modified-release",
+        )
+    },
+}
+# How often a service says what it applies to, which dosage forms it makes and where it is
+# done: manufacturing services mostly do, general ones (analytical, clinical) less often.
+OWN_MODALITY_RATE = {"affine": 0.8, "general": 0.35, "crop": 0.15, "crop-sideline": 0.9}
+DOSAGE_FORM_RATE = 0.65
+SITE_RATE = {"manufacturing": 0.6, "other": 0.3}
+MANUFACTURING_CATEGORIES = {"drug-substance", "drug-product", "agrochemical"}
 TYPE_MIXES = [
     (["cro"], "cro", 30),
     (["cdmo"], "cdmo", 28),
@@ -199,6 +243,10 @@ class Batch:
     sites: list = field(default_factory=list)
     site_certifications: list = field(default_factory=list)
     identities: list = field(default_factory=list)  # (site position, scheme, value)
+    # A service's own links: (service position, modality / dosage form id, or site position).
+    service_modalities: list = field(default_factory=list)
+    service_dosage_forms: list = field(default_factory=list)
+    service_sites: list = field(default_factory=list)
     inspections: list = field(default_factory=list)  # (site position, *INSPECTION_COLUMNS)
     # (provider position, target, target position, url, kind, title, seen on); the target
     # is one of EVIDENCE_TARGETS, its position an index into that part's list above.
@@ -358,7 +406,15 @@ def _weighted(rng: random.Random, pairs):
 
 
 def _reference():
+    capabilities = list(Capability.objects.select_related("category"))
+    forms: dict[int, list[int]] = {}
+    for capability_id, form_id in Capability.dosage_forms.through.objects.order_by(
+        "capability_id", "dosageform_id"
+    ).values_list("capability_id", "dosageform_id"):
+        forms.setdefault(capability_id, []).append(form_id)
     return {
+        "capability_slugs": {row.pk: row.slug for row in capabilities},
+        "capability_forms": forms,
         "types": {row.slug: row.pk for row in ProviderType.objects.all()},
         "modalities": {row.slug: row.pk for row in Modality.objects.all()},
         "industries": {row.slug: row.pk for row in Industry.objects.all()},
@@ -389,6 +445,9 @@ def build(count: int, seed: int, ref: dict, first_index: int = 0) -> Batch:
     regulatory_rng = random.Random(seed * 7_919 + first_index + 17)
     # So has evidence, drawn after everything else about a provider.
     evidence_rng = random.Random(seed * 104_729 + first_index + 29)
+
+    # So is what each service applies to and where: a generator of its own too.
+    parts_rng = random.Random(seed * 130_363 + first_index + 31)
 
     for index in range(first_index, first_index + count):
         type_slugs, kind, _ = _weighted(rng, [(mix, mix[2]) for mix in TYPE_MIXES])
@@ -448,6 +507,7 @@ def build(count: int, seed: int, ref: dict, first_index: int = 0) -> Batch:
                 industries.append("agrochemical")
                 if "agrochemical-active" not in modalities:
                     modalities.append("agrochemical-active")
+        first_service = len(batch.services)
         for (cap_id, _category, cap_first, cap_last), (usual_first, usual_last) in drawn:
             if rng.random() < 0.8:  # mostly within the kind's usual stages
                 low, high = max(cap_first, usual_first), min(cap_last, usual_last)
@@ -461,6 +521,7 @@ def build(count: int, seed: int, ref: dict, first_index: int = 0) -> Batch:
         batch.industries += [(provider_pos, ref["industries"][slug_]) for slug_ in industries]
         batch.modalities += [(provider_pos, ref["modalities"][slug_]) for slug_ in modalities]
 
+        first_site = len(batch.sites)
         for site_number in range(rng.choice([0, 1, 1, 1, 2, 2, 3])):
             site_country = (
                 country if site_number == 0 or rng.random() < 0.5 else _weighted(rng, COUNTRIES)
@@ -475,6 +536,16 @@ def build(count: int, seed: int, ref: dict, first_index: int = 0) -> Batch:
             _regulatory(
                 regulatory_rng, batch, site_pos, index * 4 + site_number, kind, site_country
             )
+        _service_parts(
+            parts_rng,
+            batch,
+            ref,
+            services=range(first_service, len(batch.services)),
+            drawn=drawn,
+            sites=range(first_site, len(batch.sites)),
+            modalities=modalities,
+            crop_sideline=kind != "agro" and "agrochemical" in industries,
+        )
         ends = {
             "service": len(batch.services),
             "site": len(batch.sites),
@@ -485,6 +556,39 @@ def build(count: int, seed: int, ref: dict, first_index: int = 0) -> Batch:
         parts = {name: range(starts[name], ends[name]) for name in starts}
         _evidence(evidence_rng, batch, provider_pos, slug, parts)
     return batch
+
+
+def _service_parts(
+    rng, batch: Batch, ref: dict, *, services, drawn, sites, modalities, crop_sideline
+):
+    """Each service's own modalities, dosage forms and sites, at realistic rates: most
+    manufacturing services say what they make and where; general services less often."""
+    pharma_modalities = [slug for slug in modalities if slug != "agrochemical-active"]
+    for position, ((cap_id, category, _first, _last), _usual) in zip(services, drawn, strict=True):
+        slug = ref["capability_slugs"][cap_id]
+        own: list[str] = []
+        if category == "agrochemical":
+            rate = OWN_MODALITY_RATE["crop-sideline" if crop_sideline else "crop"]
+            if rng.random() < rate:
+                own = ["agrochemical-active"]
+        elif slug in MODALITY_AFFINITY:
+            if rng.random() < OWN_MODALITY_RATE["affine"]:
+                affine = MODALITY_AFFINITY[slug]
+                own = [m for m in pharma_modalities if m in affine] or [rng.choice(affine)]
+        elif len(pharma_modalities) > 1 and rng.random() < OWN_MODALITY_RATE["general"]:
+            own = rng.sample(pharma_modalities, k=rng.randint(1, len(pharma_modalities)))
+        elif crop_sideline and pharma_modalities:
+            own = list(pharma_modalities)  # its pharmaceutical work, apart from its crop work
+        batch.service_modalities += [(position, ref["modalities"][m]) for m in own]
+        forms = ref["capability_forms"].get(cap_id, [])
+        if forms and rng.random() < DOSAGE_FORM_RATE:
+            made = rng.sample(forms, k=rng.randint(1, min(3, len(forms))))
+            batch.service_dosage_forms += [(position, form) for form in made]
+        if sites:
+            kind = "manufacturing" if category in MANUFACTURING_CATEGORIES else "other"
+            if rng.random() < SITE_RATE[kind]:
+                count = 2 if len(sites) > 1 and rng.random() < 0.3 else 1
+                batch.service_sites += [(position, site) for site in rng.sample(sites, k=count)]
 
 
 def _crop_services(rng: random.Random, ref: dict, role: str, count: int) -> list:
@@ -565,6 +669,16 @@ def write(batch: Batch) -> list[int]:
             for i, (pos, pk) in enumerate(batch.site_certifications)
         ],
     )
+    for table, column, pairs in (
+        ("providers_service_modalities", "modality_id", batch.service_modalities),
+        ("providers_service_dosage_forms", "dosageform_id", batch.service_dosage_forms),
+    ):
+        copy_rows(table, ["service_id", column], [(service_ids[pos], pk) for pos, pk in pairs])
+    copy_rows(
+        "providers_service_sites",
+        ["service_id", "site_id"],
+        [(service_ids[pos], site_ids[site]) for pos, site in batch.service_sites],
+    )
     identity_ids = next_ids("providers_siteidentity", len(batch.identities))
     copy_rows(
         "providers_siteidentity",
@@ -616,6 +730,15 @@ def delete_synthetic() -> int:
     statements = [
         "DELETE FROM providers_evidence WHERE owner_id IN "
         "(SELECT id FROM providers_provider WHERE is_synthetic)",
+        *(
+            f"DELETE FROM {table} WHERE service_id IN (SELECT s.id FROM providers_service s "
+            "JOIN providers_provider p ON p.id = s.provider_id WHERE p.is_synthetic)"
+            for table in (
+                "providers_service_modalities",
+                "providers_service_dosage_forms",
+                "providers_service_sites",
+            )
+        ),
         *(
             f"DELETE FROM {table} WHERE site_id IN (SELECT s.id FROM providers_site s "
             "JOIN providers_provider p ON p.id = s.provider_id WHERE p.is_synthetic)"

@@ -62,6 +62,11 @@ def masks(index: DirectoryIndex, query: DirectoryQuery, text: TextMatch | None, 
             active[facet] = index.facet_mask(
                 facet, keys, verified, every=query.capability_mode != "any"
             )
+    named = getattr(query, "text_modalities", None)
+    if named:
+        # The search text names a modality: asked for as if chosen (any of the chosen).
+        mask = index.facet_mask("modality", named, verified, every=False)
+        active["modality"] = active.get("modality", 0) | mask
     if query.cover_from:
         active["coverage"] = index.coverage_mask(query.cover_from, query.cover_to, verified)
     if text is not None:

@@ -129,7 +129,8 @@ def criteria_for(index, query) -> Criteria | None:
     """The service criteria of a query, or None when no capability or modality is chosen
     (then the facets keep their provider-level meaning)."""
     facets = query.facets
-    if not (facets.get("capability") or facets.get("modality")):
+    modalities = [*(facets.get("modality") or []), *getattr(query, "text_modalities", [])]
+    if not (facets.get("capability") or modalities):
         return None
     catalogue = index.catalogue
     capability_by_slug = {row.slug: pk for pk, row in catalogue.capabilities.items()}
@@ -138,7 +139,7 @@ def criteria_for(index, query) -> Criteria | None:
         capabilities=[capability_by_slug[slug] for slug in facets.get("capability") or []],
         every=query.capability_mode != "any",
     )
-    for slug in facets.get("modality") or []:
+    for slug in modalities:
         criteria.modality_bits |= index.services.modality_bit.get(modality_by_slug[slug], 0)
     if query.cover_from:
         criteria.cover = (query.cover_from, query.cover_to)

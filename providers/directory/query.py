@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from django import forms
 
 from providers.directory.index import FACETS, DirectoryIndex
-from providers.text import MAX_QUERY_LENGTH, normalise
+from providers.text import MAX_QUERY_LENGTH, normalise, words
 
 CAPABILITY_MODES = {"all": "All of them, one partner", "any": "Any of them"}
 MAX_VALUES_PER_FILTER = 60
@@ -54,6 +54,9 @@ class DirectoryQuery:
     notices: list[str] = field(default_factory=list)
     evidence: bool = False  # only services backed by evidence
     checked_within: int | None = None  # months
+    # Modalities the search text names as a whole ("monoclonal antibody", "mAbs"): asked for
+    # as if chosen, so the range, stage, phase and place apply to a service for one of them.
+    text_modalities: list[str] = field(default_factory=list)
 
     @property
     def has_filters(self) -> bool:
@@ -96,6 +99,49 @@ class LenientMultipleChoiceField(forms.Field):
             elif item:
                 self.ignored.append(item)
         return kept[:MAX_VALUES_PER_FILTER]
+
+
+def _singular(word: str) -> str:
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+        return word[:-1]
+    return word
+
+
+def _term_key(text: str) -> str:
+    return " ".join(_singular(word) for word in words(text))
+
+
+def modality_terms(catalogue) -> dict[str, list[str]]:
+    """What a buyer may type to name a modality (its name, the name before its brackets,
+    the abbreviation in them, its slug; singular or plural) -> slugs. Synonyms are left
+    out: many are shared with capabilities ("pesticide", "biologics") and mean more."""
+    terms: dict[str, list[str]] = {}
+    for row in catalogue.modalities.values():
+        names = {row.name, row.slug.replace("-", " ")}
+        if "(" in row.name:
+            names |= {row.name.split("(")[0], row.name.split("(")[1].split(")")[0]}
+        for name in names:
+            key = _term_key(name)
+            if key and row.slug not in terms.setdefault(key, []):
+                terms[key].append(row.slug)
+    return terms
+
+
+def modalities_named(index: DirectoryIndex, text: str) -> list[str]:
+    """The modalities the whole search text names, if it names one (else [])."""
+    if not text:
+        return []
+    token, terms = _terms_cache.get("terms", (None, None))
+    if token != index.token or terms is None:
+        terms = modality_terms(index.catalogue)
+        _terms_cache["terms"] = (index.token, terms)
+    return list(terms.get(_term_key(text), []))
+
+
+# The modality terms of the current index (its token says when the catalogue may have changed).
+_terms_cache: dict[str, tuple] = {}
 
 
 class LenientChoiceField(forms.ChoiceField):
@@ -174,6 +220,19 @@ class DirectoryForm(forms.Form):
             result.cover_from, result.cover_to = start, end
             by_position = self.index.catalogue.phase_by_position
             result.cover_slugs = (by_position[start].slug, by_position[end].slug)
+
+        # A search naming a modality, with a range, stage, phase or place: those apply to a
+        # service for the modality, as when it is ticked (not to unrelated services).
+        placed = any(result.facets.get(f) for f in ("stage", "phase", "region", "country"))
+        named = modalities_named(self.index, result.text) if placed or result.cover_from else []
+        if named:
+            result.text_modalities = named
+            by_slug = {row.slug: row.name for row in self.index.catalogue.modalities.values()}
+            labels = " or ".join(by_slug[slug] for slug in named)
+            notices.append(
+                f"“{printable(result.text)[:60]}” names the modality {labels}: the coverage "
+                "range, stage, phase and place apply to a service for it, as when it is ticked."
+            )
 
         result.evidence = data.get("evidence") == "1"
         if self.fields["evidence"].ignored:

@@ -70,23 +70,45 @@ class TextMatch:
         return matched
 
 
-def _tsquery(terms: list[str], weights: str = "") -> str:
-    return " & ".join(f"{term}:*{weights}" for term in terms)
+def phrases(text: str) -> list[tuple[str, ...]]:
+    """The words of ``text`` in groups: a hyphenated term ("5-batch", "fill-finish") is one
+    phrase whose words must follow each other; other words stand alone. An identifier typed
+    with dashes stays one number (``providers.text.words`` joins its digits)."""
+    groups: list[tuple[str, ...]] = []
+    left = len(words(text))  # at most as many words as the search reads
+    for chunk in text.split():
+        found = words(chunk)[:left]
+        left -= len(found)
+        if len(found) > 1 and "-" in chunk:
+            groups.append(tuple(found))
+        else:
+            groups += [(word,) for word in found]
+    return groups
 
 
-def search_query(terms: list[str]) -> tuple[str, dict]:
-    """The SQL and parameters that find ``terms`` (the benchmark explains this same query)."""
+def _tsquery(groups, weights: str = "") -> str:
+    return " & ".join(
+        "(" + " <-> ".join(f"{term}:*{weights}" for term in group) + ")" for group in groups
+    )
+
+
+def search_query(terms: list[str], groups: list[tuple[str, ...]] | None = None):
+    """The SQL and parameters that find ``terms`` (the benchmark explains this same query);
+    ``groups``: the same words with hyphenated terms as phrases (default: each alone)."""
     key = " ".join(terms)
+    groups = groups if groups is not None else [(term,) for term in terms]
     params = {
-        "name": _tsquery(terms, "A"),
-        "core": _tsquery(terms, "AB"),
-        "summary": _tsquery(terms, "C"),
-        "any": _tsquery(terms),
+        "name": _tsquery(groups, "A"),
+        "core": _tsquery(groups, "AB"),
+        "summary": _tsquery(groups, "C"),
+        "any": _tsquery(groups),
         "text": key,
         "fuzzy": len(key) >= 3,
         "published": PUBLISHED,
     }
-    fuzzy_words = [term for term in terms if len(term) >= 3]
+    # Misspelt names: each word typed alone is close to a word of the name (a phrase's
+    # words are not looked for one by one).
+    fuzzy_words = [group[0] for group in groups if len(group) == 1 and len(group[0]) >= 3]
     params.update({f"w{number}": term for number, term in enumerate(fuzzy_words)})
     return search_sql(len(fuzzy_words)), params
 
@@ -96,13 +118,14 @@ def match(index: DirectoryIndex, text: str) -> TextMatch | None:
     terms = words(text)
     if not terms:
         return None
-    key = " ".join(terms)
+    groups = phrases(text)
+    key = " ".join("-".join(group) for group in groups)
     found = cached_text(index.token, key)
     if found is not None:
         return found
     best: dict[int, int] = {}
     with read_connection().cursor() as cursor:
-        cursor.execute(*search_query(terms))
+        cursor.execute(*search_query(terms, groups))
         for pk, tier in cursor.fetchall():
             position = index.position_of.get(pk)
             if position is not None and tier < best.get(position, TIERS + 1):

@@ -14,6 +14,7 @@ from providers.directory.bitsets import positions_from_bits
 from providers.directory.cards import card_list, country_name, shortlist_button, why_context
 from providers.directory.compare import MAX_COMPARE
 from providers.directory.facets import PAGE_SIZE, answer, query_string
+from providers.directory.folding import folded_options_html
 from providers.directory.index import get_index
 from providers.directory.loading import card_rows, provider_page
 from providers.directory.markup import (
@@ -76,7 +77,9 @@ def directory(request):
             why_context(index, query, criteria_for(index, query)),
         ),
         "capability_modes": MODES,
-        "service_level": bool(query.facets.get("capability") or query.facets.get("modality")),
+        "service_level": bool(
+            query.facets.get("capability") or query.facets.get("modality") or query.text_modalities
+        ),
         "chosen_counts": {facet: len(keys) for facet, keys in query.facets.items() if keys},
         "page_title": page_title(index, query, found.total),
         "phases": range_phases(index.catalogue, tracks, keep=(query.cover_from, query.cover_to)),
@@ -86,7 +89,7 @@ def directory(request):
         "first_shown": (found.page - 1) * PAGE_SIZE + 1,
         "last_shown": (found.page - 1) * PAGE_SIZE + len(found.ids),
         "facet_html": {
-            facet: (GROUPED_FACETS.get(facet, options_html))(facet, entries)
+            facet: folded_options_html(facet, entries, GROUPED_FACETS.get(facet, options_html))
             for facet, entries in found.counts.items()
         },
         "open_facets": {facet: bool(keys) for facet, keys in query.facets.items()},

@@ -1,7 +1,8 @@
 """The spreadsheet interchange format for providers (CSV and XLSX), as in docs/import-format.md.
 
 One row per provider. List cells separate items with ``;``; a service is
-``capability: first-phase to last-phase | note``, a site is
+``capability: first-phase to last-phase | note | modalities | dosage forms | sites`` (the
+last three are lists separated by ``,``, and may be left out), a site is
 ``name | city | country | certification, certification | identities``, where the
 identities (optional) are ``scheme: value`` items separated by ``,`` (``fei: 3004795989,
 duns: 123456789, other (PMDA FMA): AG-1``), and an evidence item is
@@ -10,8 +11,8 @@ duns: 123456789, other (PMDA FMA): AG-1``), and an evidence item is
 ``identity: scheme value`` (a regulator identity of a site in the row) or
 ``inspection: authority date-or-FDA-ID @ site name`` (an inspection the directory holds
 for a site in the row: inspections themselves do not travel in this format).
-A backslash makes the next character literal (``\\;``, ``\\|``, ``\\\\``, and ``\\,``
-``\\:`` inside an identity), so any text round-trips.
+A backslash makes the next character literal (``\\;``, ``\\|``, ``\\\\``, ``\\,`` in a
+service's site names, and ``\\,`` ``\\:`` inside an identity), so any text round-trips.
 
 Reading turns a file into rows of text cells (or one plain error); writing turns
 ``ProviderRecord`` objects into cells that are safe to open in a spreadsheet: a
@@ -75,6 +76,12 @@ class ServiceEntry:
     last: int
     capability: str
     note: str = ""
+    # What the service applies to and where it is done, each in a fixed order: modality and
+    # dosage form slugs in catalogue order, names of the row's own sites sorted ignoring case.
+    # Empty: none of its own (it then serves the provider's modalities, at any of its sites).
+    modalities: tuple[str, ...] = ()
+    dosage_forms: tuple[str, ...] = ()
+    sites: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, order=True)
@@ -202,6 +209,16 @@ def escape_text(text: str) -> str:
     for char in ESCAPED:
         text = text.replace(char, "\\" + char)
     return text
+
+
+def escape_list_item(text: str) -> str:
+    """Text inside a comma-separated part (a service's site names): ``,`` escaped too."""
+    return escape_text(text).replace(",", "\\,")
+
+
+def site_names_order(names) -> tuple[str, ...]:
+    """A service's site names in their one canonical order."""
+    return tuple(sorted(names, key=lambda name: (name.lower(), name)))
 
 
 def escape_identity(text: str) -> str:

@@ -44,6 +44,9 @@ from providers.models import (
     ProviderModalityLink,
     ProviderTypeLink,
     Service,
+    ServiceDosageFormLink,
+    ServiceModalityLink,
+    ServiceSiteLink,
     Site,
     SiteCertificationLink,
     SiteIdentity,
@@ -403,16 +406,16 @@ def create_providers(
             ProviderModalityLink(provider=provider, modality=lookup.modalities[slug])
             for slug in record.modalities
         ]
-        services += [
-            Service(
+        for entry in record.services:
+            service = Service(
                 provider=provider,
                 capability=lookup.capabilities[entry.capability],
                 first_phase_id=entry.first,
                 last_phase_id=entry.last,
                 note=entry.note,
             )
-            for entry in record.services
-        ]
+            service._entry = entry
+            services.append(service)
         for entry in record.sites:
             site = Site(provider=provider, name=entry.name, city=entry.city, country=entry.country)
             site._certifications = entry.certifications
@@ -438,6 +441,12 @@ def create_providers(
         for scheme, name, value in site._identities
     ]
     SiteIdentity.objects.bulk_create(identities, batch_size=2000)
+    site_ids = {(site.provider_id, site.name.lower()): site.pk for site in sites}
+    service_links = _service_links(
+        [(service, service._entry) for service in services], site_ids, lookup
+    )
+    for model, rows in zip(SERVICE_LINKS.values(), service_links.values(), strict=True):
+        model.objects.bulk_create(rows, batch_size=2000)
     evidence = _evidence_rows(list(zip(providers, records, strict=True)), lookup, user)
     Evidence.objects.bulk_create(evidence, batch_size=2000)
     refresh_derived([provider.pk for provider in providers])
@@ -449,7 +458,7 @@ def create_providers(
         "custom_historical_attrs": {"change_id": current_change_id()},
     }
     provider_history = Provider.history.bulk_history_create(providers, **history)
-    Service.history.bulk_history_create(services, batch_size=2000, **history)
+    service_history = Service.history.bulk_history_create(services, batch_size=2000, **history)
     Evidence.history.bulk_history_create(evidence, batch_size=2000, **history)
     site_history = Site.history.bulk_history_create(sites, batch_size=2000, **history)
     SiteIdentity.history.bulk_history_create(identities, batch_size=2000, **history)
@@ -465,7 +474,43 @@ def create_providers(
         {"certifications": site_certs},
         "site_id",
     )
+    _bulk_m2m_history(
+        Service.history.model, {row.id: row for row in service_history}, service_links, "service_id"
+    )
     return providers
+
+
+# A service's links to the catalogue and its sites, by the name of its many-to-many field.
+SERVICE_LINKS = {
+    "modalities": ServiceModalityLink,
+    "dosage_forms": ServiceDosageFormLink,
+    "sites": ServiceSiteLink,
+}
+
+
+def _service_links(
+    pairs: list[tuple[Service, object]], site_ids: dict[tuple[int, str], int], lookup
+) -> dict[str, list]:
+    """Unsaved link rows for saved services and the entries they were made from.
+
+    ``site_ids`` maps (provider id, lower-cased site name) to the site's primary key."""
+    links: dict[str, list] = {name: [] for name in SERVICE_LINKS}
+    for service, entry in pairs:
+        links["modalities"] += [
+            ServiceModalityLink(service_id=service.pk, modality_id=lookup.modalities[slug].pk)
+            for slug in entry.modalities
+        ]
+        links["dosage_forms"] += [
+            ServiceDosageFormLink(service_id=service.pk, dosageform_id=lookup.dosage_forms[slug].pk)
+            for slug in entry.dosage_forms
+        ]
+        links["sites"] += [
+            ServiceSiteLink(
+                service_id=service.pk, site_id=site_ids[service.provider_id, name.lower()]
+            )
+            for name in entry.sites
+        ]
+    return links
 
 
 def _bulk_m2m_history(history_model, history_by_pk: dict, links: dict, owner: str) -> None:
@@ -580,12 +625,13 @@ def update_providers(
             "provider_id",
         )
 
-    services = [item for item in items if item[1].services != item[2].services]
-    if services:
-        _update_services(services, lookup, history)
+    # Sites first: a service's links name the sites as they are after the import.
     sites = [item for item in items if item[1].sites != item[2].sites]
     if sites:
         _update_sites(sites, lookup, history)
+    services = [item for item in items if item[1].services != item[2].services]
+    if services:
+        _update_services(services, lookup, history)
     # Evidence follows its claims: rewritten where it or the services and sites changed
     # (a site's certifications written anew take their evidence with them).
     evidence = [
@@ -600,17 +646,26 @@ def update_providers(
 
 
 def _update_services(items, lookup: ReferenceLookup, history: dict) -> None:
+    provider_ids = [p.pk for p, _, _ in items]
     existing: dict[int, dict[int, Service]] = {}
-    for service in Service.objects.filter(provider_id__in=[p.pk for p, _, _ in items]):
+    for service in Service.objects.filter(provider_id__in=provider_ids):
         existing.setdefault(service.provider_id, {})[service.capability_id] = service
-    deleted, updated, created = [], [], []
-    for provider, record, _ in items:
+    site_ids = {
+        (provider_id, name.lower()): pk
+        for pk, provider_id, name in Site.objects.filter(provider_id__in=provider_ids).values_list(
+            "pk", "provider_id", "name"
+        )
+    }
+    deleted, updated, relinked, created = [], [], [], []
+    for provider, record, current in items:
         wanted = {lookup.capabilities[e.capability].pk: e for e in record.services}
+        before = {e.capability: e for e in current.services}
         for capability_id, service in existing.get(provider.pk, {}).items():
             entry = wanted.pop(capability_id, None)
             if entry is None:
                 deleted.append(service)
-            elif (service.first_phase_id, service.last_phase_id, service.note) != (
+                continue
+            if (service.first_phase_id, service.last_phase_id, service.note) != (
                 entry.first,
                 entry.last,
                 entry.note,
@@ -618,22 +673,50 @@ def _update_services(items, lookup: ReferenceLookup, history: dict) -> None:
                 service.first_phase_id, service.last_phase_id = entry.first, entry.last
                 service.note = entry.note
                 updated.append(service)
-        created += [
-            Service(
+            had = before.get(entry.capability)
+            if had is None or _parts(had) != _parts(entry):
+                relinked.append((service, entry))
+        for capability_id, entry in wanted.items():
+            service = Service(
                 provider_id=provider.pk,
                 capability_id=capability_id,
                 first_phase_id=entry.first,
                 last_phase_id=entry.last,
                 note=entry.note,
             )
-            for capability_id, entry in wanted.items()
-        ]
+            created.append((service, entry))
+    gone = [service.pk for service in deleted] + [service.pk for service, _ in relinked]
+    for model in SERVICE_LINKS.values():
+        model.objects.filter(service_id__in=gone).delete()
     _delete_rows(Service, [service.pk for service in deleted])
     Service.objects.bulk_update(updated, ["first_phase", "last_phase", "note"], batch_size=1000)
-    Service.objects.bulk_create(created, batch_size=2000)
+    Service.objects.bulk_create([service for service, _ in created], batch_size=2000)
+    links = _service_links(relinked + created, site_ids, lookup)
+    for model, rows in zip(SERVICE_LINKS.values(), links.values(), strict=True):
+        model.objects.bulk_create(rows, batch_size=2000)
     _history(Service, deleted, "-", **history)
-    _history(Service, updated, "~", **history)
-    _history(Service, created, "+", **history)
+    changed = {service.pk: service for service in updated}
+    changed.update((service.pk, service) for service, _ in relinked)
+    for services, history_type in (
+        (list(changed.values()), "~"),
+        ([service for service, _ in created], "+"),
+    ):
+        rows = _history(Service, services, history_type, **history)
+        ids = [service.pk for service in services]
+        _bulk_m2m_history(
+            Service.history.model,
+            {row.id: row for row in rows},
+            {
+                name: list(model.objects.filter(service_id__in=ids))
+                for name, model in SERVICE_LINKS.items()
+            },
+            "service_id",
+        )
+
+
+def _parts(entry) -> tuple:
+    """What a service's links say: modalities, dosage forms, sites (by name, any case)."""
+    return (entry.modalities, entry.dosage_forms, tuple(name.lower() for name in entry.sites))
 
 
 def _update_sites(items, lookup: ReferenceLookup, history: dict) -> None:
@@ -690,6 +773,8 @@ def _update_sites(items, lookup: ReferenceLookup, history: dict) -> None:
     _delete_rows(SiteIdentity, [row.pk for row in gone_identities])
     _delete_rows(Inspection, [row.pk for row in gone_inspections])
     SiteCertificationLink.objects.filter(site_id__in=gone).delete()
+    # Services done there no longer are (their new links are written after the sites).
+    ServiceSiteLink.objects.filter(site_id__in=gone).delete()
     _delete_rows(Site, gone)
     Site.objects.bulk_update(updated, ["name", "city", "country"], batch_size=1000)
     Site.objects.bulk_create(created, batch_size=2000)

@@ -27,6 +27,7 @@ from providers.interchange.format import (
     items,
     service_claim,
     site_claim,
+    site_names_order,
     split_escaped,
     unescape_text,
 )
@@ -193,8 +194,8 @@ class RowParser:
         types = self._slugs("types", raw["types"], fail)
         industries = self._slugs("industries", raw["industries"], fail)
         modalities = self._slugs("modalities", raw["modalities"], fail)
-        services = self._services(raw["services"], fail)
         sites = self._sites(raw["sites"], fail)
+        services = self._services(raw["services"], sites, fail)
         evidence = self._evidence(raw["evidence"], services, sites, fail)
 
         if errors:
@@ -240,11 +241,22 @@ class RowParser:
         position = self.lookup.aliases["phases"].get(text.strip().lower())
         return int(position) if position else None
 
-    def _services(self, cell: str, fail) -> frozenset[ServiceEntry]:
+    def _services(self, cell: str, sites, fail) -> frozenset[ServiceEntry]:
         entries: dict[str, ServiceEntry] = {}
+        site_names = {site.key: site.name for site in sites}
         for item in items(cell):
             main, *rest = split_escaped(item, "|")
-            note = unescape_text("|".join(rest)) if rest else ""
+            if len(rest) > len(SERVICE_PARTS):
+                fail(
+                    "services",
+                    f"'{item[:60]}': write a service as 'capability: first-phase to last-phase"
+                    " | note | modalities | dosage forms | sites' (the parts after the phases "
+                    "may be left out).",
+                    item,
+                )
+                continue
+            rest += [""] * (len(SERVICE_PARTS) - len(rest))
+            note = unescape_text(rest[0])
             capability_text, colon, phases_text = main.partition(":")
             slug = self.lookup.aliases["capabilities"].get(capability_text.strip().lower())
             if not colon or not phases_text.strip():
@@ -296,8 +308,59 @@ class RowParser:
             elif len(note) > NOTE_MAX:
                 fail("services", f"The note of '{slug}' is longer than {NOTE_MAX} characters.")
             else:
-                entries[slug] = ServiceEntry(first, last, slug, note)
+                parts = self._service_parts(slug, rest[1:], site_names)
+                if isinstance(parts, str):
+                    fail("services", f"'{slug}': {parts}", item)
+                else:
+                    entries[slug] = ServiceEntry(first, last, slug, note, *parts)
         return frozenset(entries.values())
+
+    def _service_parts(self, capability: str, parts: list[str], site_names: dict[str, str]):
+        """A service's modalities, dosage forms and site names (canonical tuples), or the
+        first problem with them in words."""
+        modalities_text, forms_text, sites_text = parts
+        found: dict[str, set[str]] = {"modalities": set(), "dosage_forms": set()}
+        for name, text, what in (
+            ("modalities", modalities_text, "modality"),
+            ("dosage_forms", forms_text, "dosage form"),
+        ):
+            aliases, unknown = self.lookup.aliases[name], []
+            for value in _list_part(text):
+                slug = aliases.get(value.lower())
+                if slug:
+                    found[name].add(slug)
+                else:
+                    unknown.append(value)
+            if unknown:
+                known = ", ".join(self.lookup.ordered(name, getattr(self.lookup, name)))
+                return f"unknown {what} {', '.join(unknown)}. Known: {known}."
+        allowed = self.lookup.capability_forms.get(capability, frozenset())
+        refused = sorted(found["dosage_forms"] - allowed)
+        if refused:
+            name = self.lookup.capabilities[capability].name
+            if not allowed:
+                return f"{name} has no dosage forms; leave out {', '.join(refused)}."
+            listed = ", ".join(self.lookup.ordered("dosage_forms", allowed))
+            return (
+                f"{name} does not list the dosage form {', '.join(refused)}; "
+                f"its dosage forms are: {listed}."
+            )
+        chosen, unknown = set(), []
+        for value in _list_part(sites_text):
+            if value.lower() in site_names:
+                chosen.add(site_names[value.lower()])
+            else:
+                unknown.append(value)
+        if unknown:
+            return (
+                f"the site {', '.join(unknown)} is not in this row's sites cell; a service is "
+                "done at sites of its own provider, named as in the sites cell."
+            )
+        return (
+            tuple(self.lookup.ordered("modalities", found["modalities"])),
+            tuple(self.lookup.ordered("dosage_forms", found["dosage_forms"])),
+            site_names_order(chosen),
+        )
 
     def _evidence(self, cell: str, services, sites, fail) -> frozenset[EvidenceEntry]:
         """Evidence items, each naming a claim of this same row."""
@@ -465,6 +528,15 @@ def _inspection_claim(text: str, claims: dict[str, str]) -> str | None:
     return inspection_claim(
         found["authority"], None, int(found["named"]), site_name.partition(": ")[2]
     )
+
+
+# The parts of a service item after its phases.
+SERVICE_PARTS = ("note", "modalities", "dosage forms", "sites")
+
+
+def _list_part(text: str) -> list[str]:
+    """The values of a comma-separated part, unescaped, empty ones left out."""
+    return [value for value in (unescape_text(v) for v in split_escaped(text, ",")) if value]
 
 
 def _identities(cell: str) -> tuple[tuple, str | None]:

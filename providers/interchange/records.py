@@ -18,10 +18,12 @@ from providers.interchange.format import (
     inspection_claim,
     service_claim,
     site_claim,
+    site_names_order,
 )
 from providers.models import (
     Capability,
     Certification,
+    DosageForm,
     Evidence,
     Industry,
     Modality,
@@ -31,6 +33,9 @@ from providers.models import (
     ProviderType,
     ProviderTypeLink,
     Service,
+    ServiceDosageFormLink,
+    ServiceModalityLink,
+    ServiceSiteLink,
     Site,
     SiteCertificationLink,
     SiteIdentity,
@@ -46,7 +51,10 @@ class ReferenceLookup:
     modalities: dict[str, Modality] = field(default_factory=dict)
     capabilities: dict[str, Capability] = field(default_factory=dict)
     certifications: dict[str, Certification] = field(default_factory=dict)
+    dosage_forms: dict[str, DosageForm] = field(default_factory=dict)
     phases: dict[int, Phase] = field(default_factory=dict)
+    # Capability slug -> the dosage form slugs its services may name (none: not applicable).
+    capability_forms: dict[str, frozenset[str]] = field(default_factory=dict)
     # Lower-cased names, codes and slugs -> slug, for friendly input.
     aliases: dict[str, dict[str, str]] = field(default_factory=dict)
 
@@ -58,9 +66,23 @@ class ReferenceLookup:
             modalities={row.slug: row for row in Modality.objects.all()},
             capabilities={row.slug: row for row in Capability.objects.select_related("track")},
             certifications={row.slug: row for row in Certification.objects.all()},
+            dosage_forms={row.slug: row for row in DosageForm.objects.all()},
             phases={row.position: row for row in Phase.objects.select_related("track")},
         )
-        for name in ("types", "industries", "modalities", "capabilities", "certifications"):
+        forms: dict[str, set[str]] = {}
+        for capability, form in Capability.dosage_forms.through.objects.values_list(
+            "capability__slug", "dosageform__slug"
+        ):
+            forms.setdefault(capability, set()).add(form)
+        catalogue.capability_forms = {slug: frozenset(held) for slug, held in forms.items()}
+        for name in (
+            "types",
+            "industries",
+            "modalities",
+            "capabilities",
+            "certifications",
+            "dosage_forms",
+        ):
             aliases = {}
             for slug, row in getattr(catalogue, name).items():
                 aliases[row.name.lower()] = slug
@@ -103,11 +125,21 @@ def load_records(provider_ids: list[int], lookup: ReferenceLookup) -> dict[int, 
         rows = model.objects.filter(provider_id__in=provider_ids).values_list("provider_id", column)
         for provider_id, pk in rows:
             links[name].setdefault(provider_id, set()).add(slugs[pk])
+    service_parts = _service_parts(provider_ids, lookup)
     services: dict[int, set[ServiceEntry]] = {}
-    for provider_id, capability_id, first, last, note in Service.objects.filter(
+    for pk, provider_id, capability_id, first, last, note in Service.objects.filter(
         provider_id__in=provider_ids
-    ).values_list("provider_id", "capability_id", "first_phase_id", "last_phase_id", "note"):
-        entry = ServiceEntry(first, last, capabilities[capability_id], note)
+    ).values_list("pk", "provider_id", "capability_id", "first_phase_id", "last_phase_id", "note"):
+        parts = service_parts.get(pk, {})
+        entry = ServiceEntry(
+            first,
+            last,
+            capabilities[capability_id],
+            note,
+            modalities=tuple(lookup.ordered("modalities", parts.get("modalities", ()))),
+            dosage_forms=tuple(lookup.ordered("dosage_forms", parts.get("dosage_forms", ()))),
+            sites=site_names_order(parts.get("sites", ())),
+        )
         services.setdefault(provider_id, set()).add(entry)
     site_certifications: dict[int, list[str]] = {}
     for site_id, certification_id in SiteCertificationLink.objects.filter(
@@ -191,6 +223,41 @@ def load_records(provider_ids: list[int], lookup: ReferenceLookup) -> dict[int, 
             **values,
         )
     return records
+
+
+def _service_parts(provider_ids: list[int], lookup: ReferenceLookup) -> dict[int, dict]:
+    """Per service id: the slugs of its modalities and dosage forms, its sites' names."""
+    parts: dict[int, dict[str, list[str]]] = {}
+    modalities, forms = lookup.by_id("modalities"), lookup.by_id("dosage_forms")
+    for name, rows in (
+        (
+            "modalities",
+            (
+                (service_id, modalities[pk])
+                for service_id, pk in ServiceModalityLink.objects.filter(
+                    service__provider_id__in=provider_ids
+                ).values_list("service_id", "modality_id")
+            ),
+        ),
+        (
+            "dosage_forms",
+            (
+                (service_id, forms[pk])
+                for service_id, pk in ServiceDosageFormLink.objects.filter(
+                    service__provider_id__in=provider_ids
+                ).values_list("service_id", "dosageform_id")
+            ),
+        ),
+        (
+            "sites",
+            ServiceSiteLink.objects.filter(service__provider_id__in=provider_ids).values_list(
+                "service_id", "site__name"
+            ),
+        ),
+    ):
+        for service_id, value in rows:
+            parts.setdefault(service_id, {}).setdefault(name, []).append(value)
+    return parts
 
 
 def iter_records(

@@ -11,6 +11,7 @@ from providers.interchange.format import (
     ProviderRecord,
     ServiceEntry,
     SiteEntry,
+    escape_list_item,
     escape_text,
     identity_text,
 )
@@ -27,9 +28,15 @@ def record_to_cells(record: ProviderRecord, lookup: ReferenceLookup) -> list[str
         text = f"{entry.capability}: {phases[entry.first].slug}"
         if entry.last != entry.first:
             text += f" to {phases[entry.last].slug}"
-        if entry.note:
-            text += f" | {escape_text(entry.note)}"
-        return text
+        parts = [
+            escape_text(entry.note),
+            ", ".join(entry.modalities),
+            ", ".join(entry.dosage_forms),
+            ", ".join(escape_list_item(name) for name in entry.sites),
+        ]
+        while parts and not parts[-1]:
+            parts.pop()
+        return " | ".join([text, *parts])
 
     def site_text(entry: SiteEntry) -> str:
         parts = [escape_text(entry.name), escape_text(entry.city), entry.country]

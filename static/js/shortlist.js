@@ -17,16 +17,27 @@
     }
   });
 
-  document.addEventListener("htmx:afterSettle", function () {
-    if (pending) {
+  // Only once the new form itself has settled: the shortlist count beside it (swapped out
+  // of band) and an earlier update of the results (a filter the buyer changed just before)
+  // settle too, and focusing then would focus the old button, about to be replaced.
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var settled = event.detail && event.detail.elt;
+    if (pending && settled && settled.id === pending) {
       focusButton(pending);
       pending = null;
     }
   });
 
-  document.addEventListener("DOMContentLoaded", function () {
+  function focusFromAddress() {
     if (window.location.hash.indexOf("#shortlist-") === 0) {
       focusButton(decodeURIComponent(window.location.hash.slice(1)));
     }
+  }
+
+  // Once parsed, and again once the browser has scrolled to the fragment: scrolling to a
+  // target that cannot take focus (the form) moves the focus back to the page.
+  document.addEventListener("DOMContentLoaded", focusFromAddress);
+  window.addEventListener("load", function () {
+    window.requestAnimationFrame(focusFromAddress);
   });
 })();

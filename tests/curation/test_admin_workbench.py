@@ -300,3 +300,185 @@ def test_facet_counts_are_on_request_for_a_large_directory(client, curator, monk
     html = client.get(CHANGELIST).content.decode()
     assert "Show counts" in html and "(3)" not in html
     assert "(3)" in client.get(CHANGELIST + "?_facets=True").content.decode()
+
+
+def service_payload(provider, service, **changes) -> dict:
+    """The change form as posted for a provider with one saved service and its sites."""
+    sites = list(provider.sites.all())
+    data = edit_payload(
+        provider,
+        **{
+            "services-INITIAL_FORMS": "1",
+            "services-0-id": service.pk,
+            "services-0-provider": provider.pk,
+            "services-0-capability": service.capability_id,
+            "services-0-first_phase": str(service.first_phase_id),
+            "services-0-last_phase": str(service.last_phase_id),
+            "services-0-note": service.note,
+            "sites-TOTAL_FORMS": str(len(sites)),
+            "sites-INITIAL_FORMS": str(len(sites)),
+        },
+    )
+    for number, site in enumerate(sites):
+        data.update(
+            {
+                f"sites-{number}-id": site.pk,
+                f"sites-{number}-provider": provider.pk,
+                f"sites-{number}-name": site.name,
+                f"sites-{number}-city": site.city,
+                f"sites-{number}-country": str(site.country),
+                f"sites-{number}-site_certifications": [],
+            }
+        )
+    data.update(changes)
+    return data
+
+
+def test_a_services_modalities_dosage_forms_and_sites_are_edited_with_history(client, curator):
+    from providers.directory.index import current_token
+    from providers.models import DosageForm, Modality, Service
+
+    provider = make_provider(
+        "Per Service",
+        types=("cdmo",),
+        services=(("oral-solid-dose", 3, 6),),
+        sites=({"name": "Main", "country": "DE"}, {"name": "Annex", "country": "FR"}),
+    )
+    service = provider.services.get()
+    annex = provider.sites.get(name="Annex")
+    url = reverse("admin:providers_provider_change", args=[provider.pk])
+    page = client.get(url).content.decode()
+    assert 'name="services-0-service_modalities"' in page
+    assert 'name="services-0-service_sites"' in page and "Annex" in page
+    before = current_token()
+    history_rows = Service.history.filter(id=service.pk).count()
+    small = Modality.objects.get(slug="small-molecule")
+    tablet = DosageForm.objects.get(slug="tablet")
+    response = client.post(
+        url,
+        service_payload(
+            provider,
+            service,
+            **{
+                "services-0-service_modalities": [small.pk],
+                "services-0-service_dosage_forms": [tablet.pk],
+                "services-0-service_sites": [annex.pk],
+            },
+        ),
+    )
+    assert response.status_code == 302, response.context and [
+        form.errors for form in response.context["inline_admin_formsets"][0].formset.forms
+    ]
+    assert list(service.modalities.all()) == [small]
+    assert list(service.dosage_forms.all()) == [tablet]
+    assert list(service.sites.all()) == [annex]
+    # The buyer's side follows at once: derived columns and the version token.
+    provider.refresh_from_db()
+    assert provider.modality_ids == [small.pk]
+    assert current_token() != before
+    # History holds the service as it now is, links included, for the timeline and restore.
+    latest = Service.history.filter(id=service.pk).first()
+    assert Service.history.filter(id=service.pk).count() > history_rows
+    assert [link.site_id for link in latest.sites.all()] == [annex.pk]
+    assert [link.dosageform_id for link in latest.dosage_forms.all()] == [tablet.pk]
+    timeline = client.get(reverse("admin:providers_provider_history", args=[provider.pk]))
+    assert "Tablet" in timeline.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("field", "message"),
+    [
+        ("dosage", "Oral solid dose manufacture does not list Sterile injectable"),
+        ("site", "is not a site of this provider"),
+    ],
+)
+def test_a_wrong_dosage_form_or_another_providers_site_is_refused(client, curator, field, message):
+    from providers.models import DosageForm
+
+    provider = make_provider(
+        "Checked Links",
+        services=(("oral-solid-dose", 3, 6),),
+        sites=({"name": "Own", "country": "DE"},),
+    )
+    other = make_provider("Other", sites=({"name": "Theirs", "country": "US"},))
+    service = provider.services.get()
+    change = (
+        {"services-0-service_dosage_forms": [DosageForm.objects.get(slug="sterile-injectable").pk]}
+        if field == "dosage"
+        else {"services-0-service_sites": [other.sites.get().pk]}
+    )
+    url = reverse("admin:providers_provider_change", args=[provider.pk])
+    response = client.post(url, service_payload(provider, service, **change))
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not service.dosage_forms.exists() and not service.sites.exists()
+
+
+def test_a_capability_without_dosage_forms_takes_none(client, curator):
+    from providers.models import DosageForm
+
+    provider = make_provider("No Forms", services=(("glp-toxicology", 2, 3),))
+    service = provider.services.get()
+    url = reverse("admin:providers_provider_change", args=[provider.pk])
+    response = client.post(
+        url,
+        service_payload(
+            provider,
+            service,
+            **{"services-0-service_dosage_forms": [DosageForm.objects.get(slug="tablet").pk]},
+        ),
+    )
+    assert response.status_code == 200
+    assert "has no dosage forms; leave out Tablet" in response.content.decode()
+    assert not service.dosage_forms.exists()
+
+
+def test_the_change_page_runs_a_fixed_number_of_queries_whatever_the_services(admin_client):
+    def queries(count: int) -> int:
+        services = (
+            ("process-development", 2, 7),
+            ("oral-solid-dose", 3, 6, {"modalities": ("small-molecule",), "sites": ("A",)}),
+            ("glp-toxicology", 2, 3),
+            ("clinical-api-manufacture", 2, 5, {"modalities": ("peptide",)}),
+            ("sterile-fill-finish", 3, 7, {"dosage_forms": ("lyophilised",)}),
+        )[:count]
+        provider = make_provider(services=services, sites=({"name": "A", "country": "DE"},))
+        url = reverse("admin:providers_provider_change", args=[provider.pk])
+        with CaptureQueriesContext(connection) as captured:
+            assert admin_client.get(url).status_code == 200
+        return len(captured)
+
+    queries(1)  # caches filled (content types)
+    assert queries(5) == queries(1)
+
+
+def test_the_service_page_edits_the_same_links_with_the_same_checks(client, curator):
+    from providers.models import DosageForm, Modality
+
+    provider = make_provider(
+        "Service Page",
+        services=(("oral-solid-dose", 3, 6),),
+        sites=({"name": "Own", "country": "DE"},),
+    )
+    service = provider.services.get()
+    url = reverse("admin:providers_service_change", args=[service.pk])
+    assert client.get(url).status_code == 200
+    assert client.get(reverse("admin:providers_service_add")).status_code == 200
+    payload = {
+        "capability": service.capability_id,
+        "first_phase": "3",
+        "last_phase": "6",
+        "note": "",
+        "service_modalities": [Modality.objects.get(slug="peptide").pk],
+        "service_dosage_forms": [DosageForm.objects.get(slug="softgel").pk],
+        "service_sites": [provider.sites.get().pk],
+    }
+    response = client.post(url, payload)
+    assert response.status_code == 200
+    assert "does not list Soft gelatin capsule" in response.content.decode()
+    payload["service_dosage_forms"] = [DosageForm.objects.get(slug="capsule").pk]
+    assert client.post(url, payload).status_code == 302
+    assert [form.slug for form in service.dosage_forms.all()] == ["capsule"]
+    assert [site.name for site in service.sites.all()] == ["Own"]
+    provider.refresh_from_db()
+    assert provider.modality_ids == [Modality.objects.get(slug="peptide").pk]

@@ -2,6 +2,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.core.management import call_command
+from django.db import models
 
 from providers.changes import change
 from providers.devdata import demo as demo_data
@@ -144,3 +145,142 @@ def test_generator_spread_looks_like_a_real_directory():
     # Services respect their capability's phase range.
     for service in Service.objects.select_related("capability"):
         assert service.capability.allows(service.first_phase_id, service.last_phase_id)
+
+
+def test_demo_services_carry_their_own_modalities_sites_and_forms_where_it_matters():
+    call_command("load_demo")
+    lonza = Provider.objects.get(slug="lonza")
+
+    def modalities(provider, capability):
+        service = provider.services.get(capability__slug=capability)
+        return {modality.slug for modality in service.modalities.all()}
+
+    # A CDMO's antibody manufacture is not its small-molecule work, nor the reverse.
+    assert modalities(lonza, "mammalian-biologics") == {
+        "monoclonal-antibody",
+        "recombinant-protein",
+    }
+    assert modalities(lonza, "hpapi") == {"small-molecule"}
+    mammalian = lonza.services.get(capability__slug="mammalian-biologics")
+    assert {site.name for site in mammalian.sites.all()} == {"Visp", "Portsmouth", "Vacaville"}
+    # A chemical maker's agrochemical actives are not its pharmaceutical intermediates.
+    pi = Provider.objects.get(slug="pi-industries")
+    assert modalities(pi, "agro-custom-manufacture") == {"agrochemical-active"}
+    assert modalities(pi, "custom-synthesis") == {"small-molecule"}
+    vetter = Provider.objects.get(slug="vetter")
+    forms = vetter.services.get(capability__slug="sterile-fill-finish").dosage_forms
+    assert set(forms.values_list("slug", flat=True)) == {"prefilled-syringe", "sterile-injectable"}
+    # Providers of several modalities mostly say which service serves which.
+    mixed = [p for p in Provider.objects.filter(is_synthetic=False) if p.modalities.count() > 1]
+    scoped = [p for p in mixed if p.services.filter(modalities__isnull=False).exists()]
+    assert len(scoped) >= 0.6 * len(mixed)
+
+
+def test_the_demo_directory_passes_the_import_checks_as_a_file():
+    """Demo records skip the file parser; written out and read back they must pass it (every
+    site a service names is the provider's, every dosage form its capability's)."""
+    from providers.interchange.importing import plan_import
+    from providers.interchange.records import ReferenceLookup
+    from providers.interchange.writing import csv_lines
+    from providers.management.commands.load_demo import demo_records
+
+    catalogue = ReferenceLookup.load()
+    records = demo_records(catalogue)
+    data = "".join(csv_lines(records, catalogue)).encode("utf-8")
+    plan = plan_import(data, "demo.csv")
+    assert plan.ok, plan.errors[:5]
+    assert {row.record for row in plan.rows} == set(records)
+
+
+def test_load_demo_leaves_a_service_a_curator_rescoped(capsys):
+    from providers.models import Modality
+
+    call_command("load_demo")
+    lonza = Provider.objects.get(slug="lonza")
+    service = lonza.services.get(capability__slug="viral-vector")
+    with change():
+        service.modalities.set([Modality.objects.get(slug="cell-therapy")])
+    capsys.readouterr()
+    call_command("load_demo")
+    assert "0 updated" in capsys.readouterr().out
+    assert [m.slug for m in service.modalities.all()] == ["cell-therapy"]
+
+
+def service_links() -> tuple:
+    from providers.models import ServiceDosageFormLink, ServiceModalityLink, ServiceSiteLink
+
+    return (
+        sorted(
+            ServiceModalityLink.objects.values_list(
+                "service__provider__slug", "service__capability__slug", "modality__slug"
+            )
+        ),
+        sorted(
+            ServiceDosageFormLink.objects.values_list(
+                "service__provider__slug", "service__capability__slug", "dosageform__slug"
+            )
+        ),
+        sorted(
+            ServiceSiteLink.objects.values_list(
+                "service__provider__slug", "service__capability__slug", "site__name"
+            )
+        ),
+    )
+
+
+def test_generated_services_carry_modalities_dosage_forms_and_sites_at_realistic_rates():
+    from providers.models import ServiceDosageFormLink, ServiceSiteLink
+
+    generate(400, seed=5)
+    services = Service.objects.filter(provider__is_synthetic=True)
+    total = services.count()
+    with_modalities = services.filter(modalities__isnull=False).distinct().count()
+    assert 0.25 * total < with_modalities < 0.8 * total
+    # Antibody manufacture is for antibodies and proteins, never small molecules.
+    mammalian = services.filter(capability__slug="mammalian-biologics", modalities__isnull=False)
+    assert mammalian.exists()
+    assert not mammalian.filter(modalities__slug="small-molecule").exists()
+    # Dosage forms only where the capability lists them, on most such services.
+    formed = services.filter(capability__dosage_forms__isnull=False).distinct()
+    with_forms = formed.filter(dosage_forms__isnull=False).distinct().count()
+    assert 0.4 * formed.count() < with_forms < 0.9 * formed.count()
+    for link in ServiceDosageFormLink.objects.select_related("service__capability"):
+        assert link.service.capability.dosage_forms.filter(pk=link.dosageform_id).exists()
+    # Sites: some services say where they are done, always at their own provider's sites.
+    sited = services.filter(provider__sites__isnull=False).distinct()
+    with_sites = sited.filter(sites__isnull=False).distinct().count()
+    assert 0.2 * sited.count() < with_sites < 0.8 * sited.count()
+    assert not ServiceSiteLink.objects.exclude(
+        site__provider=models.F("service__provider")
+    ).exists()
+    # The provider's modality column is the union over its services (and its own links).
+    provider = mammalian.first().provider
+    assert set(mammalian.first().modalities.values_list("pk", flat=True)) <= set(
+        provider.modality_ids
+    )
+
+
+def test_generated_service_links_are_deterministic_and_deleted_with_their_providers():
+    generate(80, seed=11)
+    first = service_links()
+    assert all(first)
+    generate(80, seed=11)
+    assert service_links() == first
+    generate(0, seed=11)
+    assert service_links() == ([], [], [])
+
+
+def test_demo_answers_glp_toxicology_cros_in_the_us_by_where_the_studies_are_run(client):
+    import re
+
+    from providers.directory import index as directory_index
+
+    call_command("load_demo")
+    directory_index.reset()
+    html = client.get(
+        "/providers/", {"capability": "glp-toxicology", "type": "cro", "country": "US"}
+    ).content.decode()
+    found = set(re.findall(r'<h3><a href="/providers/[^"]+/">([^<]+)</a></h3>', html))
+    assert {"Charles River Laboratories", "Labcorp", "Inotiv"} <= found
+    # Syngene runs its safety studies in Bengaluru; its US site makes biologics.
+    assert "Syngene International" not in found

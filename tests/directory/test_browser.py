@@ -513,3 +513,119 @@ def test_the_lifecycle_explorer_scrolls_inside_its_frame_on_a_phone(
     page.set_viewport_size({"width": 1280, "height": 900})
     expect(page.locator("#scroll-hint-pharma")).to_be_hidden()  # wide enough: no hint
     close_and_check(context)
+
+
+def phone(browser, **options):
+    context = watched_context(browser, viewport={"width": 375, "height": 800}, **options)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    return context, page
+
+
+HEADING_IN_VIEW = """() => {
+  const box = document.querySelector('#results-heading').getBoundingClientRect();
+  return box.top > -1 && box.bottom <= window.innerHeight;  // scrolled to, give or take a pixel
+}"""
+
+
+def in_view(locator) -> bool:
+    box = locator.bounding_box()
+    return box is not None and box["y"] > -1 and box["y"] + box["height"] <= 800
+
+
+def test_on_a_phone_show_results_stays_in_view_and_jumps_to_the_results(
+    browser, live_server, directory
+):
+    context, page = phone(browser)
+    page.goto(f"{live_server.url}/providers/")
+    page.locator(".filters-summary").click()
+    show = page.locator("a.show-results")
+    expect(show).to_have_text("Show 5 results")  # the published providers of the directory
+    # Deep in the open filters, the control stays at the bottom of the screen ...
+    page.locator("details[data-panel=modality] > summary").click()
+    page.locator("details[data-panel=phase]").evaluate("(e) => e.scrollIntoView()")
+    assert page.evaluate("window.scrollY") > 300
+    assert not in_view(page.locator("#results-heading"))
+    assert in_view(show)
+    assert show.bounding_box()["y"] > 700  # at the bottom of the screen, over the filters
+    # ... and takes the buyer to the results.
+    show.click()
+    page.wait_for_url("**#results")
+    page.wait_for_function(HEADING_IN_VIEW)
+    # After a filter changes the answer, it says the new total and still jumps there.
+    page.locator("#f-type-cmo").check()
+    expect(show).to_have_text("Show 2 results")
+    page.locator("#f-type-cmo").scroll_into_view_if_needed()
+    assert in_view(show)
+    assert not page.evaluate(HEADING_IN_VIEW)
+    show.click()
+    page.wait_for_function(HEADING_IN_VIEW)
+    expect(page.locator("#results-heading")).to_contain_text("2 providers")
+    close_and_check(context)
+
+
+def test_on_a_phone_the_filter_panel_is_no_taller_than_needed(browser, live_server, directory):
+    context, page = phone(browser)
+    page.goto(f"{live_server.url}/providers/")
+    page.locator(".filters-summary").click()
+    height = "(element) => element.getBoundingClientRect().height"
+    panel = page.locator(".filters-panel")
+    assert panel.evaluate(height) < 1500  # as it opens: types, stages and phases
+    page.evaluate(
+        "document.querySelectorAll('.filters-panel details.facet').forEach(d => d.open = true)"
+    )
+    capability = page.locator("details[data-panel=capability]")
+    # 109 capabilities: the most offered are listed, the rest fold behind "Show all".
+    assert capability.locator("input[name=capability]:visible").count() <= 8
+    assert capability.evaluate(height) < 700
+    assert panel.evaluate(height) < 4000  # every facet open (over 8,000 px unfolded)
+    close_and_check(context)
+
+    # Unfolding needs no JavaScript, and a chosen option is never folded away.
+    context, page = phone(browser, java_script_enabled=False)
+    page.goto(f"{live_server.url}/providers/?capability=viral-vector")
+    capability = page.locator("details[data-panel=capability]")
+    expect(capability.locator("#f-capability-viral-vector")).to_be_visible()
+    expect(capability.locator("#f-capability-viral-vector")).to_be_checked()
+    hidden = capability.locator("#f-capability-radiolabelling")
+    expect(hidden).to_be_hidden()
+    capability.get_by_text("Show all 109 capabilities").click()
+    expect(hidden).to_be_visible()
+    close_and_check(context)
+
+
+def test_keyboard_focus_stays_on_the_shortlist_button_after_an_htmx_swap(
+    page, live_server, directory
+):
+    page.goto(f"{live_server.url}/providers/")
+    button = page.locator("#shortlist-beta-biologics button")
+    button.focus()
+    page.keyboard.press("Enter")
+    expect(button).to_have_attribute("aria-pressed", "true")
+    expect(button).to_be_focused()
+    page.keyboard.press("Enter")  # again, from where the focus was left: removed
+    expect(button).to_have_attribute("aria-pressed", "false")
+    expect(button).to_be_focused()
+    # After the results were swapped in by a filter, the same holds for the new buttons.
+    page.locator("#f-type-cdmo").check()
+    wait_for_results(page, ["Beta Biologics", "Delta Oligo"])
+    page.locator("#shortlist-delta-oligo button").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#shortlist-delta-oligo button")).to_have_attribute("aria-pressed", "true")
+    expect(page.locator("#shortlist-delta-oligo button")).to_be_focused()
+    assert "type=cdmo" in page.url
+
+
+def test_keyboard_focus_stays_on_the_shortlist_button_after_a_full_page_load(
+    page, live_server, directory
+):
+    # Without htmx (here: its script never arrives) the button posts the form, the page comes
+    # back, and the focus with it.
+    page.route("**/htmx*.js", lambda route: route.abort())
+    page.goto(f"{live_server.url}/providers/?type=cdmo")
+    page.locator("#shortlist-delta-oligo button").focus()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    page.wait_for_url("**type=cdmo#shortlist-delta-oligo")
+    expect(page.locator("#shortlist-delta-oligo button")).to_have_attribute("aria-pressed", "true")
+    expect(page.locator("#shortlist-delta-oligo button")).to_be_focused()

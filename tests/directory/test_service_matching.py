@@ -231,3 +231,31 @@ def test_service_level_pages_run_a_fixed_number_of_queries(
     client.get(url)  # builds the index and caches the text match
     with django_assert_num_queries(2):  # the version token, and the page of cards
         client.get(url, headers={"HX-Request": "true"})
+
+
+@pytest.mark.parametrize("words", ["monoclonal antibody", "mAb", "Monoclonal antibodies"])
+def test_searching_the_name_of_a_modality_asks_for_a_service_for_it(client, programs, words):
+    """A buyer who types the modality rather than ticking it asks the same question: the
+    range and the place apply to a service for it, not to unrelated services added up."""
+    response = client.get(
+        "/providers/", {"q": words, "cover_from": "phase-1", "cover_to": "commercial-supply"}
+    )
+    assert names(response) == ["Whole Program"]
+    html = response.content.decode()
+    assert "names the modality Monoclonal antibody (mAb) and other biologics" in html
+    # Without a range, stage, phase or place, the words search the whole record as before.
+    plain = client.get("/providers/", {"q": words}).content.decode()
+    assert "names the modality" not in plain
+    assert "One chosen service covers every phase" in html
+    # Why it matched: the service, not the provider's list of modalities.
+    whole = html[html.index(">Whole Program<") :]
+    why = whole[whole.index("Why it matched") :]
+    assert why.index("Mammalian cell culture biologics manufacture") < why.index("</ul>")
+
+
+def test_words_that_name_no_modality_keep_searching_the_whole_record(client, programs):
+    response = client.get(
+        "/providers/",
+        {"q": "antibody manufacture", "cover_from": "phase-1", "cover_to": "commercial-supply"},
+    )
+    assert "names the modality" not in response.content.decode()

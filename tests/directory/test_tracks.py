@@ -205,3 +205,24 @@ def test_the_explorer_counts_each_track_shades_by_share_and_never_links_to_nothi
     assert "GLP regulatory studies, field trials and the registration dossier." in html
     pharma = explorer_table(html, "pharma")
     assert "crop-" not in pharma
+
+
+def test_a_hyphenated_term_is_searched_as_one_phrase(client, crop_directory):
+    """'5-batch' is the agrochemical analysis, not any record holding a 5 and a batch."""
+    from providers.directory import index as directory_index
+
+    make_provider(
+        "Potent Batches",
+        slug="potent-batches",
+        types=("cdmo",),
+        services=[("hpapi", 3, 7)],  # its synonyms say "OEB 5"
+        summary="From early clinical batches to commercial supply.",
+    )
+    directory_index.reset()
+    assert set(names(client.get("/providers/", {"q": "5-batch"}))) == {
+        "Quadrat Regulatory Laboratory"
+    }
+    # Words typed apart still match apart.
+    assert "Potent Batches" in names(client.get("/providers/", {"q": "5 batch"}))
+    # An identifier typed with dashes is still one number (an FEI, say), not a phrase.
+    assert set(names(client.get("/providers/", {"q": "fill-finish"}))) == {"Beta Biologics"}

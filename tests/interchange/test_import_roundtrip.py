@@ -13,7 +13,14 @@ from openpyxl import load_workbook
 from providers.interchange.format import COLUMNS
 from providers.interchange.importing import apply_plan, plan_import
 from providers.interchange.records import ReferenceLookup, load_records
-from providers.models import Evidence, Provider, Service, Site, SiteCertificationLink
+from providers.models import (
+    Evidence,
+    Modality,
+    Provider,
+    Service,
+    Site,
+    SiteCertificationLink,
+)
 from providers.regulatory import SiteIdentity
 from tests.factories import add_evidence, make_provider
 
@@ -30,7 +37,24 @@ def rich_directory() -> None:
         types=("cro", "cdmo"),
         modalities=("small-molecule", "peptide"),
         industries=("pharmaceutical", "agrochemical"),
-        services=(("process-development", 2, 7), ("phase-1-unit", 3, 3)),
+        services=(
+            (
+                "process-development",
+                2,
+                7,
+                {
+                    "modalities": ("peptide", "small-molecule"),
+                    "sites": ("Plant | A; B \\ C", "Hall 3, North: \\east"),
+                },
+            ),
+            ("phase-1-unit", 3, 3),
+            (
+                "formulation-development",
+                3,
+                5,
+                {"dosage_forms": ("tablet", "sterile-injectable"), "sites": ("@Second site",)},
+            ),
+        ),
         sites=(
             {
                 "name": "Plant | A; B \\ C",
@@ -39,6 +63,7 @@ def rich_directory() -> None:
                 "certifications": ("eu-gmp", "glp"),
             },
             {"name": "@Second site", "city": "", "country": "CN"},
+            {"name": "Hall 3, North: \\east", "city": "Basel", "country": "CH"},
         ),
         summary="-20 °C storage;\nsecond line, with 'quotes' and \"double\" ones. 中文",
         website="https://tricky.example/path?a=1",
@@ -109,6 +134,10 @@ def history_rows() -> int:
         sum(model.history.count() for model in (Provider, Service, Site, SiteIdentity, Evidence))
         + Provider.history.model.types.model.objects.count()
         + Site.history.model.certifications.model.objects.count()
+        + sum(
+            getattr(Service.history.model, name).model.objects.count()
+            for name in ("modalities", "dosage_forms", "sites")
+        )
     )
 
 
@@ -126,6 +155,21 @@ def test_export_then_import_into_an_empty_directory_reproduces_it(admin_client, 
     assert plan.counts == {"create": 3, "update": 0, "unchanged": 0}
     apply_plan(plan, user=admin_user)
     assert snapshot() == before
+    # Each service keeps its own modalities, dosage forms and sites.
+    services = {entry.capability: entry for entry in before["tricky"].services}
+    assert services["process-development"].modalities == ("small-molecule", "peptide")
+    assert services["process-development"].sites == ("Hall 3, North: \\east", "Plant | A; B \\ C")
+    assert services["formulation-development"].dosage_forms == ("tablet", "sterile-injectable")
+    assert services["formulation-development"].sites == ("@Second site",)
+    assert services["phase-1-unit"].modalities == services["phase-1-unit"].sites == ()
+    # ... and its history says so, as an edit in the admin would.
+    created = Service.history.get(
+        capability__slug="formulation-development", history_type="+", history_user=admin_user
+    )
+    assert {link.dosageform.slug for link in created.dosage_forms.all()} == {
+        "tablet",
+        "sterile-injectable",
+    }
     # Derived columns are rebuilt for the imported providers too.
     tricky = Provider.objects.get(slug="tricky")
     assert tricky.phase_positions == [2, 3, 4, 5, 6, 7]
@@ -300,6 +344,11 @@ def test_the_documented_example_files_import_cleanly(name, admin_user):
     assert alpine.services.get(capability__slug="process-development").note == (
         "from gram to tonne scale"
     )
+    osd = alpine.services.get(capability__slug="oral-solid-dose")
+    assert [form.slug for form in osd.dosage_forms.all()] == ["tablet", "capsule"]
+    assert [site.name for site in osd.sites.all()] == ["Visp site"]
+    clinical = alpine.services.get(capability__slug="clinical-api-manufacture")
+    assert {m.slug for m in clinical.modalities.all()} == {"small-molecule", "peptide"}
     assert Provider.objects.filter(slug="plains-agro-formulation").exists()
     # Evidence on the profile, a service, a site's certificate and a DUNS number; the record
     # stays compiled.
@@ -567,3 +616,137 @@ def test_a_file_without_evidence_keeps_the_evidence_of_the_claims_it_keeps(admin
     apply_plan(plan, user=admin_user)
     left = set(Evidence.objects.filter(owner=tricky).values_list("title", flat=True))
     assert left == {"=Annual report; 2025 | part \\ one", "Process development", "Press release"}
+def service_file(services: str, sites: str = "Main | Leeds | GB; Annex | York | GB") -> bytes:
+    """A one-row file for the provider 'plain' with the given services and sites cells."""
+    cells = {"slug": "plain", "name": "Plain Ltd", "types": "CMO", "hq_country": "GB"}
+    cells.update({"status": "draft", "is_synthetic": "no", "sites": sites, "services": services})
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(COLUMNS)
+    writer.writerow([cells.get(column, "") for column in COLUMNS])
+    return out.getvalue().encode()
+
+
+def plain_services() -> dict:
+    return {entry.capability: entry for entry in snapshot()["plain"].services}
+
+
+def test_a_services_modalities_dosage_forms_and_sites_are_imported_changed_and_restored(
+    admin_client, admin_user
+):
+    from providers.curation import history
+
+    rich_directory()
+    first = service_file(
+        "oral-solid-dose: phase-1 to commercial-supply | tablets | small-molecule, Peptide "
+        "| tablet, capsule | main, Annex; process-development: phase-1 | | monoclonal-antibody"
+    )
+    plan = plan_import(first, "first.csv")
+    assert plan.ok, plan.errors
+    assert {"services", "sites"} <= set(plan.rows[0].changes)
+    apply_plan(plan, user=admin_user)
+    services = plain_services()
+    osd = services["oral-solid-dose"]
+    assert (osd.note, osd.modalities, osd.dosage_forms, osd.sites) == (
+        "tablets",
+        ("small-molecule", "peptide"),
+        ("tablet", "capsule"),
+        ("Annex", "Main"),
+    )
+    assert services["process-development"].modalities == ("monoclonal-antibody",)
+    service = Service.objects.get(provider__slug="plain", capability__slug="oral-solid-dose")
+    assert {site.name for site in service.sites.all()} == {"Main", "Annex"}
+    # The provider's modality column is the union over its services.
+    plain = Provider.objects.get(slug="plain")
+    assert sorted(plain.modality_ids) == sorted(
+        Modality.objects.filter(
+            slug__in=("small-molecule", "peptide", "monoclonal-antibody")
+        ).values_list("pk", flat=True)
+    )
+    point = plain.history.first()
+
+    # Only the links change: the service gets one history row with the new snapshot, and a
+    # site left out of the row takes the service's link to it along.
+    second = service_file(
+        "oral-solid-dose: phase-1 to commercial-supply | tablets | small-molecule | capsule | Main;"
+        " process-development: phase-1 | | monoclonal-antibody",
+        sites="Main | Leeds | GB",
+    )
+    plan = plan_import(second, "second.csv")
+    assert plan.ok, plan.errors
+    count = Service.history.filter(id=service.pk).count()
+    apply_plan(plan, user=admin_user)
+    osd = plain_services()["oral-solid-dose"]
+    assert (osd.modalities, osd.dosage_forms, osd.sites) == (
+        ("small-molecule",),
+        ("capsule",),
+        ("Main",),
+    )
+    assert Service.history.filter(id=service.pk).count() == count + 1
+    latest = Service.history.filter(id=service.pk).first()
+    assert {link.modality.slug for link in latest.modalities.all()} == {"small-molecule"}
+    # Importing the same file again writes nothing.
+    assert plan_import(second, "second.csv").counts["unchanged"] == 1
+
+    # The version after the first import comes back whole from history.
+    record, _ = history.record_as_of(plain.pk, point.history_date, ReferenceLookup.load())
+    restored = {entry.capability: entry for entry in record.services}["oral-solid-dose"]
+    assert restored.sites == ("Annex", "Main") and restored.dosage_forms == ("tablet", "capsule")
+    url = reverse("admin:providers_provider_restore", args=[plain.pk, "provider", point.history_id])
+    assert admin_client.post(url).status_code == 302
+    osd = plain_services()["oral-solid-dose"]
+    assert (osd.modalities, osd.dosage_forms, osd.sites) == (
+        ("small-molecule", "peptide"),
+        ("tablet", "capsule"),
+        ("Annex", "Main"),
+    )
+
+
+@pytest.mark.parametrize(
+    ("services", "message"),
+    [
+        ("oral-solid-dose: phase-1 | | plasma", "unknown modality plasma"),
+        ("oral-solid-dose: phase-1 | | | ampoule", "unknown dosage form ampoule"),
+        (
+            "oral-solid-dose: phase-1 | | | sterile-injectable",
+            "Oral solid dose manufacture does not list the dosage form sterile-injectable",
+        ),
+        ("glp-toxicology: preclinical | | | tablet", "has no dosage forms; leave out tablet"),
+        ("oral-solid-dose: phase-1 | | | | Elsewhere", "the site Elsewhere is not in this row"),
+        ("oral-solid-dose: phase-1 | a | b | c | d | e", "write a service as"),
+    ],
+)
+def test_bad_service_parts_are_reported_by_row_and_column_and_nothing_is_written(
+    admin_user, services, message
+):
+    rich_directory()
+    before = snapshot()
+    plan = plan_import(service_file(services), "bad.csv")
+    assert not plan.ok
+    [error] = plan.errors
+    assert (error.row, error.column) == (2, "services")
+    assert message in error.message, error.message
+    with pytest.raises(ValueError):
+        apply_plan(plan, user=admin_user)
+    assert snapshot() == before
+
+
+def test_a_file_in_the_earlier_service_form_still_imports(admin_user):
+    """Services written as 'capability: phases | note' (files made before services carried
+    their own modalities, dosage forms and sites) import; such services have none of their
+    own and serve the provider's modalities."""
+    data = (
+        b"slug,name,types,hq_country,website,summary,industries,modalities,services,sites,status,"
+        b"state_on,source,is_synthetic\n"
+        b'omega,Omega,cdmo,FR,,,pharmaceutical,peptide,"process-development: phase-1 to '
+        b'phase-3 | note \\| with a pipe; qp-release: phase-1",'
+        b'"Lyon site | Lyon | FR | gcp",published,,,no\n'
+    )
+    plan = plan_import(data, "old.csv")
+    assert plan.ok, plan.errors
+    apply_plan(plan, user=admin_user)
+    services = {entry.capability: entry for entry in snapshot()["omega"].services}
+    assert services["process-development"].note == "note | with a pipe"
+    assert all(not (e.modalities or e.dosage_forms or e.sites) for e in services.values())
+    omega = Provider.objects.get(slug="omega")
+    assert list(omega.modality_ids) == [omega.modalities.get().pk]

@@ -12,6 +12,7 @@ from providers.interchange.format import (
     ServiceEntry,
     SiteEntry,
     service_claim,
+    site_names_order,
 )
 from providers.interchange.importing import apply_plan, plan_records
 from providers.interchange.records import ReferenceLookup
@@ -41,8 +42,23 @@ def demo_evidence(row: dict) -> frozenset[EvidenceEntry]:
                 website,
                 f"{name} website: what it offers",
             )
-            for capability, _first, _last in row.get("services", ())
+            for capability, *_ in row.get("services", ())
         ]
+    )
+
+
+def demo_service(service: tuple, catalogue: ReferenceLookup) -> ServiceEntry:
+    """A demo service, ``(capability, first, last)`` or with a fourth item saying what it
+    applies to and where: ``{"modalities": [...], "dosage_forms": [...], "sites": [...]}``."""
+    capability, first, last, *rest = service
+    parts = rest[0] if rest else {}
+    return ServiceEntry(
+        first,
+        last,
+        capability,
+        modalities=tuple(catalogue.ordered("modalities", parts.get("modalities", ()))),
+        dosage_forms=tuple(catalogue.ordered("dosage_forms", parts.get("dosage_forms", ()))),
+        sites=site_names_order(parts.get("sites", ())),
     )
 
 
@@ -58,10 +74,7 @@ def demo_records(catalogue: ReferenceLookup) -> list[ProviderRecord]:
             summary=row["summary"],
             industries=frozenset(row.get("industries", ())),
             modalities=frozenset(row.get("modalities", ())),
-            services=frozenset(
-                ServiceEntry(first, last, capability)
-                for capability, first, last in row.get("services", ())
-            ),
+            services=frozenset(demo_service(service, catalogue) for service in row["services"]),
             sites=frozenset(
                 SiteEntry(
                     site["country"],
