@@ -616,6 +616,8 @@ def test_a_file_without_evidence_keeps_the_evidence_of_the_claims_it_keeps(admin
     apply_plan(plan, user=admin_user)
     left = set(Evidence.objects.filter(owner=tricky).values_list("title", flat=True))
     assert left == {"=Annual report; 2025 | part \\ one", "Process development", "Press release"}
+
+
 def service_file(services: str, sites: str = "Main | Leeds | GB; Annex | York | GB") -> bytes:
     """A one-row file for the provider 'plain' with the given services and sites cells."""
     cells = {"slug": "plain", "name": "Plain Ltd", "types": "CMO", "hq_country": "GB"}
