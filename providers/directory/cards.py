@@ -36,6 +36,16 @@ class WhyContext:
     countries: frozenset[str] | None = None  # the chosen countries and regions' countries
     words: tuple[str, ...] = ()
 
+    @property
+    def needs(self) -> dict[str, bool]:
+        """What of the cards' services and sites the lines use (``card_rows`` options):
+        services for chosen services and searched words (their modalities), places for
+        chosen countries and regions."""
+        return {
+            "services": self.criteria is not None or bool(self.words),
+            "places": self.countries is not None,
+        }
+
 
 def why_context(index, query, criteria) -> WhyContext:
     chosen: set[str] = set(query.facets.get("country") or [])

@@ -65,16 +65,12 @@ def directory(request):
     # An industry with its own track (agrochemical: crop protection) shows that track only.
     tracks = visible_tracks(index.catalogue, query.facets.get("industry") or [])
     found.counts["phase"] = phase_entries(found.counts["phase"], index.catalogue, tracks)
+    why = why_context(index, query, criteria_for(index, query))
+    rows = card_rows(found.ids, **why.needs)
     context = {
         "query": query,
         "found": found,
-        "cards": card_list(
-            card_rows(found.ids),
-            index.catalogue,
-            request,
-            chosen_capabilities,
-            why_context(index, query, criteria_for(index, query)),
-        ),
+        "cards": card_list(rows, index.catalogue, request, chosen_capabilities, why),
         "capability_modes": MODES,
         "service_level": bool(query.facets.get("capability") or query.facets.get("modality")),
         "chosen_counts": {facet: len(keys) for facet, keys in query.facets.items() if keys},
