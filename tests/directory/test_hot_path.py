@@ -38,9 +38,7 @@ def test_cards_load_services_and_sites_only_for_their_why_lines(client, director
     assert "Sites: Hyderabad" in html
 
 
-def test_facet_options_and_card_parts_are_built_once_per_index(
-    client, directory, monkeypatch
-):
+def test_facet_options_and_card_parts_are_built_once_per_index(client, directory, monkeypatch):
     built = []
     original = cards.state_html
     monkeypatch.setattr(cards, "state_html", lambda *args: built.append(args) or original(*args))
