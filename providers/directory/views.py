@@ -115,7 +115,8 @@ def coverage_html(index, service_level: bool, phases: list, first, last) -> Safe
             {
                 "service_level": service_level,
                 "phases": phases,
-                "query": {"cover_from": first, "cover_to": last},
+                "cover_from": first,
+                "cover_to": last,
             },
         )
     return found
