@@ -16,6 +16,7 @@ def _fresh_process_caches():
     def reset():
         index.reset()  # also empties the text-search cache (registered with on_rebuild)
         markup.option_parts.cache_clear()
+        markup.count_html.cache_clear()
 
     reset()
     yield

@@ -1,7 +1,10 @@
 """Sets of providers as bitsets held in Python ``int``s: bit *i* stands for the *i*-th
 published provider in the index's order. AND / OR combine sets, ``bit_count()`` counts."""
 
+import re
+
 _BITS_IN_BYTE = [tuple(bit for bit in range(8) if value >> bit & 1) for value in range(256)]
+_NONZERO_RUN = re.compile(rb"[^\x00]+")
 _CHUNK = 1024  # bytes per block when skipping to a deep page
 
 
@@ -26,14 +29,12 @@ def positions_from_bits(bits: int, start: int = 0, limit: int | None = None) -> 
         skipped += in_block
         offset += _CHUNK
     found: list[int] = []
-    for index in range(offset, len(data)):
-        byte = data[index]
-        if not byte:
-            continue
-        for bit in _BITS_IN_BYTE[byte]:
-            if skipped >= start:
-                found.append(index * 8 + bit)
-                if limit is not None and len(found) >= limit:
-                    return found
-            skipped += 1
+    for run in _NONZERO_RUN.finditer(data, offset):  # runs of empty bytes skipped in C
+        for index in range(run.start(), run.end()):
+            for bit in _BITS_IN_BYTE[data[index]]:
+                if skipped >= start:
+                    found.append(index * 8 + bit)
+                    if limit is not None and len(found) >= limit:
+                        return found
+                skipped += 1
     return found

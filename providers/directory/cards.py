@@ -11,14 +11,14 @@ from dataclasses import dataclass
 
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString
+from django.utils.html import conditional_escape, format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
 
-from lifecycle.coverage import coverage_label, range_label
+from lifecycle.coverage import range_label
 from providers import regions
 from providers.directory.index import DirectoryCatalogue
 from providers.directory.loading import CardRow
-from providers.directory.markup import strip_html
+from providers.directory.markup import coverage_strip, join_html
 from providers.directory.matching import Criteria, matched_services
 from providers.evidence import state_summary
 from providers.places import place_label
@@ -35,6 +35,16 @@ class WhyContext:
     criteria: Criteria | None = None
     countries: frozenset[str] | None = None  # the chosen countries and regions' countries
     words: tuple[str, ...] = ()
+
+    @property
+    def needs(self) -> dict[str, bool]:
+        """What of the cards' services and sites the lines use (``card_rows`` options):
+        services for chosen services and searched words (their modalities), places for
+        chosen countries and regions."""
+        return {
+            "services": self.criteria is not None or bool(self.words),
+            "places": self.countries is not None,
+        }
 
 
 def why_context(index, query, criteria) -> WhyContext:
@@ -169,6 +179,48 @@ def backing_html(backed: int, claims: int) -> SafeString:
     )
 
 
+def _cached(catalogue: DirectoryCatalogue, key: tuple, build, *args):
+    """Markup that depends only on ``key`` (and the index), built once per index."""
+    found = catalogue.html_cache.get(key)
+    if found is None:
+        found = catalogue.html_cache[key] = build(*args)
+    return found
+
+
+def _tags_html(type_ids: tuple, catalogue: DirectoryCatalogue) -> SafeString:
+    return format_html_join(
+        "",
+        '<abbr class="tag" title="{}">{}</abbr>',
+        (
+            (catalogue.types[pk].name, catalogue.types[pk].code)
+            for pk in type_ids
+            if pk in catalogue.types
+        ),
+    )
+
+
+# The shortlist form: a plain POST without JavaScript, an htmx swap with it. Fields: the
+# directory's address, the slug, the CSRF token, the address to come back to, the action
+# and the button.
+SHORTLIST_FORM = (
+    '<form class="shortlist-form" id="shortlist-{1}" method="post" action="{0}{1}/shortlist/" '
+    'data-hx-post="{0}{1}/shortlist/" data-hx-target="this" data-hx-swap="outerHTML">'
+    '<input type="hidden" name="csrfmiddlewaretoken" value="{2}">'
+    '<input type="hidden" name="next" value="{3}">'
+    '<input type="hidden" name="action" value="{4}">{5}</form>'
+)
+REMOVE_BUTTON = (
+    '<button type="submit" class="secondary" aria-pressed="true">Shortlisted'
+    '<span class="visually-hidden">: remove {}</span></button>'
+)
+ADD_BUTTON = (
+    '<button type="submit" class="secondary" aria-pressed="false">Add'
+    '<span class="visually-hidden"> {}</span> to shortlist</button>'
+)
+# Fixed words (nothing interpolated), safe as written.
+REMOVE, ADD, ALSO = mark_safe("remove"), mark_safe("add"), mark_safe("Also: ")
+
+
 def shortlist_button(
     slug: str,
     name: str,
@@ -177,42 +229,24 @@ def shortlist_button(
     next_url: str,
     directory_url: str | None = None,
 ) -> SafeString:
-    """The add/remove form; a plain POST without JavaScript, an htmx swap with it."""
-    directory_url = directory_url or reverse("providers:directory")
-    url = f"{directory_url}{slug}/shortlist/"
-    if shortlisted:
-        action = "remove"
-        button = format_html(
-            '<button type="submit" class="secondary" aria-pressed="true">Shortlisted'
-            '<span class="visually-hidden">: remove {}</span></button>',
-            name,
-        )
-    else:
-        action = "add"
-        button = format_html(
-            '<button type="submit" class="secondary" aria-pressed="false">Add'
-            '<span class="visually-hidden"> {}</span> to shortlist</button>',
-            name,
-        )
+    """The add/remove form; a plain POST without JavaScript, an htmx swap with it.
+
+    Values may come already escaped (SafeStrings: a card list escapes the request's token,
+    its address and each provider's slug and name once); anything else is escaped here."""
     return format_html(
-        '<form class="shortlist-form" id="shortlist-{}" method="post" action="{}" '
-        'data-hx-post="{}" data-hx-target="this" data-hx-swap="outerHTML">'
-        '<input type="hidden" name="csrfmiddlewaretoken" value="{}">'
-        '<input type="hidden" name="next" value="{}">'
-        '<input type="hidden" name="action" value="{}">{}</form>',
+        SHORTLIST_FORM,
+        directory_url or reverse("providers:directory"),
         slug,
-        url,
-        url,
         csrf_token,
         next_url,
-        action,
-        button,
+        REMOVE if shortlisted else ADD,
+        format_html(REMOVE_BUTTON if shortlisted else ADD_BUTTON, name),
     )
 
 
 CARD = (
-    '<li class="result"><div class="result-head"><h3><a href="{}">{}</a></h3>{}</div>'
-    '<p class="meta">{} <span>HQ: {}</span> {} {}</p>{}{}{}</li>'
+    '<li class="result"><div class="result-head"><h3><a href="{0}{1}/">{2}</a></h3>{3}</div>'
+    '<p class="meta">{4} <span>HQ: {5}</span> {6} {7}</p>{8}{9}{10}</li>'
 )
 
 
@@ -228,7 +262,10 @@ def card_html(
     today=None,
     why: WhyContext | None = None,
 ) -> SafeString:
-    types = [catalogue.types[pk] for pk in row.type_ids if pk in catalogue.types]
+    """One result card. Parts that depend only on a value shared by many providers (type
+    tags, country, state and age, evidence backing, coverage strip) are built once per
+    index; ``csrf_token`` and ``next_url`` may come escaped once per list."""
+    today = today or timezone.localdate()
     why_part, explained = why_html(row, why, catalogue) if why else ("", frozenset())
     capabilities = [
         catalogue.capabilities[pk]
@@ -252,24 +289,41 @@ def card_html(
         more = len(capabilities) - len(listed)
         shown = format_html(
             '<p class="capabilities">{}{}{}</p>',
-            "Also: " if explained else "",
+            ALSO if explained else "",
             ", ".join(capability.name for capability in listed),
             format_html(' <span class="muted">+{} more</span>', more) if more > 0 else "",
         )
-    label = coverage_label(row.phase_positions, catalogue.phase_by_position)
-    tags = format_html_join(
-        "", '<abbr class="tag" title="{}">{}</abbr>', ((kind.name, kind.code) for kind in types)
-    )
+    slug, name = conditional_escape(row.slug), conditional_escape(row.name)
+    type_ids = tuple(row.type_ids)
+    positions = tuple(row.phase_positions)
     return format_html(
         CARD,
-        f"{directory_url}{row.slug}/",
-        row.name,
-        shortlist_button(row.slug, row.name, shortlisted, csrf_token, next_url, directory_url),
-        tags,
-        country_name(row.hq_country, catalogue),
-        state_html(row.state, row.state_on, today or timezone.localdate()),
-        backing_html(row.backed_claim_count, row.claim_count),
-        strip_html(tuple(row.phase_positions), label, catalogue),
+        directory_url,
+        slug,
+        name,
+        shortlist_button(slug, name, shortlisted, csrf_token, next_url, directory_url),
+        _cached(catalogue, ("tags", type_ids), _tags_html, type_ids, catalogue),
+        _cached(
+            catalogue,
+            ("country-html", row.hq_country),
+            lambda: conditional_escape(country_name(row.hq_country, catalogue)),
+        ),
+        _cached(
+            catalogue,
+            ("state", row.state, row.state_on, today),
+            state_html,
+            row.state,
+            row.state_on,
+            today,
+        ),
+        _cached(
+            catalogue,
+            ("backing", row.backed_claim_count, row.claim_count),
+            backing_html,
+            row.backed_claim_count,
+            row.claim_count,
+        ),
+        coverage_strip(positions, catalogue),
         why_part,
         shown,
     )
@@ -287,28 +341,25 @@ def card_list(
 
     from providers.directory import shortlist
 
+    if not rows:
+        return join_html(())
     chosen = set(shortlist.ids(request))
-    token = get_token(request)
-    next_url = request.get_full_path()
-    directory_url = reverse("providers:directory")
+    # The same in every card: escaped once.
+    token = conditional_escape(get_token(request))
+    next_url = conditional_escape(request.get_full_path())
+    directory_url = conditional_escape(reverse("providers:directory"))
     today = timezone.localdate()
-    return format_html_join(
-        "",
-        "{}",
-        (
-            (
-                card_html(
-                    row,
-                    catalogue,
-                    shortlisted=row.id in chosen,
-                    csrf_token=token,
-                    next_url=next_url,
-                    directory_url=directory_url,
-                    preferred=preferred,
-                    today=today,
-                    why=why,
-                ),
-            )
-            for row in rows
-        ),
+    return join_html(
+        card_html(
+            row,
+            catalogue,
+            shortlisted=row.id in chosen,
+            csrf_token=token,
+            next_url=next_url,
+            directory_url=directory_url,
+            preferred=preferred,
+            today=today,
+            why=why,
+        )
+        for row in rows
     )

@@ -46,41 +46,68 @@ class CardRow:
     countries: list
     summary: str
     # [capability id, first phase, last phase, modality ids, [[site name, city, country]],
-    #  own modalities recorded (bool)]
+    #  own modalities recorded (bool)]; empty unless loaded (card_rows(services=True))
     services: list
-    sites: list  # [name, city, country]
+    sites: list  # [name, city, country]; empty unless loaded (card_rows(places=True))
 
 
-CARD_SQL = f"""
-SELECT {", ".join("p." + name for name in CARD_FIELDS)},
-       coalesce((
+# A card's services (for its "why it matched" lines): [capability id, first phase, last
+# phase, modality ids, [[site name, city, country]] (empty unless asked for), own
+# modalities recorded].
+_SERVICES_JSON = f"""coalesce((
            SELECT json_agg(json_build_array(
                       s.capability_id, s.first_phase_id, s.last_phase_id,
                       {SERVICE_MODALITIES_SQL},
-                      coalesce((SELECT json_agg(json_build_array(site.name, site.city,
+                      SERVICE_SITES,
+                      EXISTS (SELECT 1 FROM providers_service_modalities AS sm
+                              WHERE sm.service_id = s.id)))
+           FROM providers_service AS s WHERE s.provider_id = p.id), '[]')"""
+_SERVICE_SITES_JSON = """coalesce((SELECT json_agg(json_build_array(site.name, site.city,
                                                                  site.country)
                                                 ORDER BY site.country, site.city, site.name)
                                 FROM providers_service_sites AS ss
                                 JOIN providers_site AS site ON site.id = ss.site_id
-                                WHERE ss.service_id = s.id), '[]'),
-                      EXISTS (SELECT 1 FROM providers_service_modalities AS sm
-                              WHERE sm.service_id = s.id)))
-           FROM providers_service AS s WHERE s.provider_id = p.id), '[]'),
-       coalesce((
+                                WHERE ss.service_id = s.id), '[]')"""
+_SITES_JSON = """coalesce((
            SELECT json_agg(json_build_array(site.name, site.city, site.country)
                            ORDER BY site.country, site.city, site.name)
-           FROM providers_site AS site WHERE site.provider_id = p.id), '[]')
+           FROM providers_site AS site WHERE site.provider_id = p.id), '[]')"""
+
+
+def card_sql(services: bool = True, places: bool = True) -> str:
+    """The card query. Services and sites cost most of it (JSON built per service), and
+    only the "why it matched" lines use them: ``services`` loads each service,
+    ``places`` the sites (the provider's, and each loaded service's); left out, they
+    come back as empty lists."""
+    services_json = (
+        _SERVICES_JSON.replace("SERVICE_SITES", _SERVICE_SITES_JSON if places else "'[]'::json")
+        if services
+        else "'[]'::json"
+    )
+    return f"""
+SELECT {", ".join("p." + name for name in CARD_FIELDS)},
+       {services_json},
+       {_SITES_JSON if places else "'[]'::json"}
 FROM providers_provider AS p
 WHERE p.status = %s AND p.id = ANY(%s)
 """
 
 
-def card_rows(ids: list[int]) -> list[CardRow]:
-    """Published providers ``ids`` as card rows, in that order, in one query."""
+CARD_SQL = card_sql()  # everything a card can show
+_CARD_SQL = {
+    (services, places): card_sql(services, places)
+    for services in (False, True)
+    for places in (False, True)
+}
+
+
+def card_rows(ids: list[int], *, services: bool = False, places: bool = False) -> list[CardRow]:
+    """Published providers ``ids`` as card rows, in that order, in one query; with their
+    services and sites only when asked for (see ``card_sql``)."""
     if not ids:
         return []
     with read_connection().cursor() as cursor:
-        cursor.execute(CARD_SQL, [PUBLISHED, list(ids)])
+        cursor.execute(_CARD_SQL[services, places], [PUBLISHED, list(ids)])
         found = {values[0]: CardRow(*values) for values in cursor.fetchall()}
     return [found[pk] for pk in ids if pk in found]
 

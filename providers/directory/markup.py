@@ -8,55 +8,66 @@ give nothing" mark change per request, so they are built here with ``format_html
 templates.
 """
 
+from collections.abc import Iterable
 from functools import lru_cache
 
-from django.utils.html import format_html, format_html_join
+from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
-from lifecycle.coverage import tracks_served
+from lifecycle.coverage import coverage_label, tracks_served
 from providers.directory.index import DirectoryCatalogue, Option
 
-# Escaping by construction: every piece goes through format_html / format_html_join, and
-# the fixed parts of an option (escaped once, cached) are SafeStrings that pass through.
-OPTION = (
-    '<div class="option{}">{}{}>{}<span class="count">{}'
-    '<span class="visually-hidden"> {}</span></span></label></div>'
-)
+# Escaping by construction: every piece goes through format_html (or, for pieces that are
+# already safe, join_html, which escapes whatever is not), and the fixed parts of an option
+# (escaped once, cached) are SafeStrings that pass through.
+OPTION_HEAD = '<div class="option{}">{}{}>{}<span class="count">'
+OPTION_TAIL = '{}<span class="visually-hidden"> {}</span></span></label></div>'
 
 # Fixed literals (nothing interpolated), safe as written.
 SERVED_CELL = mark_safe('<td class="on"><span aria-hidden="true">●</span></td>')
 EMPTY_CELL = mark_safe("<td></td>")
 
 
+def join_html(parts: Iterable) -> SafeString:
+    """Pieces of markup joined into one: each is escaped unless it is already safe (the
+    rule of ``format_html_join`` and of the ``join`` template filter, without formatting
+    every piece again)."""
+    return mark_safe("".join(map(conditional_escape, parts)))
+
+
 @lru_cache(maxsize=4096)
-def option_parts(name: str, option: Option) -> tuple[SafeString, SafeString]:
-    """The fixed markup of one option: the checkbox (still open for ``checked``) and the
-    label up to its count."""
+def option_parts(name: str, option: Option) -> tuple[SafeString, SafeString, SafeString]:
+    """The fixed markup of one option up to its count, escaped once: as a plain option, as
+    one that would give nothing ("is-zero"), and checked."""
     element_id = f"f-{name}-{option.key}"
     title = format_html(' title="{}"', option.description) if option.description else ""
-    return (
-        format_html(
-            '<input type="checkbox" id="{}" name="{}" value="{}"', element_id, name, option.key
-        ),
-        format_html('<label for="{}"{}>{} ', element_id, title, option.label),
+    control = format_html(
+        '<input type="checkbox" id="{}" name="{}" value="{}"', element_id, name, option.key
     )
+    label = format_html('<label for="{}"{}>{} ', element_id, title, option.label)
+    return (
+        format_html(OPTION_HEAD, "", control, "", label),
+        format_html(OPTION_HEAD, " is-zero", control, "", label),
+        format_html(OPTION_HEAD, "", control, " checked", label),
+    )
+
+
+@lru_cache(maxsize=16384)
+def count_html(count: int) -> SafeString:
+    """An option's count and the end of its markup (counts repeat across options and
+    requests, so each is formatted once)."""
+    return format_html(OPTION_TAIL, count, "provider" if count == 1 else "providers")
 
 
 def options_html(name: str, entries) -> SafeString:
     """Checkbox rows for one facet (``entries``: OptionCount items)."""
-    return format_html_join("", OPTION, (_option_args(name, entry) for entry in entries))
-
-
-def _option_args(name: str, entry) -> tuple:
-    control, label = option_parts(name, entry.option)
-    return (
-        " is-zero" if not entry.count and not entry.selected else "",
-        control,
-        " checked" if entry.selected else "",
-        label,
-        entry.count,
-        "provider" if entry.count == 1 else "providers",
-    )
+    parts = []
+    for entry in entries:
+        plain, zero, checked = option_parts(name, entry.option)
+        count = entry.count
+        parts.append(checked if entry.selected else plain if count else zero)
+        parts.append(count_html(count))
+    return join_html(parts)
 
 
 def grouped_options_html(name: str, entries) -> SafeString:
@@ -66,10 +77,13 @@ def grouped_options_html(name: str, entries) -> SafeString:
         if not groups or groups[-1][0] != entry.option.group:
             groups.append((entry.option.group, []))
         groups[-1][1].append(entry)
-    return format_html_join(
-        "",
-        '<fieldset class="facet-group"><legend>{}</legend>{}</fieldset>',
-        ((group, options_html(name, members)) for group, members in groups),
+    return join_html(
+        format_html(
+            '<fieldset class="facet-group"><legend>{}</legend>{}</fieldset>',
+            group,
+            options_html(name, members),
+        )
+        for group, members in groups
     )
 
 
@@ -80,6 +94,17 @@ def strip_html(positions: tuple[int, ...], label: str, catalogue: DirectoryCatal
     found = catalogue.html_cache.get(key)
     if found is None:
         found = catalogue.html_cache[key] = _strip_html(positions, label, catalogue)
+    return found
+
+
+def coverage_strip(positions: tuple[int, ...], catalogue: DirectoryCatalogue) -> SafeString:
+    """The coverage strip of a card, labelled with its coverage; built once per index for
+    each distinct coverage."""
+    key = ("card-strip", positions)
+    found = catalogue.html_cache.get(key)
+    if found is None:
+        label = coverage_label(positions, catalogue.phase_by_position)
+        found = catalogue.html_cache[key] = strip_html(positions, label, catalogue)
     return found
 
 

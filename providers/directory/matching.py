@@ -302,22 +302,44 @@ def service_pass(
     matched: list[int] = []
     start, capability_of, firsts, lasts = table.start, table.capability, table.first, table.last
     modalities, geo_start, geo = table.modalities, table.geo_start, table.geo
-    range_cache: dict[tuple[int, int], tuple[set[str], set[str]]] = {}
+    # What a service fails is a set of flags (FLAGS) and what it reaches, per facet, a set of
+    # options; both depend on a few values shared by many services (the phase range, the
+    # modality bits, the places), so each is worked out once per pass.
+    allowed = 0
+    for name in chosen_facets | {"coverage"}:
+        allowed |= FLAGS.get(name, 0)
+    by_range: dict[tuple[int, int], tuple[int, frozenset, frozenset]] = {}
+    by_modalities: dict[int, tuple[int, frozenset]] = {}
+    by_places: dict[tuple, tuple[int, frozenset, frozenset]] = {}
+    counted_facets = [(facet, FLAGS[facet]) for facet in SERVICE_FACETS if facet != "capability"]
+    wanted = list(chosen_capabilities) if chosen_capabilities and criteria.every else ["any"]
     for position in positions_from_bits(union):
         counted = [facet for facet in SERVICE_FACETS if _has(base_bytes[facet], position)]
         check = _has(all_bytes, position)
         if not counted and not check:
             continue
+        counted_other = [(facet, flag) for facet, flag in counted_facets if facet in counted]
         # per group (a chosen capability, or one group) and facet: the options reachable
         groups: dict[object, dict[str, set[str]]] = {}
         full_groups: set[object] = set()
         capability_options: set[str] = set()
         for service in range(start[position], start[position + 1]):
             capability = capability_of[service]
-            first, last = firsts[service], lasts[service]
-            countries = {codes[n] for n in geo[geo_start[service] : geo_start[service + 1]]}
-            failed = criteria.failing(first, last, modalities[service], countries)
-            failed &= chosen_facets | {"coverage"}
+            span = (firsts[service], lasts[service])
+            range_facts = by_range.get(span)
+            if range_facts is None:
+                range_facts = by_range[span] = _range_facts(criteria, span, stage_of, phase_slug)
+            bits = modalities[service]
+            modality_facts = by_modalities.get(bits)
+            if modality_facts is None:
+                modality_facts = by_modalities[bits] = _modality_facts(
+                    criteria, bits, modality_slug
+                )
+            places = tuple(geo[geo_start[service] : geo_start[service + 1]])
+            place_facts = by_places.get(places)
+            if place_facts is None:
+                place_facts = by_places[places] = _place_facts(criteria, places, codes)
+            failed = (range_facts[0] | modality_facts[0] | place_facts[0]) & allowed
             if not failed:
                 capability_options.add(capability_slug.get(capability, ""))
             if chosen_capabilities:
@@ -328,30 +350,24 @@ def service_pass(
                 group = "any"
             if not failed:
                 full_groups.add(group)
-            if len(failed) > 1 or "coverage" in failed:
+            # Fails coverage, or two facets or more: reaches nothing any facet counts.
+            if failed & COVERAGE or failed & (failed - 1):
                 continue
             reach = groups.setdefault(group, {})
-            for facet in counted:
-                if facet == "capability" or (failed and facet not in failed):
-                    continue
+            for facet, flag in counted_other:
+                if failed and flag != failed:
+                    continue  # reaches only the options of the one facet it fails
                 found = reach.setdefault(facet, set())
-                if facet == "modality":
-                    bits = modalities[service]
-                    found.update(slug for bit, slug in modality_slug.items() if bits & bit)
-                elif facet in ("stage", "phase"):
-                    key = (first, last)
-                    if key not in range_cache:
-                        inside = range(first, last + 1)
-                        range_cache[key] = (
-                            {stage_of[p] for p in inside if p in stage_of},
-                            {phase_slug[p] for p in inside if p in phase_slug},
-                        )
-                    found.update(range_cache[key][0 if facet == "stage" else 1])
-                elif facet == "country":
-                    found.update(countries)
+                if flag == MODALITY:
+                    found.update(modality_facts[1])
+                elif flag == STAGE:
+                    found.update(range_facts[1])
+                elif flag == PHASE:
+                    found.update(range_facts[2])
+                elif flag == COUNTRY:
+                    found.update(place_facts[1])
                 else:
-                    found.update(regions.region_of(code) for code in countries)
-        wanted = list(chosen_capabilities) if chosen_capabilities and criteria.every else ["any"]
+                    found.update(place_facts[2])
         if check and all(group in full_groups for group in wanted):
             matched.append(position)
         for facet in counted:
@@ -370,6 +386,55 @@ def service_pass(
             for key in options:
                 table_counts[key] = table_counts.get(key, 0) + 1
     return ServiceAnswer(bits_from_positions(matched, index.size), counts)
+
+
+# The service facets a service can fail, as flags (``Criteria.failing`` in sets of names).
+MODALITY, COVERAGE, STAGE, PHASE, COUNTRY, REGION = 1, 2, 4, 8, 16, 32
+FLAGS = {
+    "modality": MODALITY,
+    "coverage": COVERAGE,
+    "stage": STAGE,
+    "phase": PHASE,
+    "country": COUNTRY,
+    "region": REGION,
+}
+
+
+def _flags(names: set[str]) -> int:
+    flags = 0
+    for name in names:
+        flags |= FLAGS[name]
+    return flags
+
+
+def _range_facts(criteria: Criteria, span: tuple[int, int], stage_of, phase_slug):
+    """A phase range: what it fails of coverage, stage and phase, and the stages and
+    phases it reaches."""
+    first, last = span
+    failed = _flags(criteria.failing(first, last, 0, ()) - {"modality", "country", "region"})
+    inside = range(first, last + 1)
+    return (
+        failed,
+        frozenset(stage_of[p] for p in inside if p in stage_of),
+        frozenset(phase_slug[p] for p in inside if p in phase_slug),
+    )
+
+
+def _modality_facts(criteria: Criteria, bits: int, modality_slug: dict[int, str]):
+    failed = MODALITY if criteria.modality_bits and not bits & criteria.modality_bits else 0
+    return failed, frozenset(slug for bit, slug in modality_slug.items() if bits & bit)
+
+
+def _place_facts(criteria: Criteria, places: tuple, codes: list[str]):
+    """Where a service is done (country numbers): what it fails of country and region,
+    and the countries and regions it reaches."""
+    countries = frozenset(codes[number] for number in places)
+    failed = 0
+    if criteria.countries is not None and criteria.countries.isdisjoint(countries):
+        failed |= COUNTRY
+    if criteria.region_countries is not None and criteria.region_countries.isdisjoint(countries):
+        failed |= REGION
+    return failed, countries, frozenset(regions.region_of(code) for code in countries)
 
 
 def matched_services(index, criteria: Criteria, services: list, countries) -> list:

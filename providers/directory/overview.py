@@ -3,6 +3,7 @@
 from urllib.parse import urlencode
 
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
@@ -121,8 +122,29 @@ def home(request):
 def explorer(request):
     """For each industry's track, a stage and phase x provider type table of provider
     counts, shaded by the share of that type's providers on the track, and notes on what
-    each type does in each stage."""
+    each type does in each stage.
+
+    The tables depend on the index alone, so they are rendered once per index (a change
+    to the directory builds a new index) and the request only renders the page around
+    them."""
     index = get_index()
+    tables_html = index.catalogue.html_cache.get(EXPLORER_TABLES)
+    if tables_html is None:
+        tables_html = index.catalogue.html_cache[EXPLORER_TABLES] = render_to_string(
+            "directory/explorer.html#tables", explorer_tables(index)
+        )
+    return render(
+        request,
+        "directory/explorer.html",
+        {"tables_html": tables_html, "provider_count": index.size},
+    )
+
+
+EXPLORER_TABLES = ("explorer", "tables")
+
+
+def explorer_tables(index) -> dict:
+    """The explorer's tables: per track, stage and phase rows by provider type."""
     catalogue = index.catalogue
     directory = reverse("providers:directory")
     types = list(catalogue.types.values())
@@ -185,11 +207,7 @@ def explorer(request):
                 }
             )
         tables.append({"track": track, "stages": stages, "total": total, "of_type": of_type})
-    return render(
-        request,
-        "directory/explorer.html",
-        {"tables": tables, "types": types, "provider_count": index.size},
-    )
+    return {"tables": tables, "types": types}
 
 
 def typical_stage_ids(provider_type) -> set[int]:

@@ -2,9 +2,11 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import SafeString
 from django.views.decorators.http import require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 
@@ -66,23 +68,26 @@ def directory(request):
     # An industry with its own track (agrochemical: crop protection) shows that track only.
     tracks = visible_tracks(index.catalogue, query.facets.get("industry") or [])
     found.counts["phase"] = phase_entries(found.counts["phase"], index.catalogue, tracks)
+    why = why_context(index, query, criteria_for(index, query))
+    service_level = bool(
+        query.facets.get("capability") or query.facets.get("modality") or query.text_modalities
+    )
+    rows = card_rows(found.ids, **why.needs)
     context = {
         "query": query,
         "found": found,
-        "cards": card_list(
-            card_rows(found.ids),
-            index.catalogue,
-            request,
-            chosen_capabilities,
-            why_context(index, query, criteria_for(index, query)),
-        ),
+        "cards": card_list(rows, index.catalogue, request, chosen_capabilities, why),
         "capability_modes": MODES,
-        "service_level": bool(
-            query.facets.get("capability") or query.facets.get("modality") or query.text_modalities
-        ),
+        "service_level": service_level,
         "chosen_counts": {facet: len(keys) for facet, keys in query.facets.items() if keys},
         "page_title": page_title(index, query, found.total),
-        "phases": range_phases(index.catalogue, tracks, keep=(query.cover_from, query.cover_to)),
+        "coverage_html": coverage_html(
+            index,
+            service_level,
+            range_phases(index.catalogue, tracks, keep=(query.cover_from, query.cover_to)),
+            query.cover_from,
+            query.cover_to,
+        ),
         "phase_hint": phase_hint(index.catalogue, tracks),
         "sorts": SORTS,
         "pages": pages,
@@ -101,6 +106,24 @@ def directory(request):
         "current_query": query_string(query, page=None),
     }
     return render(request, _fragment(request, "directory/directory.html", "directory"), context)
+
+
+def coverage_html(index, service_level: bool, phases: list, first, last) -> SafeString:
+    """The coverage range's two selects: they depend on a few choices only, so each
+    combination is rendered once per index."""
+    key = ("coverage", service_level, tuple(phase.position for phase in phases), first, last)
+    found = index.catalogue.html_cache.get(key)
+    if found is None:
+        found = index.catalogue.html_cache[key] = render_to_string(
+            "directory/directory.html#coverage",
+            {
+                "service_level": service_level,
+                "phases": phases,
+                "cover_from": first,
+                "cover_to": last,
+            },
+        )
+    return found
 
 
 def page_title(index, query, total: int) -> str:

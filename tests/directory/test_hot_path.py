@@ -1,0 +1,87 @@
+"""What keeps buyer pages fast at scale, pinned as behaviour rather than time: markup that
+depends only on the directory's data is built once per index and reused, and the card
+query loads services and sites only when the page shows why a card matched."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from providers.directory import cards, markup, overview
+from providers.directory.index import get_index
+from tests.factories import make_provider
+
+pytestmark = pytest.mark.django_db
+
+
+def card_queries(client, url: str, **headers) -> list[str]:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url, headers=headers)
+    assert response.status_code == 200
+    return [query["sql"] for query in queries.captured_queries if "p.id = ANY" in query["sql"]]
+
+
+def test_cards_load_services_and_sites_only_for_their_why_lines(client, directory):
+    client.get("/providers/")  # builds the index
+    for plain in ("/providers/", "/providers/?type=cdmo&stage=development&sort=verified"):
+        (sql,) = card_queries(client, plain)
+        assert "providers_service" not in sql and "providers_site" not in sql, plain
+    # A chosen capability: services, to say which matched; no sites unless a place is chosen.
+    (sql,) = card_queries(client, "/providers/?capability=glp-toxicology")
+    assert "providers_service " in sql and "providers_site " not in sql
+    (sql,) = card_queries(client, "/providers/?capability=mammalian-biologics&country=IE")
+    assert "providers_service_sites" in sql and "providers_site " in sql
+    (sql,) = card_queries(client, "/providers/?q=oligo")  # words found in service modalities
+    assert "providers_service " in sql
+    (sql,) = card_queries(client, "/providers/?country=IN")  # sites in the chosen country
+    assert "providers_site " in sql and "providers_service " not in sql
+    html = client.get("/providers/?country=IN").content.decode()
+    assert "Sites: Hyderabad" in html
+
+
+def test_facet_options_and_card_parts_are_built_once_per_index(client, directory, monkeypatch):
+    built = []
+    original = cards.state_html
+    monkeypatch.setattr(cards, "state_html", lambda *args: built.append(args) or original(*args))
+    client.get("/providers/")
+    options_built = markup.option_parts.cache_info().misses
+    states_built = len(built)
+    assert options_built and states_built
+    # Other counts, other checked boxes, the same providers: nothing fixed is built again.
+    for url in ("/providers/?type=cdmo", "/providers/?stage=discovery&type=cro", "/providers/"):
+        html = client.get(url, headers={"HX-Request": "true"}).content.decode()
+        assert 'class="option' in html
+    assert markup.option_parts.cache_info().misses == options_built
+    assert len(built) == states_built
+    # A change to the directory builds a new index, and its markup afresh.
+    make_provider("Zeta Peptides", slug="zeta-peptides", types=("cdmo",))
+    assert "Zeta Peptides" in client.get("/providers/").content.decode()
+    assert len(built) > states_built
+
+
+def test_lifecycle_explorer_renders_its_tables_once_per_index(client, directory, monkeypatch):
+    built = []
+    original = overview.explorer_tables
+    monkeypatch.setattr(
+        overview, "explorer_tables", lambda index: built.append(index) or original(index)
+    )
+    delivery = "phase=commercial-supply&amp;phase=lifecycle-management"
+    for _ in range(3):
+        html = client.get("/lifecycle/").content.decode()
+        assert f'href="/providers/?{delivery}&amp;type=cmo">1<' in html
+    assert len(built) == 1
+    make_provider("Theta Tablets", types=("cmo",), services=[("oral-solid-dose", 6, 7)])
+    html = client.get("/lifecycle/").content.decode()
+    assert f'href="/providers/?{delivery}&amp;type=cmo">2<' in html
+    assert len(built) == 2 and built[1] is get_index()
+
+
+def test_coverage_range_keeps_the_buyers_choice_when_rendered_once(client, directory):
+    first = client.get("/providers/?cover_from=phase-1&cover_to=phase-3").content.decode()
+    assert '<option value="phase-1" selected>' in first
+    assert '<option value="phase-3" selected>' in first
+    again = client.get("/providers/?cover_from=preclinical&cover_to=phase-2").content.decode()
+    assert '<option value="preclinical" selected>' in again
+    assert '<option value="phase-1" selected>' not in again
+    service_level = client.get("/providers/?capability=glp-toxicology").content.decode()
+    assert "One chosen service covers every phase" in service_level
+    assert "One-stop partners" in client.get("/providers/").content.decode()
