@@ -19,6 +19,7 @@ is built, and it is rebuilt on the first request of a new day.
 
 import datetime
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -29,6 +30,7 @@ from lifecycle.models import Phase, Stage, Track
 from providers import regions
 from providers.directory.bitsets import bits_from_positions, positions_from_bits
 from providers.directory.matching import ServiceTable
+from providers.directory.wordindex import TextRow, WordIndex, catalogue_words
 from providers.evidence import VerificationState
 from providers.models import (
     PUBLISHED,
@@ -103,8 +105,10 @@ class DirectoryIndex:
         catalogue: DirectoryCatalogue,
         built_on: datetime.date | None = None,
         service_rows: list[tuple] = (),
+        text_rows: list[TextRow] | None = None,
     ):
         self.token = token
+        self.watermark = Watermark()
         self.built_on = built_on or timezone.localdate()
         self.catalogue = catalogue
         self.size = len(rows)
@@ -131,46 +135,10 @@ class DirectoryIndex:
         self.rank = rank
 
         members: dict[tuple[str, str], list[int]] = {}
-
-        def add(facet: str, key, position: int) -> None:
-            members.setdefault((facet, key), []).append(position)
-
-        stage_of_phase = {phase.position: phase.stage.slug for phase in catalogue.phases}
-        slug_of = {
-            "type": {pk: row.slug for pk, row in catalogue.types.items()},
-            "capability": {pk: row.slug for pk, row in catalogue.capabilities.items()},
-            "modality": {pk: row.slug for pk, row in catalogue.modalities.items()},
-            "industry": {pk: row.slug for pk, row in catalogue.industries.items()},
-            "certification": {pk: row.slug for pk, row in catalogue.certifications.items()},
-        }
-        phase_slug = {phase.position: phase.slug for phase in catalogue.phases}
-        acceptable_since = years_before(self.built_on, ACCEPTABLE_WITHIN_YEARS)
-        adverse_since = years_before(self.built_on, ADVERSE_WITHIN_YEARS)
+        self._prepare_members()
         for position, row in enumerate(rows):
-            types, phases, capabilities, modalities, industries, certs, countries = row[2:9]
-            flags, acceptable_on, adverse_on = row[11:14] if len(row) > 11 else ((), None, None)
-            if acceptable_on is not None and acceptable_on >= acceptable_since:
-                add("inspection", "fda-acceptable", position)
-            if adverse_on is None or adverse_on < adverse_since:
-                add("inspection", "no-adverse", position)
-            if "eu-gmp-certificate" in flags:
-                add("inspection", "eu-gmp-certificate", position)
-            for pk in types:
-                add("type", slug_of["type"].get(pk), position)
-            for number in phases:
-                add("phase", phase_slug.get(number), position)
-            for stage in {stage_of_phase.get(number) for number in phases}:
-                add("stage", stage, position)
-            for pk in capabilities:
-                add("capability", slug_of["capability"].get(pk), position)
-            for pk in modalities:
-                add("modality", slug_of["modality"].get(pk), position)
-            for pk in industries:
-                add("industry", slug_of["industry"].get(pk), position)
-            for pk in certs:
-                add("certification", slug_of["certification"].get(pk), position)
-            for code in countries:
-                add("country", code, position)
+            for option in self._row_members(row):
+                members.setdefault(option, []).append(position)
 
         self.bits: dict[str, dict[str, int]] = {facet: {} for facet in FACETS}
         self.bits_verified: dict[str, dict[str, int]] = {facet: {} for facet in FACETS}
@@ -187,7 +155,7 @@ class DirectoryIndex:
                 region = regions.region_of(code)
                 table["region"][region] = table["region"].get(region, 0) | bits
         self.all = (1 << self.size) - 1
-        self._build_trust(rows, slug_of["capability"])
+        self._build_trust(rows, self._slug_of["capability"])
         # Each published provider's services, for service-level matching (see matching.py).
         self.load_services(service_rows)
         self.options = self._options()
@@ -195,6 +163,201 @@ class DirectoryIndex:
             facet: frozenset(option.key for option in options)
             for facet, options in self.options.items()
         }
+        if text_rows is None:  # built without text (tests of the facets alone)
+            text_rows = [TextRow(pk, "", "", "", "") for pk in self.ids]
+        self.words = WordIndex(
+            text_rows, self.ids, catalogue_words(catalogue, self.bits["country"])
+        )
+
+    def nbytes(self) -> int:
+        """Approximate memory of the bitsets, service table and word index."""
+        tables = [*self.bits.values(), *self.bits_verified.values()]
+        tables += [self.backed_capability, self.backed_capability_verified]
+        bitsets = sum((bits.bit_length() + 7) // 8 for table in tables for bits in table.values())
+        lists = 8 * 5 * self.size + 100 * self.size  # ids, ranks, dates, the id lookup
+        return bitsets + lists + self.services.nbytes() + self.words.nbytes()
+
+    # ------------------------------------------------------------------ patching
+    # A change to a few providers is applied to a copy of the index (requests keep reading
+    # the old one until the copy is installed): each changed provider leaves its old
+    # positions and enters at its new ones in every bitset and list, in name order and in
+    # "recently checked" order.
+
+    def patched(self, token: str, changes: "Changes") -> "DirectoryIndex":
+        new = object.__new__(DirectoryIndex)
+        new.__dict__.update(self.__dict__)
+        new.token = token
+        changed = changes.ids
+        rows = changes.rows
+        removed = sorted(
+            (self.position_of[pk] for pk in changed if pk in self.position_of), reverse=True
+        )
+        removed_verified = sorted((self.rank[position] for position in removed), reverse=True)
+        inserted = sorted((changes.positions[pk][0], pk) for pk in rows)
+        inserted_verified = sorted((changes.positions[pk][1], pk) for pk in rows)
+        members = {pk: self._row_members(row) for pk, row in rows.items()}
+        backed = {
+            pk: {self._slug_of["capability"].get(c) for c in row[10]} for pk, row in rows.items()
+        }
+
+        def remap(bits: int, removals, insertions, member) -> int:
+            for position in removals:
+                bits = (bits & ((1 << position) - 1)) | ((bits >> (position + 1)) << position)
+            for position, pk in insertions:
+                bits = (bits & ((1 << position) - 1)) | ((bits >> position) << (position + 1))
+                if member(pk):
+                    bits |= 1 << position
+            return bits
+
+        def remap_table(table: dict, facet: str | None, removals, insertions, test) -> dict:
+            keys = set(table)
+            for pk in rows:
+                keys.update(key for found_facet, key in members[pk] if found_facet == facet)
+            result = {}
+            for key in keys:
+                bits = remap(
+                    table.get(key, 0), removals, insertions, lambda pk, key=key: test(pk, key)
+                )
+                if bits or facet not in ("country", None):
+                    result[key] = bits
+            return result
+
+        def in_facet(facet):
+            return lambda pk, key: (facet, key) in members[pk]
+
+        new.bits = {}
+        new.bits_verified = {}
+        for facet in FACETS:
+            if facet == "region":
+                continue
+            new.bits[facet] = remap_table(
+                self.bits[facet], facet, removed, inserted, in_facet(facet)
+            )
+            new.bits_verified[facet] = remap_table(
+                self.bits_verified[facet],
+                facet,
+                removed_verified,
+                inserted_verified,
+                in_facet(facet),
+            )
+        for table in (new.bits, new.bits_verified):
+            table["region"] = {}
+            for code, bits in table["country"].items():
+                region = regions.region_of(code)
+                table["region"][region] = table["region"].get(region, 0) | bits
+
+        def is_backed(pk, slug):
+            return slug in backed[pk]
+
+        new.backed_capability = {
+            slug: remap(bits, removed, inserted, lambda pk, slug=slug: is_backed(pk, slug))
+            for slug, bits in self.backed_capability.items()
+        }
+        new.backed_capability_verified = {
+            slug: remap(
+                bits, removed_verified, inserted_verified, lambda pk, slug=slug: is_backed(pk, slug)
+            )
+            for slug, bits in self.backed_capability_verified.items()
+        }
+        for pk in rows:  # a capability backed for the first time
+            for slug in backed[pk] - set(new.backed_capability) - {None}:
+                new.backed_capability[slug] = remap(0, (), inserted, lambda p, s=slug: is_backed(p, s))
+                new.backed_capability_verified[slug] = remap(
+                    0, (), inserted_verified, lambda p, s=slug: is_backed(p, s)
+                )
+
+        def any_backed(pk):
+            return bool(rows[pk][10])
+
+        new.backed_any = remap(self.backed_any, removed, inserted, any_backed)
+        new.backed_any_verified = remap(
+            self.backed_any_verified, removed_verified, inserted_verified, any_backed
+        )
+
+        ids = list(self.ids)
+        checked_on = list(self.checked_on)
+        for position in removed:
+            del ids[position]
+            del checked_on[position]
+        for position, pk in inserted:
+            ids.insert(position, pk)
+            row = rows[pk]
+            checked_on.insert(position, row[1] if row[9] != COMPILED else None)
+        by_verified = list(self.ids_by_verified)
+        for position in removed_verified:
+            del by_verified[position]
+        for position, pk in inserted_verified:
+            by_verified.insert(position, pk)
+        new.ids, new.checked_on, new.ids_by_verified = ids, checked_on, by_verified
+        new.size = len(ids)
+        new.all = (1 << new.size) - 1
+        new.position_of = {pk: position for position, pk in enumerate(ids)}
+        verified_position = {pk: position for position, pk in enumerate(by_verified)}
+        new.rank = [verified_position[pk] for pk in ids]
+        new._age_masks = {}
+
+        new.services = self.services.patched(
+            removed,
+            [(position, changes.services.get(pk, [])) for position, pk in inserted],
+        )
+        words = self.words.patched({pk: changes.texts.get(pk) for pk in changed})
+        dense_members = {pk: words.dense_members(changes.texts.get(pk)) for pk in rows}
+        words.dense = {
+            key: remap(bits, removed, inserted, lambda pk, key=key: key in dense_members[pk])
+            for key, bits in self.words.dense.items()
+        }
+        if set(new.bits["country"]) != set(self.bits["country"]):
+            words.catalogue_words = catalogue_words(self.catalogue, new.bits["country"])
+        new.words = words
+        new.options = new._options()
+        new.known_keys = {
+            facet: frozenset(option.key for option in options)
+            for facet, options in new.options.items()
+        }
+        return new
+
+    def _prepare_members(self) -> None:
+        catalogue = self.catalogue
+        self._stage_of_phase = {phase.position: phase.stage.slug for phase in catalogue.phases}
+        self._slug_of = {
+            "type": {pk: row.slug for pk, row in catalogue.types.items()},
+            "capability": {pk: row.slug for pk, row in catalogue.capabilities.items()},
+            "modality": {pk: row.slug for pk, row in catalogue.modalities.items()},
+            "industry": {pk: row.slug for pk, row in catalogue.industries.items()},
+            "certification": {pk: row.slug for pk, row in catalogue.certifications.items()},
+        }
+        self._phase_slug = {phase.position: phase.slug for phase in catalogue.phases}
+        self._acceptable_since = years_before(self.built_on, ACCEPTABLE_WITHIN_YEARS)
+        self._adverse_since = years_before(self.built_on, ADVERSE_WITHIN_YEARS)
+
+    def _row_members(self, row: tuple) -> set[tuple[str, str]]:
+        """The facet options (facet, key) one index row belongs to."""
+        found: set[tuple[str, str]] = set()
+        slug_of = self._slug_of
+        types, phases, capabilities, modalities, industries, certs, countries = row[2:9]
+        flags, acceptable_on, adverse_on = row[11:14] if len(row) > 11 else ((), None, None)
+        if acceptable_on is not None and acceptable_on >= self._acceptable_since:
+            found.add(("inspection", "fda-acceptable"))
+        if adverse_on is None or adverse_on < self._adverse_since:
+            found.add(("inspection", "no-adverse"))
+        if "eu-gmp-certificate" in (flags or ()):
+            found.add(("inspection", "eu-gmp-certificate"))
+        for pk in types:
+            found.add(("type", slug_of["type"].get(pk)))
+        for number in phases:
+            found.add(("phase", self._phase_slug.get(number)))
+            found.add(("stage", self._stage_of_phase.get(number)))
+        for pk in capabilities:
+            found.add(("capability", slug_of["capability"].get(pk)))
+        for pk in modalities:
+            found.add(("modality", slug_of["modality"].get(pk)))
+        for pk in industries:
+            found.add(("industry", slug_of["industry"].get(pk)))
+        for pk in certs:
+            found.add(("certification", slug_of["certification"].get(pk)))
+        for code in countries:
+            found.add(("country", code))
+        return {option for option in found if option[1] is not None}
 
     def _options(self) -> dict[str, list[Option]]:
         from django_countries import countries as country_names
@@ -412,6 +575,81 @@ ORDER BY lower(p.name), p.id
 """
 
 
+# Each published provider's own searchable text (the word index; catalogue words come
+# from the facet columns): name, summary, its sites' cities and regulator identifiers.
+TEXT_SQL = """
+SELECT p.id, p.name, coalesce(p.summary, ''),
+       coalesce((SELECT string_agg(site.city, ' ') FROM providers_site AS site
+                 WHERE site.provider_id = p.id), ''),
+       coalesce((SELECT string_agg(ident.value, ' ')
+                 FROM providers_site AS site
+                 JOIN providers_siteidentity AS ident ON ident.site_id = site.id
+                 WHERE site.provider_id = p.id), '')
+FROM providers_provider AS p
+WHERE p.status = %(published)s
+ORDER BY lower(p.name), p.id
+"""
+
+# Where changed providers now stand: their position in name order and in "recently
+# checked" order among the published providers of the same snapshot (the orders of
+# INDEX_SQL and of DirectoryIndex's verified sort, ties in name order), and how many are
+# published (a check on the patched index).
+POSITIONS_SQL = """
+SELECT c.id,
+       (SELECT count(*) FROM providers_provider AS p
+        WHERE p.status = %(published)s AND (lower(p.name), p.id) < (lower(c.name), c.id)),
+       (SELECT count(*) FROM providers_provider AS p
+        WHERE p.status = %(published)s
+          AND (p.state = %(compiled)s, p.state_on IS NULL,
+               coalesce(%(epoch)s - p.state_on, 0), lower(p.name), p.id)
+            < (c.state = %(compiled)s, c.state_on IS NULL,
+               coalesce(%(epoch)s - c.state_on, 0), lower(c.name), c.id))
+FROM providers_provider AS c
+WHERE c.status = %(published)s AND c.id = ANY(%(ids)s)
+"""
+PUBLISHED_COUNT_SQL = "SELECT count(*) FROM providers_provider WHERE status = %(published)s"
+
+# The change log (providers.versioning): entries after the last one applied, and those of
+# transactions still running when the index last read it (they may commit with lower
+# sequence numbers).
+CHANGES_SQL = """
+SELECT seq, provider_id FROM providers_directorychange WHERE seq > %(last)s
+UNION
+SELECT seq, provider_id FROM providers_directorychange WHERE xid = ANY(%(pending)s::xid8[])
+"""
+WATERMARK_SQL = """
+SELECT coalesce((SELECT max(seq) FROM providers_directorychange), 0),
+       ARRAY(SELECT pg_snapshot_xip(pg_current_snapshot())::text)
+"""
+# At most this many providers changed at once are patched in; more are built beside.
+PATCH_LIMIT = 64
+# Providers changed since the last full build kept in the word index's overlay; past this,
+# the next change is applied by building anew (in the background).
+OVERLAY_LIMIT = 5000
+
+
+@dataclass(frozen=True)
+class Watermark:
+    """How far into the change log an index is: the last sequence number read, and the
+    transactions running at that snapshot."""
+
+    last: int = 0
+    pending: tuple[str, ...] = ()
+
+
+@dataclass
+class Changes:
+    """What a snapshot says of the changed providers: index rows, services and text of
+    those published, and their new positions (name order, recently checked order)."""
+
+    ids: set[int]
+    rows: dict[int, tuple] = field(default_factory=dict)
+    services: dict[int, list] = field(default_factory=dict)
+    texts: dict[int, TextRow] = field(default_factory=dict)
+    positions: dict[int, tuple[int, int]] = field(default_factory=dict)
+    published: int = 0  # published providers in the snapshot
+
+
 TOKEN_SQL = "SELECT token FROM providers_directoryversion WHERE id = 1"
 
 
@@ -422,28 +660,118 @@ def current_token() -> str:
     return row[0] if row else ""
 
 
-def build_index(today: datetime.date | None = None) -> DirectoryIndex:
-    """Build the index from one consistent snapshot: the token, the catalogue and the rows
-    are read in a single repeatable-read transaction, so a commit in between cannot give an
-    index that mixes two states under one token."""
-    today = today or timezone.localdate()
+@contextmanager
+def _snapshot():
+    """A cursor in one repeatable-read, read-only transaction: every read sees one state."""
     connection = read_connection()
     with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
         if connection.in_atomic_block and not connection.savepoint_ids:
             # The outermost transaction is ours: take one snapshot for every read.
             cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-        cursor.execute(TOKEN_SQL)
-        row = cursor.fetchone()
-        token = row[0] if row else ""
-        catalogue = _load_catalogue(connection.alias)
-        cursor.execute(INDEX_SQL, INDEX_PARAMS)
-        rows = [
-            (row[0], row[1].toordinal() if row[1] else None, *row[2:]) for row in cursor.fetchall()
-        ]
-        index = DirectoryIndex(token, rows, catalogue, built_on=today)
-        cursor.execute(SERVICES_SQL, INDEX_PARAMS)
-        index.load_services(_in_chunks(cursor))  # streamed: no list of every service
+        yield cursor
+
+
+def _read_token(cursor) -> str:
+    cursor.execute(TOKEN_SQL)
+    row = cursor.fetchone()
+    return row[0] if row else ""
+
+
+def _read_watermark(cursor) -> Watermark:
+    cursor.execute(WATERMARK_SQL)
+    last, pending = cursor.fetchone()
+    return Watermark(last, tuple(pending))
+
+
+def build_index(today: datetime.date | None = None) -> DirectoryIndex:
+    """Build the index from one consistent snapshot: the token, the change log's
+    watermark, the catalogue and the rows are read in a single repeatable-read
+    transaction, so a commit in between cannot give an index that mixes two states."""
+    today = today or timezone.localdate()
+    with _snapshot() as cursor:
+        return _build(cursor, today)
+
+
+def _build(cursor, today: datetime.date) -> DirectoryIndex:
+    token = _read_token(cursor)
+    watermark = _read_watermark(cursor)
+    catalogue = _load_catalogue(cursor.db.alias)
+    cursor.execute(INDEX_SQL, INDEX_PARAMS)
+    rows = [_index_row(row) for row in cursor.fetchall()]
+    cursor.execute(TEXT_SQL, INDEX_PARAMS)
+    texts = [TextRow(*row) for row in _in_chunks(cursor)]
+    index = DirectoryIndex(token, rows, catalogue, built_on=today, text_rows=texts)
+    del rows, texts
+    cursor.execute(SERVICES_SQL, INDEX_PARAMS)
+    index.load_services(_in_chunks(cursor))  # streamed: no list of every service
+    index.watermark = watermark
     return index
+
+
+def _index_row(row: tuple) -> tuple:
+    return (row[0], row[1].toordinal() if row[1] else None, *row[2:])
+
+
+def update_index(index: DirectoryIndex | None, today: datetime.date | None = None):
+    """The index for the current data, from ``index`` (None: none yet), in one snapshot:
+    the changes the log records since ``index`` was read are patched in when they are few
+    and name providers only; otherwise (a catalogue edit, a bulk load, a new day, a log
+    that no longer reaches back) the index is built anew."""
+    today = today or timezone.localdate()
+    with _snapshot() as cursor:
+        if index is None or index.built_on != today:
+            return _build(cursor, today)
+        token = _read_token(cursor)
+        watermark = _read_watermark(cursor)
+        cursor.execute(
+            CHANGES_SQL,
+            {"last": index.watermark.last, "pending": list(index.watermark.pending)},
+        )
+        entries = cursor.fetchall()
+        ids = {pk for _seq, pk in entries}
+        if (
+            None in ids
+            or len(ids) > PATCH_LIMIT
+            or len(index.words.changed) + len(ids) > OVERLAY_LIMIT
+        ):
+            return _build(cursor, today)
+        if not ids:  # a change buyers do not see through the index (a new token only)
+            patched = object.__new__(DirectoryIndex)
+            patched.__dict__.update(index.__dict__)
+            patched.token = token
+        else:
+            changes = _read_changes(cursor, ids)
+            patched = index.patched(token, changes)
+            if patched.size != changes.published:
+                return _build(cursor, today)  # the log missed something: start afresh
+        patched.watermark = Watermark(max(watermark.last, index.watermark.last), watermark.pending)
+        return patched
+
+
+def _read_changes(cursor, ids: set[int]) -> Changes:
+    changes = Changes(ids)
+    params = {**INDEX_PARAMS, "ids": sorted(ids)}
+    cursor.execute(_only_ids(INDEX_SQL, "id"), params)
+    changes.rows = {row[0]: _index_row(row) for row in cursor.fetchall()}
+    cursor.execute(_only_ids(TEXT_SQL, "p.id"), params)
+    changes.texts = {row[0]: TextRow(*row) for row in cursor.fetchall()}
+    cursor.execute(_only_ids(SERVICES_SQL, "p.id"), params)
+    for provider_id, *service in cursor.fetchall():
+        changes.services.setdefault(provider_id, []).append(tuple(service))
+    cursor.execute(
+        POSITIONS_SQL,
+        {**params, "compiled": COMPILED, "epoch": datetime.date(1, 1, 1)},
+    )
+    changes.positions = {pk: (by_name, by_verified) for pk, by_name, by_verified in cursor}
+    cursor.execute(PUBLISHED_COUNT_SQL, INDEX_PARAMS)
+    changes.published = cursor.fetchone()[0]
+    return changes
+
+
+def _only_ids(sql: str, column: str) -> str:
+    """One of the index's queries, for the providers in ``%(ids)s`` only."""
+    query, order = sql.rsplit("ORDER BY", 1)
+    return f"{query} AND {column} = ANY(%(ids)s) ORDER BY{order}"
 
 
 def _in_chunks(cursor, size: int = 20_000):
@@ -457,14 +785,14 @@ _building: threading.Thread | None = None
 
 
 def get_index() -> DirectoryIndex:
-    """The index for the current data: one token query per request, and a rebuild only
+    """The index for the current data: one token query per request, and an update only
     after a change.
 
     The first index of a process is built in the request. After that, a change is picked
-    up by building the new index beside the old one in a background thread; the request
-    waits for it at most ``DIRECTORY_REBUILD_WAIT`` seconds (a small directory rebuilds in
-    milliseconds, so buyers see the change at once) and otherwise is answered from the
-    previous index while the new one finishes: no buyer request waits for a full rebuild.
+    up in a background thread, usually by patching the changed providers into a copy of the
+    index (milliseconds), sometimes by building a new one beside the old; the request
+    waits for it at most ``DIRECTORY_REBUILD_WAIT`` seconds and otherwise is answered from
+    the previous index: no buyer request waits for a full rebuild.
     """
     token = current_token()
     today = timezone.localdate()
@@ -474,7 +802,7 @@ def get_index() -> DirectoryIndex:
     if index is None or not settings.DIRECTORY_BACKGROUND_REBUILD:
         with _lock:
             if _cached is None or _cached.token != token or _cached.built_on != today:
-                _install(build_index(today))
+                _install(update_index(_cached, today))
             return _cached
     builder = _start_background_build()
     builder.join(settings.DIRECTORY_REBUILD_WAIT)
@@ -499,13 +827,9 @@ def _start_background_build() -> threading.Thread:
 
 def _build_in_background() -> None:
     try:
-        index = build_index()
+        index = update_index(_cached)
         with _lock:
-            if (
-                _cached is None
-                or _cached.token != index.token
-                or _cached.built_on != index.built_on
-            ):
+            if _cached is None or _cached.watermark.last <= index.watermark.last:
                 _install(index)
     finally:
         connections.close_all()  # this thread's own connections
