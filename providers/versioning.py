@@ -128,9 +128,7 @@ def changed_providers_sql(table: str, columns: set[str], rows: str) -> str | Non
             " JOIN providers_service AS s ON s.id = r.service_id"
         )
     if "site_id" in columns:
-        return (
-            f"SELECT s.provider_id FROM {rows} AS r JOIN providers_site AS s ON s.id = r.site_id"
-        )
+        return f"SELECT s.provider_id FROM {rows} AS r JOIN providers_site AS s ON s.id = r.site_id"
     return None
 
 

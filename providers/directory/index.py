@@ -261,7 +261,9 @@ class DirectoryIndex:
         }
         for pk in rows:  # a capability backed for the first time
             for slug in backed[pk] - set(new.backed_capability) - {None}:
-                new.backed_capability[slug] = remap(0, (), inserted, lambda p, s=slug: is_backed(p, s))
+                new.backed_capability[slug] = remap(
+                    0, (), inserted, lambda p, s=slug: is_backed(p, s)
+                )
                 new.backed_capability_verified[slug] = remap(
                     0, (), inserted_verified, lambda p, s=slug: is_backed(p, s)
                 )
@@ -571,17 +573,18 @@ LEFT JOIN own ON own.service_id = s.id
 LEFT JOIN stated ON stated.provider_id = s.provider_id
 LEFT JOIN placed ON placed.service_id = s.id
 WHERE p.status = %(published)s
-ORDER BY lower(p.name), p.id
+ORDER BY lower(p.name), p.id, s.id
 """
 
 
 # Each published provider's own searchable text (the word index; catalogue words come
-# from the facet columns): name, summary, its sites' cities and regulator identifiers.
+# from the facet columns): name, summary, its sites' cities and regulator identifiers
+# (apart: identifiers written in groups of digits are joined into one number each).
 TEXT_SQL = """
 SELECT p.id, p.name, coalesce(p.summary, ''),
        coalesce((SELECT string_agg(site.city, ' ') FROM providers_site AS site
                  WHERE site.provider_id = p.id), ''),
-       coalesce((SELECT string_agg(ident.value, ' ')
+       coalesce((SELECT string_agg(ident.value, ' ; ')
                  FROM providers_site AS site
                  JOIN providers_siteidentity AS ident ON ident.site_id = site.id
                  WHERE site.provider_id = p.id), '')

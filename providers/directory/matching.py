@@ -17,8 +17,8 @@ headquarters and sites stand in ("site not stated").
 """
 
 from array import array
-from itertools import accumulate
 from dataclasses import dataclass, field
+from itertools import accumulate
 
 from providers import regions
 from providers.directory.bitsets import bits_from_positions, positions_from_bits

@@ -142,14 +142,17 @@ def index_match(index: DirectoryIndex, terms: list[str]) -> TextMatch:
     return TextMatch((first, second, third, fourth))
 
 
-def postgres_match(index: DirectoryIndex, text: str) -> TextMatch | None:
-    """The same question asked of PostgreSQL full-text search (the admin's engine)."""
+def postgres_match(index: DirectoryIndex, text: str, fuzzy: bool = True) -> TextMatch | None:
+    """The same question asked of PostgreSQL full-text search (the admin's engine); with
+    ``fuzzy`` off, without its trigram branch (names similar to the words)."""
     terms = words(text)
     if not terms:
         return None
     best: dict[int, int] = {}
+    sql, params = search_query(terms)
+    params["fuzzy"] = params["fuzzy"] and fuzzy
     with read_connection().cursor() as cursor:
-        cursor.execute(*search_query(terms))
+        cursor.execute(sql, params)
         for pk, tier in cursor.fetchall():
             position = index.position_of.get(pk)
             if position is not None and tier < best.get(position, TIERS + 1):

@@ -54,7 +54,7 @@ STOP_WORDS = frozenset(
     ours ourselves out over own same she should so some such than that the their theirs them
     themselves then there these they this those through to too under until up very was we
     were what when where which while who whom why will with you your yours yourself
-    yourselves""".split()
+    yourselves""".split()  # noqa: SIM905 (a word list reads best as words)
 )
 _ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
 
@@ -109,7 +109,7 @@ class WordIndex:
         self.sorted_words = sorted(vocabulary)
         self.stem_of = {word: stem(word) for word in vocabulary}
         self._index_stems()
-        self._deletes: dict[str, list[str]] | None = None
+        self._by_length: dict | None = None
 
     def _index_stems(self) -> None:
         words_of: dict[str, list[str]] = {}
@@ -134,9 +134,7 @@ class WordIndex:
         new = object.__new__(WordIndex)
         new.__dict__.update(self.__dict__)
         changed_ids = set(changed_rows)
-        overlay = {
-            key: ids - changed_ids for key, ids in self.overlay.items() if ids - changed_ids
-        }
+        overlay = {key: ids - changed_ids for key, ids in self.overlay.items() if ids - changed_ids}
         new_words: set[str] = set()
         for pk, row in changed_rows.items():
             if row is None:
@@ -158,7 +156,7 @@ class WordIndex:
                 insort(new.sorted_words, word)
                 new.stem_of[word] = stem(word)
             new._index_stems()
-            new._deletes = None
+            new._by_length = None
         return new
 
     def dense_members(self, row: TextRow | None) -> set[tuple[str, int]]:
@@ -200,26 +198,27 @@ class WordIndex:
         vocabulary = self.stem_of
         found = {word for word in _edits(term) if word in vocabulary}
         if len(term) >= TYPO_TWO:
-            deletes = self._delete_map()
-            keys = {term} | {term[:i] + term[i + 1 :] for i in range(len(term))}
-            for key in keys:
-                found.update(deletes.get(key, ()))
-                if key in vocabulary:
-                    found.add(key)
-            found = {word for word in found if _distance(term, word, 2) <= 2}
+            # Two edits: vocabulary words of about the same length sharing enough pairs of
+            # letters (an edit spoils at most three), then their true distance.
+            pairs = _pairs(term)
+            needed = len(pairs) - 6
+            by_length = self._long_words()
+            for length in range(len(term) - 2, len(term) + 3):
+                for word, word_pairs in by_length.get(length, ()):
+                    if len(pairs & word_pairs) >= needed and _distance(term, word, 2) <= 2:
+                        found.add(word)
         return found
 
-    def _delete_map(self) -> dict[str, list[str]]:
-        """Long vocabulary words under each of their one-letter deletions (built when first
-        needed): with the query's own deletions, it finds words two edits away."""
-        if self._deletes is None:
-            deletes: dict[str, list[str]] = {}
+    def _long_words(self) -> dict[int, list[tuple[str, frozenset]]]:
+        """Long vocabulary words by length, with their pairs of letters (built when first
+        needed)."""
+        if self._by_length is None:
+            by_length: dict[int, list[tuple[str, frozenset]]] = {}
             for word in self.stem_of:
-                if len(word) >= TYPO_TWO - 1 and not word.isdigit():
-                    for i in range(len(word)):
-                        deletes.setdefault(word[:i] + word[i + 1 :], []).append(word)
-            self._deletes = deletes
-        return self._deletes
+                if len(word) >= TYPO_TWO - 2 and not word.isdigit():
+                    by_length.setdefault(len(word), []).append((word, _pairs(word)))
+            self._by_length = by_length
+        return self._by_length
 
     def postings(self, index, word: str) -> tuple[int, int, int]:
         """Bitsets (NAME, CORE, SUMMARY) over ``index``'s positions of one vocabulary word."""
@@ -257,14 +256,16 @@ def _starting(sorted_words: list[str], start: str) -> list[str]:
     return sorted_words[low:high]
 
 
+def _pairs(word: str) -> frozenset[str]:
+    return frozenset(word[i : i + 2] for i in range(len(word) - 1))
+
+
 def _edits(word: str) -> set[str]:
     """Strings one deletion, transposition, substitution or insertion away."""
     letters = _ALPHABET + "".join(set(word) - set(_ALPHABET))
     splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
     found = {left + right[1:] for left, right in splits if right}
-    found.update(
-        left + right[1] + right[0] + right[2:] for left, right in splits if len(right) > 1
-    )
+    found.update(left + right[1] + right[0] + right[2:] for left, right in splits if len(right) > 1)
     for left, right in splits:
         for letter in letters:
             found.add(left + letter + right)

@@ -3,6 +3,7 @@ triggers that fill it are installed after every migrate, see providers/versionin
 
 from django.db import migrations
 
+
 class Migration(migrations.Migration):
     dependencies = [("providers", "0017_refresh_derived")]
 
