@@ -19,6 +19,8 @@ is built, and it is rebuilt on the first request of a new day.
 
 import datetime
 import threading
+from array import array
+from bisect import bisect_left
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -45,6 +47,16 @@ from providers.reads import read_connection
 from providers.regulatory import ACCEPTABLE_WITHIN_YEARS, ADVERSE_WITHIN_YEARS, years_before
 
 COMPILED = VerificationState.COMPILED.value
+
+
+def verified_key(row: tuple) -> int:
+    """The "recently checked" order of an index row as one integer: records a person
+    checked or confirmed, newest first, then compiled ones (nobody checked them), newest
+    first; undated last in each group."""
+    state_on = row[1]
+    return (row[9] == COMPILED) << 41 | (state_on is None) << 40 | ((1 << 40) - 1 - (state_on or 0))
+
+
 # Facets whose options are OR-ed (any of the chosen options) ...
 ANY_OF = (
     "type",
@@ -119,15 +131,11 @@ class DirectoryIndex:
         self.position_of = {pk: position for position, pk in enumerate(self.ids)}
         # "Recently checked": records a person checked or confirmed, newest first, then
         # compiled ones (nobody checked them), newest first.
-        verified_order = sorted(
-            range(self.size),
-            key=lambda position: (
-                rows[position][9] == COMPILED,
-                rows[position][1] is None,
-                -(rows[position][1] or 0),
-            ),
-        )
+        verified_order = sorted(range(self.size), key=lambda position: verified_key(rows[position]))
         self.ids_by_verified = [self.ids[position] for position in verified_order]
+        # The same order as one small int per provider (name position breaks ties), so a
+        # patch can place a changed provider by binary search.
+        self.verified_keys = array("q", (verified_key(row) for row in rows))
         # rank[name position] = verified position
         rank = [0] * self.size
         for verified_position, position in enumerate(verified_order):
@@ -193,8 +201,34 @@ class DirectoryIndex:
             (self.position_of[pk] for pk in changed if pk in self.position_of), reverse=True
         )
         removed_verified = sorted((self.rank[position] for position in removed), reverse=True)
-        inserted = sorted((changes.positions[pk][0], pk) for pk in rows)
-        inserted_verified = sorted((changes.positions[pk][1], pk) for pk in rows)
+        inserted = sorted((changes.positions[pk], pk) for pk in rows)
+
+        ids = list(self.ids)
+        checked_on = list(self.checked_on)
+        keys = array("q", self.verified_keys)
+        for position in removed:
+            del ids[position]
+            del checked_on[position]
+            del keys[position]
+        for position, pk in inserted:
+            ids.insert(position, pk)
+            row = rows[pk]
+            checked_on.insert(position, row[1] if row[9] != COMPILED else None)
+            keys.insert(position, verified_key(row))
+        position_of = {pk: position for position, pk in enumerate(ids)}
+        by_verified = list(self.ids_by_verified)
+        for position in removed_verified:
+            del by_verified[position]
+
+        def full_key(pk):
+            position = position_of[pk]
+            return keys[position], position
+
+        inserted_verified = []
+        for pk in sorted(rows, key=full_key):  # ascending: earlier places stay put
+            position = bisect_left(by_verified, full_key(pk), key=full_key)
+            by_verified.insert(position, pk)
+            inserted_verified.append((position, pk))
         members = {pk: self._row_members(row) for pk, row in rows.items()}
         backed = {
             pk: {self._slug_of["capability"].get(c) for c in row[10]} for pk, row in rows.items()
@@ -276,24 +310,11 @@ class DirectoryIndex:
             self.backed_any_verified, removed_verified, inserted_verified, any_backed
         )
 
-        ids = list(self.ids)
-        checked_on = list(self.checked_on)
-        for position in removed:
-            del ids[position]
-            del checked_on[position]
-        for position, pk in inserted:
-            ids.insert(position, pk)
-            row = rows[pk]
-            checked_on.insert(position, row[1] if row[9] != COMPILED else None)
-        by_verified = list(self.ids_by_verified)
-        for position in removed_verified:
-            del by_verified[position]
-        for position, pk in inserted_verified:
-            by_verified.insert(position, pk)
         new.ids, new.checked_on, new.ids_by_verified = ids, checked_on, by_verified
+        new.verified_keys = keys
         new.size = len(ids)
         new.all = (1 << new.size) - 1
-        new.position_of = {pk: position for position, pk in enumerate(ids)}
+        new.position_of = position_of
         verified_position = {pk: position for position, pk in enumerate(by_verified)}
         new.rank = [verified_position[pk] for pk in ids]
         new._age_masks = {}
@@ -593,24 +614,15 @@ WHERE p.status = %(published)s
 ORDER BY lower(p.name), p.id
 """
 
-# Where changed providers now stand: their position in name order and in "recently
-# checked" order among the published providers of the same snapshot (the orders of
-# INDEX_SQL and of DirectoryIndex's verified sort, ties in name order), and how many are
-# published (a check on the patched index).
-POSITIONS_SQL = """
-SELECT c.id,
-       (SELECT count(*) FROM providers_provider AS p
-        WHERE p.status = %(published)s AND (lower(p.name), p.id) < (lower(c.name), c.id)),
-       (SELECT count(*) FROM providers_provider AS p
-        WHERE p.status = %(published)s
-          AND (p.state = %(compiled)s, p.state_on IS NULL,
-               coalesce(%(epoch)s - p.state_on, 0), lower(p.name), p.id)
-            < (c.state = %(compiled)s, c.state_on IS NULL,
-               coalesce(%(epoch)s - c.state_on, 0), lower(c.name), c.id))
-FROM providers_provider AS c
-WHERE c.status = %(published)s AND c.id = ANY(%(ids)s)
+# Whether each changed provider (c) sorts before a provider of the index (p) in name order:
+# a binary search over the index asks this once per step for all changed providers, so their
+# places follow the database's collation, exactly as INDEX_SQL's ORDER BY does.
+BEFORE_SQL = """
+SELECT pair.changed, (lower(c.name), c.id) < (lower(p.name), p.id)
+FROM unnest(%s::int[], %s::int[]) AS pair(changed, probe)
+JOIN providers_provider AS c ON c.id = pair.changed
+JOIN providers_provider AS p ON p.id = pair.probe
 """
-PUBLISHED_COUNT_SQL = "SELECT count(*) FROM providers_provider WHERE status = %(published)s"
 
 # The change log (providers.versioning): entries after the last one applied, and those of
 # transactions still running when the index last read it (they may commit with lower
@@ -643,14 +655,13 @@ class Watermark:
 @dataclass
 class Changes:
     """What a snapshot says of the changed providers: index rows, services and text of
-    those published, and their new positions (name order, recently checked order)."""
+    those published, and their new positions in name order."""
 
     ids: set[int]
     rows: dict[int, tuple] = field(default_factory=dict)
     services: dict[int, list] = field(default_factory=dict)
     texts: dict[int, TextRow] = field(default_factory=dict)
-    positions: dict[int, tuple[int, int]] = field(default_factory=dict)
-    published: int = 0  # published providers in the snapshot
+    positions: dict[int, int] = field(default_factory=dict)  # in name order
 
 
 TOKEN_SQL = "SELECT token FROM providers_directoryversion WHERE id = 1"
@@ -743,32 +754,41 @@ def update_index(index: DirectoryIndex | None, today: datetime.date | None = Non
             patched.__dict__.update(index.__dict__)
             patched.token = token
         else:
-            changes = _read_changes(cursor, ids)
-            patched = index.patched(token, changes)
-            if patched.size != changes.published:
-                return _build(cursor, today)  # the log missed something: start afresh
+            patched = index.patched(token, _read_changes(cursor, ids, index))
         patched.watermark = Watermark(max(watermark.last, index.watermark.last), watermark.pending)
         return patched
 
 
-def _read_changes(cursor, ids: set[int]) -> Changes:
+def _read_changes(cursor, ids: set[int], index: DirectoryIndex) -> Changes:
     changes = Changes(ids)
     params = {**INDEX_PARAMS, "ids": sorted(ids)}
     cursor.execute(_only_ids(INDEX_SQL, "id"), params)
-    changes.rows = {row[0]: _index_row(row) for row in cursor.fetchall()}
+    changes.rows = {row[0]: _index_row(row) for row in cursor.fetchall()}  # in name order
     cursor.execute(_only_ids(TEXT_SQL, "p.id"), params)
     changes.texts = {row[0]: TextRow(*row) for row in cursor.fetchall()}
     cursor.execute(_only_ids(SERVICES_SQL, "p.id"), params)
     for provider_id, *service in cursor.fetchall():
         changes.services.setdefault(provider_id, []).append(tuple(service))
-    cursor.execute(
-        POSITIONS_SQL,
-        {**params, "compiled": COMPILED, "epoch": datetime.date(1, 1, 1)},
-    )
-    changes.positions = {pk: (by_name, by_verified) for pk, by_name, by_verified in cursor}
-    cursor.execute(PUBLISHED_COUNT_SQL, INDEX_PARAMS)
-    changes.published = cursor.fetchone()[0]
+    changes.positions = _name_positions(cursor, index, ids, list(changes.rows))
     return changes
+
+
+def _name_positions(cursor, index: DirectoryIndex, changed: set[int], entering: list[int]):
+    """The name-order positions of the providers ``entering`` (in name order) once the
+    ``changed`` ones have left the index: a binary search among those that stay, every step
+    one query for all of them."""
+    staying = [pk for pk in index.ids if pk not in changed]
+    low = dict.fromkeys(entering, 0)
+    high = dict.fromkeys(entering, len(staying))
+    while searching := [pk for pk in entering if low[pk] < high[pk]]:
+        middle = {pk: (low[pk] + high[pk]) // 2 for pk in searching}
+        cursor.execute(BEFORE_SQL, [searching, [staying[middle[pk]] for pk in searching]])
+        for pk, before in cursor.fetchall():
+            if before:
+                high[pk] = middle[pk]
+            else:
+                low[pk] = middle[pk] + 1
+    return {pk: low[pk] + number for number, pk in enumerate(entering)}
 
 
 def _only_ids(sql: str, column: str) -> str:

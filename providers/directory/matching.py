@@ -18,7 +18,7 @@ headquarters and sites stand in ("site not stated").
 
 from array import array
 from dataclasses import dataclass, field
-from itertools import accumulate
+from itertools import accumulate, islice
 
 from providers import regions
 from providers.directory.bitsets import bits_from_positions, positions_from_bits
@@ -85,7 +85,7 @@ class ServiceTable:
         for name in per_service:
             setattr(new, name, getattr(self, name)[:])
         start = self.start
-        counts = [start[p + 1] - start[p] for p in range(len(start) - 1)]
+        counts = list(map(int.__sub__, start[1:], start[:-1]))
         geo_start = self.geo_start
         geo_counts = list(map(int.__sub__, geo_start[1:], geo_start[:-1]))
         geo = self.geo[:]
@@ -97,8 +97,8 @@ class ServiceTable:
             del geo_counts[first:last]
             del counts[position]
         for position, rows in insertions:
-            service = sum(counts[:position])
-            place = sum(geo_counts[:service])
+            service = sum(islice(counts, position))
+            place = sum(islice(geo_counts, service))
             counts.insert(position, len(rows))
             for offset, (capability, first, last, modalities, sites, countries) in enumerate(rows):
                 at = service + offset
@@ -114,8 +114,8 @@ class ServiceTable:
                 geo[place:place] = array("H", numbers)
                 place += len(numbers)
                 geo_counts.insert(at, len(numbers))
-        new.start = array("I", [0, *accumulate(counts)])
-        new.geo_start = array("I", [0, *accumulate(geo_counts)])
+        new.start = array("I", accumulate(counts, initial=0))
+        new.geo_start = array("I", accumulate(geo_counts, initial=0))
         new.geo = geo
         return new
 

@@ -152,10 +152,14 @@ class WordIndex:
         if new_words:
             new.sorted_words = list(self.sorted_words)
             new.stem_of = dict(self.stem_of)
+            new.words_of_stem = dict(self.words_of_stem)
+            new.sorted_stems = list(self.sorted_stems)
             for word in sorted(new_words):
                 insort(new.sorted_words, word)
-                new.stem_of[word] = stem(word)
-            new._index_stems()
+                found = new.stem_of[word] = stem(word)
+                if found not in new.words_of_stem:
+                    insort(new.sorted_stems, found)
+                new.words_of_stem[found] = [*new.words_of_stem.get(found, ()), word]
             new._by_length = None
         return new
 
