@@ -77,7 +77,7 @@ class TextRow:
 
     def fields(self) -> dict[int, set[str]]:
         return {
-            NAME: set(document_words(f"{self.name} {self.identifiers}")),
+            NAME: set(document_words(self.name)) | set(document_words(self.identifiers)),
             CORE: set(document_words(self.places)),
             SUMMARY: set(document_words(self.summary)),
         }
