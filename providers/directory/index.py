@@ -7,9 +7,11 @@ whatever the number of providers. A second copy of every bitset, in "most recent
 verified" order, serves that sort without re-sorting results.
 
 The index is built from the derived columns (``providers.derived``) of published
-providers and cached per process. It is rebuilt when the ``DirectoryVersion`` token,
-which changes in the same transaction as any buyer-visible change, differs from the one
-it was built at: one single-row query per request keeps every count fresh.
+providers, with the word index of text search (``wordindex.py``), and cached per process.
+When the ``DirectoryVersion`` token, which changes in the same transaction as any
+buyer-visible change, differs from the one it was built at (one single-row query per
+request), the providers the change log names are patched into a copy of the index
+(``update_index``), or, after a catalogue or bulk change, a new index is built beside it.
 
 The inspection filters ("FDA NAI or VAI within 3 years", "no adverse outcome within 5
 years") depend on the day as well as the data: the index reads the dates of each
