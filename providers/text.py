@@ -21,8 +21,14 @@ def normalise(text: str) -> str:
 
 
 def words(text: str) -> list[str]:
+    """The words of a query, at most ``MAX_WORDS``."""
+    return document_words(text)[:MAX_WORDS]
+
+
+def document_words(text: str) -> list[str]:
+    """Every word of a text, split as a query is (the directory's word index uses it)."""
     text = GROUPED_NUMBER.sub(_joined_digits, text)
-    return WORD.findall(text.lower())[:MAX_WORDS]
+    return WORD.findall(text.lower())
 
 
 def _joined_digits(found: re.Match) -> str:

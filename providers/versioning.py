@@ -61,12 +61,15 @@ def install_triggers(using: str = "default") -> list[str]:
             cursor.execute(
                 f"DROP TRIGGER IF EXISTS {TRIGGER} ON {connection.ops.quote_name(table)}"
             )
+            drop_change_log(connection, [table])
         for table in tables:
             quoted = connection.ops.quote_name(table)
             cursor.execute(
                 f"CREATE OR REPLACE TRIGGER {TRIGGER} AFTER INSERT OR UPDATE OR DELETE"
                 f" OR TRUNCATE ON {quoted} FOR EACH STATEMENT EXECUTE FUNCTION {TRIGGER}()"
             )
+    if CHANGE_TABLE in existing:
+        install_change_log(connection, tables)
     return tables
 
 
@@ -85,3 +88,106 @@ def after_migrate(sender, using: str = "default", plan=None, **kwargs) -> None:
         and VERSION_TABLE in connections[using].introspection.table_names()
     ):
         install_triggers(using)
+
+
+# --- The change log: which providers changed, for indexes that patch themselves ---------
+#
+# Beside the token, statement triggers with transition tables record the ids of the
+# providers a statement touched (through its services, sites, links, evidence) in
+# ``providers_directorychange``, with a sequence number and the writing transaction's id.
+# A worker reads the entries after the last it applied (and those of transactions that
+# were still running then) and patches just those providers into its index
+# (``providers.directory.index.update_index``). A statement on a table that names no
+# provider (the catalogue, the lifecycle) or a TRUNCATE records NULL: everything changed.
+# Entries older than two days are pruned now and then by the writers themselves; an index
+# is built anew every day, so none ever needs them.
+
+CHANGE_TABLE = "providers_directorychange"
+CHANGE_PREFIX = "directory_change"
+PRUNE_SQL = f"""
+    IF random() < 0.01 THEN
+        DELETE FROM {CHANGE_TABLE} WHERE seq IN (
+            SELECT seq FROM {CHANGE_TABLE} WHERE changed_at < now() - interval '2 days'
+            ORDER BY changed_at LIMIT 10000 FOR UPDATE SKIP LOCKED);
+    END IF;
+"""
+
+
+def changed_providers_sql(table: str, columns: set[str], rows: str) -> str | None:
+    """A query for the ids of the providers that rows of ``table`` (in the transition table
+    ``rows``) belong to; None when the table names no provider."""
+    if table == "providers_provider":
+        return f"SELECT id FROM {rows}"
+    if "owner_id" in columns:  # evidence: the record whose claim it backs
+        return f"SELECT owner_id FROM {rows}"
+    if "provider_id" in columns:
+        return f"SELECT provider_id FROM {rows}"
+    if "service_id" in columns:
+        return (
+            f"SELECT s.provider_id FROM {rows} AS r"
+            " JOIN providers_service AS s ON s.id = r.service_id"
+        )
+    if "site_id" in columns:
+        return f"SELECT s.provider_id FROM {rows} AS r JOIN providers_site AS s ON s.id = r.site_id"
+    return None
+
+
+def change_function_sql(table: str, columns: set[str]) -> str:
+    insert = f"INSERT INTO {CHANGE_TABLE} (provider_id)"
+    new = changed_providers_sql(table, columns, "new_rows")
+    old = changed_providers_sql(table, columns, "old_rows")
+    if new is None:
+        body = f"{insert} VALUES (NULL);"
+    else:
+        distinct = f"{insert} SELECT DISTINCT pid FROM ({{}}) AS c(pid) WHERE pid IS NOT NULL;"
+        body = f"""
+    IF TG_OP = 'INSERT' THEN
+        {distinct.format(new)}
+    ELSIF TG_OP = 'UPDATE' THEN
+        {distinct.format(f"{old} UNION {new}")}
+    ELSIF TG_OP = 'DELETE' THEN
+        {distinct.format(old)}
+    ELSE
+        {insert} VALUES (NULL);
+    END IF;"""
+    return f"""
+CREATE OR REPLACE FUNCTION {CHANGE_PREFIX}_{table}() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    {body}
+    {PRUNE_SQL}
+    RETURN NULL;
+END
+$$
+"""
+
+
+def install_change_log(connection, tables: list[str]) -> None:
+    """The change-log triggers on ``tables`` (one per event: transition tables need it)."""
+    with connection.cursor() as cursor:
+        for table in tables:
+            columns = {
+                column.name
+                for column in connection.introspection.get_table_description(cursor, table)
+            }
+            quoted = connection.ops.quote_name(table)
+            function = f"{CHANGE_PREFIX}_{table}"
+            cursor.execute(change_function_sql(table, columns))
+            for event, referencing in (
+                ("INSERT", "REFERENCING NEW TABLE AS new_rows"),
+                ("UPDATE", "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows"),
+                ("DELETE", "REFERENCING OLD TABLE AS old_rows"),
+                ("TRUNCATE", ""),
+            ):
+                cursor.execute(
+                    f"CREATE OR REPLACE TRIGGER {CHANGE_PREFIX}_{event.lower()} AFTER {event}"
+                    f" ON {quoted} {referencing} FOR EACH STATEMENT EXECUTE FUNCTION {function}()"
+                )
+
+
+def drop_change_log(connection, tables) -> None:
+    with connection.cursor() as cursor:
+        for table in tables:
+            quoted = connection.ops.quote_name(table)
+            for event in ("insert", "update", "delete", "truncate"):
+                cursor.execute(f"DROP TRIGGER IF EXISTS {CHANGE_PREFIX}_{event} ON {quoted}")

@@ -271,3 +271,64 @@ async def _drive(host, port, name, paths, headers, connections, duration) -> Res
 
 def run(host, port, name, paths, *, headers=None, connections=8, duration=20.0) -> Result:
     return asyncio.run(_drive(host, port, name, paths, headers or {}, connections, duration))
+
+
+def fresh_text_mix(vocabulary: list[str], count: int, seed: int) -> list[str]:
+    """``count`` htmx-fragment URLs whose search text never repeats: words of the
+    directory's vocabulary, typed whole, cut short (typing) or with a letter dropped or two
+    swapped (typos), one or two to a query, a third of them with a facet filter."""
+    rng = random.Random(seed)
+    words = [word for word in vocabulary if len(word) >= 4 and word.isalpha()]
+    seen: set[str] = set()
+    urls: list[str] = []
+
+    def typed(word: str) -> str:
+        roll = rng.random()
+        if roll < 0.4:
+            return word
+        if roll < 0.7:
+            return word[: rng.randint(3, len(word))]
+        if len(word) >= 5:
+            at = rng.randrange(1, len(word) - 1)
+            if roll < 0.85:
+                return word[:at] + word[at + 1 :]
+            return word[:at] + word[at + 1] + word[at] + word[at + 2 :]
+        return word
+
+    attempts = 0
+    while len(urls) < count and attempts < count * 20:
+        attempts += 1
+        text = " ".join(typed(rng.choice(words)) for _ in range(rng.choice((1, 1, 2))))
+        if text in seen:
+            continue
+        seen.add(text)
+        params: dict = {"q": text}
+        if rng.random() < 1 / 3:
+            if rng.random() < 0.5:
+                params["type"] = _pick(rng, TYPES)
+            else:
+                params["stage"] = _pick(rng, STAGE_SLUGS)
+        urls.append("/providers/?" + urlencode(params, doseq=True))
+    return urls
+
+
+def run_on(targets, name, paths, *, headers=None, connections=8, duration=20.0) -> Result:
+    """Like ``run``, with the connections shared out over several servers ((host, port))."""
+
+    async def drive_all():
+        share = max(1, connections // len(targets))
+        return await asyncio.gather(
+            *(
+                _drive(host, port, name, paths[number::2] or paths, headers or {}, share, duration)
+                for number, (host, port) in enumerate(targets)
+            )
+        )
+
+    parts = asyncio.run(drive_all())
+    merged = Result(name, seconds=max(part.seconds for part in parts))
+    for part in parts:
+        merged.latencies += part.latencies
+        merged.errors += part.errors
+        for status, seen in part.statuses.items():
+            merged.statuses[status] = merged.statuses.get(status, 0) + seen
+    return merged

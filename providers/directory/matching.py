@@ -18,6 +18,7 @@ headquarters and sites stand in ("site not stated").
 
 from array import array
 from dataclasses import dataclass, field
+from itertools import accumulate, islice
 
 from providers import regions
 from providers.directory.bitsets import bits_from_positions, positions_from_bits
@@ -71,6 +72,52 @@ class ServiceTable:
             self.start[position] = total
             total += count
         self.start[size] = total
+
+    def patched(self, removals: list[int], insertions: list[tuple[int, list]]) -> "ServiceTable":
+        """A copy without the providers at ``removals`` (old positions, descending) and with
+        the services of new ones at ``insertions`` ((new position, rows without the provider
+        position), ascending): the flat arrays are spliced, never rebuilt."""
+        new = object.__new__(ServiceTable)
+        new.__dict__.update(self.__dict__)
+        new.country_codes = list(self.country_codes)
+        new.country_number = dict(self.country_number)
+        per_service = ("capability", "first", "last", "modalities", "site_known")
+        for name in per_service:
+            setattr(new, name, getattr(self, name)[:])
+        start = self.start
+        counts = list(map(int.__sub__, start[1:], start[:-1]))
+        geo_start = self.geo_start
+        geo_counts = list(map(int.__sub__, geo_start[1:], geo_start[:-1]))
+        geo = self.geo[:]
+        for position in removals:
+            first, last = start[position], start[position + 1]
+            for name in per_service:
+                del getattr(new, name)[first:last]
+            del geo[geo_start[first] : geo_start[last]]
+            del geo_counts[first:last]
+            del counts[position]
+        for position, rows in insertions:
+            service = sum(islice(counts, position))
+            place = sum(islice(geo_counts, service))
+            counts.insert(position, len(rows))
+            for offset, (capability, first, last, modalities, sites, countries) in enumerate(rows):
+                at = service + offset
+                new.capability.insert(at, capability)
+                new.first.insert(at, first)
+                new.last.insert(at, last)
+                bits = 0
+                for pk in modalities or ():
+                    bits |= new.modality_bit.get(pk, 0)
+                new.modalities.insert(at, bits)
+                new.site_known.insert(at, 1 if sites else 0)
+                numbers = [new._country(code) for code in sorted(set(sites or countries or ()))]
+                geo[place:place] = array("H", numbers)
+                place += len(numbers)
+                geo_counts.insert(at, len(numbers))
+        new.start = array("I", accumulate(counts, initial=0))
+        new.geo_start = array("I", accumulate(geo_counts, initial=0))
+        new.geo = geo
+        return new
 
     def _country(self, code: str) -> int:
         number = self.country_number.get(code)

@@ -1,13 +1,19 @@
-"""Free-text search: PostgreSQL full-text search with prefix matching, plus trigram name
-similarity so a misspelt provider name still finds it.
+"""Free-text search, answered from the in-process word index (``wordindex.py``): no
+database query, whatever the words.
 
-Matches come back in four relevance tiers, each a bitset over the facet index:
-1. the name matches (every word, as a prefix, or the name is similar to the query);
-2. every word matches what the provider does (name, types, capabilities, modalities) and
-   its summary says so too;
+Every word typed must match (as a prefix, by its English stem, or, for a word found
+nowhere, as a vocabulary word a typo or two away). Matches come back in four relevance
+tiers, each a bitset over the facet index:
+1. the name matches (every word is in the name or a regulator identifier);
+2. every word matches what the provider does (name, types, capabilities, modalities,
+   places) and its summary says so too;
 3. every word matches what the provider does;
 4. every word matches somewhere, the summary included.
 Within a tier, results keep the directory's name order.
+
+PostgreSQL full-text search (``search_query``, the weighted ``search_document``) stays for
+the admin and as the reference the word index is tested against
+(``tests/directory/test_word_index.py``).
 """
 
 import threading
@@ -18,6 +24,7 @@ from django.conf import settings
 
 from providers.directory.bitsets import bits_from_positions
 from providers.directory.index import DirectoryIndex, on_rebuild
+from providers.directory.wordindex import STOP_WORDS
 from providers.models import PUBLISHED
 from providers.reads import read_connection
 from providers.text import words
@@ -113,9 +120,17 @@ def search_query(terms: list[str], groups: list[tuple[str, ...]] | None = None):
     return search_sql(len(fuzzy_words)), params
 
 
+def query_terms(text: str) -> list[str]:
+    """The words that must match: English function words are dropped unless nothing else
+    was typed."""
+    terms = words(text)
+    meaningful = [term for term in terms if term not in STOP_WORDS]
+    return meaningful or terms
+
+
 def match(index: DirectoryIndex, text: str) -> TextMatch | None:
     """The providers matching ``text`` (None when it holds no searchable word)."""
-    terms = words(text)
+    terms = query_terms(text)
     if not terms:
         return None
     groups = phrases(text)
@@ -123,9 +138,44 @@ def match(index: DirectoryIndex, text: str) -> TextMatch | None:
     found = cached_text(index.token, key)
     if found is not None:
         return found
+    found = index_match(index, terms)
+    store_text(index.token, key, found)
+    return found
+
+
+def index_match(index: DirectoryIndex, terms: list[str]) -> TextMatch:
+    """The tiers of ``terms`` from the word index."""
+    word_index = index.words
+    name = core = summary = anywhere = index.all
+    for term in terms:
+        in_name = in_core = in_summary = 0
+        for word in word_index.expand(term):
+            a, b, c = word_index.postings(index, word)
+            in_name |= a
+            in_core |= b
+            in_summary |= c
+        name &= in_name
+        core &= in_name | in_core
+        summary &= in_summary
+        anywhere &= in_name | in_core | in_summary
+    first = name
+    second = core & summary & ~first
+    third = core & ~first & ~second
+    fourth = anywhere & ~core & ~first
+    return TextMatch((first, second, third, fourth))
+
+
+def postgres_match(index: DirectoryIndex, text: str, fuzzy: bool = True) -> TextMatch | None:
+    """The same question asked of PostgreSQL full-text search (the admin's engine); with
+    ``fuzzy`` off, without its trigram branch (names similar to the words)."""
+    terms = words(text)
+    if not terms:
+        return None
     best: dict[int, int] = {}
+    sql, params = search_query(terms, phrases(text))
+    params["fuzzy"] = params["fuzzy"] and fuzzy
     with read_connection().cursor() as cursor:
-        cursor.execute(*search_query(terms, groups))
+        cursor.execute(sql, params)
         for pk, tier in cursor.fetchall():
             position = index.position_of.get(pk)
             if position is not None and tier < best.get(position, TIERS + 1):
@@ -133,9 +183,7 @@ def match(index: DirectoryIndex, text: str) -> TextMatch | None:
     tiers: tuple[list[int], ...] = tuple([] for _ in range(TIERS))
     for position, tier in best.items():
         tiers[tier - 1].append(position)
-    found = TextMatch(tuple(bits_from_positions(group, index.size) for group in tiers))
-    store_text(index.token, key, found)
-    return found
+    return TextMatch(tuple(bits_from_positions(group, index.size) for group in tiers))
 
 
 # Text matches per (token, query): search engines keep posting lists; this keeps the

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ("providers", "0017_refresh_derived"),
+        ("providers", "0016_dosage_forms"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0001_initial"),
-        ("providers", "0017_refresh_derived"),
+        ("providers", "0016_dosage_forms"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0003_curators_decide_claims"),
-        ("providers", "0017_refresh_derived"),
+        ("providers", "0016_dosage_forms"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

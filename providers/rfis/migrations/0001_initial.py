@@ -14,7 +14,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ("lifecycle", "0005_phase_track_required"),
-        ("providers", "0017_refresh_derived"),
+        ("providers", "0016_dosage_forms"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -16,5 +16,5 @@ def forwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("providers", "0017_evidence_on_identities_inspections")]
+    dependencies = [("providers", "0018_directory_change_log")]
     operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]

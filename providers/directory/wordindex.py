@@ -1,0 +1,332 @@
+"""The directory's word index: which published providers use each word buyers search.
+
+Built with the facet index from the same snapshot (``providers.directory.index``) and
+patched with it when providers change, so a text search costs no database query.
+
+Words come from three fields, which give search its relevance tiers
+(``providers.directory.search``):
+
+- ``NAME``: the provider's name and its sites' regulator identifiers (FEI, DUNS, EU
+  references: searched as the one number they are);
+- ``CORE``: what it does and where: its types, capabilities with their synonyms and
+  category, modalities with their synonyms (catalogue words: their postings are the
+  facet bitsets themselves, so nothing is stored twice), the countries it is in and its
+  sites' cities;
+- ``SUMMARY``: its summary.
+
+A word typed by a buyer matches every vocabulary word that starts with it or with its
+English stem (Snowball, the stemmer of PostgreSQL's ``english`` configuration), and
+every word whose stem starts with either: "manufacture" finds "manufacturing", "oligo"
+finds "oligonucleotide". A word found nowhere is corrected against the vocabulary, never
+against rows: words of ``TYPO_ONE`` letters or more match vocabulary words one edit away,
+words of ``TYPO_TWO`` or more two edits away.
+
+Postings of common words are bitsets over the index's positions (patched with the facet
+bitsets); rare words keep arrays of provider ids, turned into positions when searched,
+and providers changed since the index was built are kept in an overlay (their current
+words), so a patch never rewrites a rare word's array.
+"""
+
+from array import array
+from bisect import bisect_left, insort
+from dataclasses import dataclass
+
+import Stemmer
+
+from providers.directory.bitsets import bits_from_positions
+from providers.text import document_words
+
+NAME, CORE, SUMMARY = 0, 1, 2
+FIELDS = (NAME, CORE, SUMMARY)
+TYPO_ONE = 4  # letters from which one edit is forgiven
+TYPO_TWO = 8  # ... and two
+MAX_EXPANSION = 5000  # vocabulary words one typed word may stand for
+# A rare word's postings are provider ids; a word used by at least 1/DENSE_SHARE of the
+# providers is a bitset (then smaller than the ids).
+DENSE_SHARE = 32
+# English function words that PostgreSQL's english configuration leaves out: dropped from a
+# query that has other words.
+STOP_WORDS = frozenset(
+    """a about above after again against all am an and any are as at be because been before
+    being below between both but by can did do does doing down during each few for from
+    further had has have having he her here hers herself him himself his how i if in into is
+    it its itself just me more most my myself no nor not now of off on once only or other our
+    ours ourselves out over own same she should so some such than that the their theirs them
+    themselves then there these they this those through to too under until up very was we
+    were what when where which while who whom why will with you your yours yourself
+    yourselves""".split()  # noqa: SIM905 (a word list reads best as words)
+)
+_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
+
+_stemmer = Stemmer.Stemmer("english")
+
+
+def stem(word: str) -> str:
+    return _stemmer.stemWord(word)
+
+
+@dataclass(frozen=True)
+class TextRow:
+    """One provider's own searchable text (catalogue words come from its facet keys)."""
+
+    id: int
+    name: str
+    summary: str
+    places: str  # its sites' cities
+    identifiers: str  # its sites' regulator identifiers
+
+    def fields(self) -> dict[int, set[str]]:
+        return {
+            NAME: set(document_words(self.name)) | set(document_words(self.identifiers)),
+            CORE: set(document_words(self.places)),
+            SUMMARY: set(document_words(self.summary)),
+        }
+
+
+class WordIndex:
+    """The vocabulary and the postings of the providers' own words (see module docstring)."""
+
+    def __init__(self, rows: list[TextRow], ids: list[int], catalogue_words: dict):
+        size = len(ids)
+        members: dict[tuple[str, int], list[int]] = {}
+        for position, row in enumerate(rows):
+            for field_number, found in row.fields().items():
+                for word in found:
+                    members.setdefault((word, field_number), []).append(position)
+        self.dense: dict[tuple[str, int], int] = {}
+        self.sparse: dict[tuple[str, int], array] = {}
+        for key, positions in members.items():
+            if len(positions) * DENSE_SHARE >= size:
+                self.dense[key] = bits_from_positions(positions, size)
+            else:
+                self.sparse[key] = array("i", [ids[position] for position in positions])
+        # Providers changed since the build, and their current rare words.
+        self.changed: frozenset[int] = frozenset()
+        self.overlay: dict[tuple[str, int], frozenset[int]] = {}
+        # word -> the facet options whose bitsets are its postings (CORE)
+        self.catalogue_words = catalogue_words
+        vocabulary = {word for word, _field in members} | set(catalogue_words)
+        self.sorted_words = sorted(vocabulary)
+        self.stem_of = {word: stem(word) for word in vocabulary}
+        self._index_stems()
+        self._by_length: dict | None = None
+
+    def _index_stems(self) -> None:
+        words_of: dict[str, list[str]] = {}
+        for word, found in self.stem_of.items():
+            words_of.setdefault(found, []).append(word)
+        self.words_of_stem = words_of
+        self.sorted_stems = sorted(words_of)
+
+    def nbytes(self) -> int:
+        """Approximate memory of the postings (for the benchmark's size series)."""
+        dense = sum((bits.bit_length() + 7) // 8 for bits in self.dense.values())
+        sparse = sum(64 + posting.itemsize * len(posting) for posting in self.sparse.values())
+        vocabulary = sum(60 + len(word) for word in self.stem_of) * 3
+        return dense + sparse + vocabulary
+
+    # ------------------------------------------------------------------ patching
+
+    def patched(self, changed_rows: dict[int, TextRow | None]) -> "WordIndex":
+        """A copy that knows the current words of the providers in ``changed_rows`` (None:
+        no longer published). Dense bitsets are patched by the caller with the facet
+        bitsets (``dense_members``); rare words go to the overlay."""
+        new = object.__new__(WordIndex)
+        new.__dict__.update(self.__dict__)
+        changed_ids = set(changed_rows)
+        overlay = {key: ids - changed_ids for key, ids in self.overlay.items() if ids - changed_ids}
+        new_words: set[str] = set()
+        for pk, row in changed_rows.items():
+            if row is None:
+                continue
+            for field_number, found in row.fields().items():
+                for word in found:
+                    key = (word, field_number)
+                    if key in self.dense:
+                        continue
+                    overlay[key] = overlay.get(key, frozenset()) | {pk}
+                    if word not in self.stem_of:
+                        new_words.add(word)
+        new.overlay = overlay
+        new.changed = self.changed | changed_ids
+        if new_words:
+            new.sorted_words = list(self.sorted_words)
+            new.stem_of = dict(self.stem_of)
+            new.words_of_stem = dict(self.words_of_stem)
+            new.sorted_stems = list(self.sorted_stems)
+            for word in sorted(new_words):
+                insort(new.sorted_words, word)
+                found = new.stem_of[word] = stem(word)
+                if found not in new.words_of_stem:
+                    insort(new.sorted_stems, found)
+                new.words_of_stem[found] = [*new.words_of_stem.get(found, ()), word]
+            new._by_length = None
+        return new
+
+    def dense_members(self, row: TextRow | None) -> set[tuple[str, int]]:
+        """The dense postings a provider with this text belongs to."""
+        if row is None:
+            return set()
+        return {
+            (word, field_number)
+            for field_number, found in row.fields().items()
+            for word in found
+            if (word, field_number) in self.dense
+        }
+
+    # ------------------------------------------------------------------ lookup
+
+    def expand(self, term: str) -> set[str]:
+        """The vocabulary words a typed word stands for (see module docstring)."""
+        found: set[str] = set()
+        if len(term) < 2:  # a single letter matches itself only, not every word it starts
+            if term in self.stem_of:
+                found.add(term)
+            found.update(self.words_of_stem.get(term, ()))
+            return found
+        for start in {term, stem(term)}:
+            found.update(_starting(self.sorted_words, start))
+            for found_stem in _starting(self.sorted_stems, start):
+                found.update(self.words_of_stem[found_stem])
+                if len(found) > MAX_EXPANSION:
+                    return found
+        if not found:
+            for word in self.corrections(term):
+                found.update(self.words_of_stem.get(self.stem_of[word], (word,)))
+        return found
+
+    def corrections(self, term: str) -> set[str]:
+        """Vocabulary words within the forgiven number of edits of a word found nowhere."""
+        if len(term) < TYPO_ONE or term.isdigit():
+            return set()
+        vocabulary = self.stem_of
+        found = {word for word in _edits(term) if word in vocabulary}
+        if len(term) >= TYPO_TWO:
+            # Two edits: vocabulary words of about the same length sharing enough pairs of
+            # letters (an edit spoils at most three), then their true distance.
+            pairs = _pairs(term)
+            needed = len(pairs) - 6
+            by_length = self._long_words()
+            for length in range(len(term) - 2, len(term) + 3):
+                for word, word_pairs in by_length.get(length, ()):
+                    if len(pairs & word_pairs) >= needed and _distance(term, word, 2) <= 2:
+                        found.add(word)
+        return found
+
+    def _long_words(self) -> dict[int, list[tuple[str, frozenset]]]:
+        """Long vocabulary words by length, with their pairs of letters (built when first
+        needed)."""
+        if self._by_length is None:
+            by_length: dict[int, list[tuple[str, frozenset]]] = {}
+            for word in self.stem_of:
+                if len(word) >= TYPO_TWO - 2 and not word.isdigit():
+                    by_length.setdefault(len(word), []).append((word, _pairs(word)))
+            self._by_length = by_length
+        return self._by_length
+
+    def postings(self, index, word: str) -> tuple[int, int, int]:
+        """Bitsets (NAME, CORE, SUMMARY) over ``index``'s positions of one vocabulary word."""
+        found = [0, 0, 0]
+        position_of = index.position_of
+        changed = self.changed
+        for field_number in FIELDS:
+            key = (word, field_number)
+            bits = self.dense.get(key)
+            if bits is not None:
+                found[field_number] = bits
+                continue
+            positions = []
+            rare = self.sparse.get(key)
+            if rare is not None:
+                for pk in rare:
+                    if pk not in changed:
+                        position = position_of.get(pk)
+                        if position is not None:
+                            positions.append(position)
+            for pk in self.overlay.get(key, ()):
+                position = position_of.get(pk)
+                if position is not None:
+                    positions.append(position)
+            if positions:
+                found[field_number] = bits_from_positions(positions, index.size)
+        for facet, key in self.catalogue_words.get(word, ()):
+            found[CORE] |= index.bits[facet].get(key, 0)
+        return found[NAME], found[CORE], found[SUMMARY]
+
+
+def _starting(sorted_words: list[str], start: str) -> list[str]:
+    low = bisect_left(sorted_words, start)
+    high = bisect_left(sorted_words, start + "\U0010ffff", low)
+    return sorted_words[low:high]
+
+
+def _pairs(word: str) -> frozenset[str]:
+    return frozenset(word[i : i + 2] for i in range(len(word) - 1))
+
+
+def _edits(word: str) -> set[str]:
+    """Strings one deletion, transposition, substitution or insertion away."""
+    letters = _ALPHABET + "".join(set(word) - set(_ALPHABET))
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    found = {left + right[1:] for left, right in splits if right}
+    found.update(left + right[1] + right[0] + right[2:] for left, right in splits if len(right) > 1)
+    for left, right in splits:
+        for letter in letters:
+            found.add(left + letter + right)
+            if right:
+                found.add(left + letter + right[1:])
+    found.discard(word)
+    return found
+
+
+def _distance(first: str, second: str, limit: int) -> int:
+    """Levenshtein distance (with transpositions), or ``limit + 1`` once past ``limit``."""
+    if abs(len(first) - len(second)) > limit:
+        return limit + 1
+    previous_previous: list[int] = []
+    previous = list(range(len(second) + 1))
+    for i, left in enumerate(first, 1):
+        current = [i] + [0] * len(second)
+        for j, right in enumerate(second, 1):
+            cost = 0 if left == right else 1
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if (
+                i > 1
+                and j > 1
+                and left == second[j - 2]
+                and first[i - 2] == right
+                and previous_previous
+            ):
+                current[j] = min(current[j], previous_previous[j - 2] + 1)
+        if min(current) > limit:
+            return limit + 1
+        previous_previous, previous = previous, current
+    return previous[-1]
+
+
+def catalogue_words(catalogue, country_codes) -> dict[str, tuple[tuple[str, str], ...]]:
+    """Each word of the catalogue (types, capabilities with synonyms and category,
+    modalities with synonyms) and of country names, with the facet options it names."""
+    from django_countries import countries as country_names
+
+    found: dict[str, set[tuple[str, str]]] = {}
+
+    def add(text: str, facet: str, key: str) -> None:
+        for word in document_words(text or ""):
+            found.setdefault(word, set()).add((facet, key))
+
+    for row in catalogue.types.values():
+        add(f"{row.code} {row.name} {row.synonyms}", "type", row.slug)
+    categories = catalogue.categories
+    for row in catalogue.capabilities.values():
+        category = categories.get(row.category_id)
+        add(
+            f"{row.name} {row.synonyms} {category.name if category else ''}",
+            "capability",
+            row.slug,
+        )
+    for row in catalogue.modalities.values():
+        add(f"{row.name} {row.synonyms}", "modality", row.slug)
+    for code in country_codes:
+        add(str(country_names.name(code) or ""), "country", code)
+    return {word: tuple(sorted(options)) for word, options in found.items()}

@@ -1,0 +1,111 @@
+"""Changes reach the index by patching the changed providers into a copy of it (from the
+change log the database triggers keep), and the patched index is the index a full build
+would give: same order, same bitsets, same services, same search answers. Writers that
+bypass the ORM's signals (queryset update(), raw SQL) are seen too."""
+
+import datetime
+
+import pytest
+from django.db import connection
+
+from providers.directory import index as index_module
+from providers.directory.search import index_match, query_terms
+from providers.models import Provider, Service, Site
+from tests.factories import make_provider
+
+QUERIES = ["oligo", "biologics", "cork", "ireland", "manufactring", "alpha", "zulu", "paris"]
+
+
+def same_index(patched, fresh) -> None:
+    assert patched.ids == fresh.ids
+    assert patched.ids_by_verified == fresh.ids_by_verified
+    assert patched.rank == fresh.rank
+    assert patched.checked_on == fresh.checked_on
+    for name in ("bits", "bits_verified"):
+        mine, theirs = getattr(patched, name), getattr(fresh, name)
+        for facet in theirs:
+            keys = set(mine[facet]) | set(theirs[facet])
+            for key in keys:
+                assert mine[facet].get(key, 0) == theirs[facet].get(key, 0), (name, facet, key)
+    for slug in set(patched.backed_capability) | set(fresh.backed_capability):
+        assert patched.backed_capability.get(slug, 0) == fresh.backed_capability.get(slug, 0)
+        assert patched.backed_capability_verified.get(
+            slug, 0
+        ) == fresh.backed_capability_verified.get(slug, 0)
+    assert patched.backed_any == fresh.backed_any
+    assert patched.backed_any_verified == fresh.backed_any_verified
+    mine, theirs = patched.services, fresh.services
+    assert list(mine.start) == list(theirs.start)
+    for name in ("capability", "first", "last", "site_known", "geo_start"):
+        assert list(getattr(mine, name)) == list(getattr(theirs, name)), name
+    places = [mine.country_codes[n] for n in mine.geo]
+    assert places == [theirs.country_codes[n] for n in theirs.geo]
+    assert list(mine.modalities) == list(theirs.modalities)
+    assert patched.options == fresh.options
+    for text in QUERIES:
+        terms = query_terms(text)
+        assert index_match(patched, terms) == index_match(fresh, terms), text
+
+
+def updated() -> tuple:
+    """The index after the last change, and whether it was patched (not rebuilt)."""
+    before = index_module._cached
+    after = index_module.get_index()
+    return after, after is not before and after.words is not before.words and (
+        after.words.changed > before.words.changed or after.size != before.size
+    )
+
+
+@pytest.mark.django_db
+def test_curator_changes_are_patched_in_and_match_a_full_build(directory):
+    first = index_module.get_index()
+    assert not first.words.changed
+    steps = [
+        lambda: make_provider(
+            "Zulu Peptides",
+            slug="zulu-peptides",
+            types=("cdmo",),
+            hq_country="FR",
+            services=[("process-development", 2, 5)],
+            sites=[{"name": "Paris", "city": "Paris", "country": "FR", "certifications": []}],
+        ),
+        lambda: Provider.objects.filter(slug="alpha-discovery").update(name="Omega Discovery"),
+        lambda: Service.objects.filter(provider__slug="beta-biologics").first().delete(),
+        lambda: Site.objects.filter(name="Cork plant").update(city="Ringaskiddy"),
+        lambda: Provider.objects.filter(slug="delta-oligo").update(
+            state="confirmed", state_on=datetime.date(2026, 11, 2)
+        ),
+        lambda: Provider.objects.filter(slug="gamma-manufacturing").update(status="draft"),
+    ]
+    for step in steps:
+        step()
+        patched = index_module.get_index()
+        assert patched.words.changed, "patched, not built anew"
+        same_index(patched, index_module.build_index())
+
+
+@pytest.mark.django_db
+def test_raw_sql_and_queryset_updates_refresh_what_buyers_see(client, directory):
+    assert "Beta Biologics" in client.get("/providers/?q=cork").content.decode()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE providers_provider SET summary = 'Makes lyophilised xylophage enzymes'"
+            " WHERE slug = 'delta-oligo'"
+        )
+    assert "Delta Oligo" in client.get("/providers/?q=xylophage").content.decode()
+    Site.objects.filter(name="Cork plant").update(city="Ringaskiddy")
+    assert "Beta Biologics" in client.get("/providers/?q=ringaskiddy").content.decode()
+    assert "Beta Biologics" not in client.get("/providers/?q=cork").content.decode()
+    Provider.objects.filter(slug="beta-biologics").update(status="draft")
+    assert "Beta Biologics" not in client.get("/providers/?q=ringaskiddy").content.decode()
+
+
+@pytest.mark.django_db
+def test_a_catalogue_change_builds_the_index_anew(directory):
+    from providers.models import Modality
+
+    first = index_module.get_index()
+    Modality.objects.filter(slug="oligonucleotide").update(synonyms="antisense siRNA xenonucleic")
+    rebuilt = index_module.get_index()
+    assert rebuilt is not first and not rebuilt.words.changed
+    assert index_match(rebuilt, ["xenonucleic"]).any
