@@ -74,11 +74,14 @@ class TextRow:
     summary: str
     places: str  # its sites' cities
     identifiers: str  # its sites' regulator identifiers
+    # Modalities stated for the provider as a whole that none of its services serves (every
+    # service states its own): not in its modality facet, but in what it says it does.
+    stated: str = ""
 
     def fields(self) -> dict[int, set[str]]:
         return {
             NAME: set(document_words(self.name)) | set(document_words(self.identifiers)),
-            CORE: set(document_words(self.places)),
+            CORE: set(document_words(self.places)) | set(document_words(self.stated)),
             SUMMARY: set(document_words(self.summary)),
         }
 
