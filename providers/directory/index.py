@@ -332,7 +332,7 @@ class DirectoryIndex:
             for key, bits in self.words.dense.items()
         }
         if set(new.bits["country"]) != set(self.bits["country"]):
-            words.catalogue_words = catalogue_words(self.catalogue, new.bits["country"])
+            words.set_catalogue(catalogue_words(self.catalogue, new.bits["country"]))
         new.words = words
         new.options = new._options()
         new.known_keys = {
