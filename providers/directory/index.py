@@ -332,7 +332,7 @@ class DirectoryIndex:
             for key, bits in self.words.dense.items()
         }
         if set(new.bits["country"]) != set(self.bits["country"]):
-            words.catalogue_words = catalogue_words(self.catalogue, new.bits["country"])
+            words.set_catalogue(catalogue_words(self.catalogue, new.bits["country"]))
         new.words = words
         new.options = new._options()
         new.known_keys = {
@@ -610,7 +610,11 @@ SELECT p.id, p.name, coalesce(p.summary, ''),
        coalesce((SELECT string_agg(ident.value, ' ; ')
                  FROM providers_site AS site
                  JOIN providers_siteidentity AS ident ON ident.site_id = site.id
-                 WHERE site.provider_id = p.id), '')
+                 WHERE site.provider_id = p.id), ''),
+       coalesce((SELECT string_agg(mo.name || ' ' || mo.synonyms, ' ')
+                 FROM providers_provider_modalities AS m
+                 JOIN providers_modality AS mo ON mo.id = m.modality_id
+                 WHERE m.provider_id = p.id AND m.modality_id <> ALL(p.modality_ids)), '')
 FROM providers_provider AS p
 WHERE p.status = %(published)s
 ORDER BY lower(p.name), p.id

@@ -19,6 +19,7 @@ the admin and as the reference the word index is tested against
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
+from itertools import pairwise
 
 from django.conf import settings
 
@@ -138,22 +139,25 @@ def match(index: DirectoryIndex, text: str) -> TextMatch | None:
     found = cached_text(index.token, key)
     if found is not None:
         return found
-    found = index_match(index, terms)
+    found = index_match(index, terms, groups)
     store_text(index.token, key, found)
     return found
 
 
-def index_match(index: DirectoryIndex, terms: list[str]) -> TextMatch:
-    """The tiers of ``terms`` from the word index."""
+def index_match(
+    index: DirectoryIndex, terms: list[str], groups: list[tuple[str, ...]] | None = None
+) -> TextMatch:
+    """The tiers of ``terms`` from the word index; ``groups`` (``phrases``): each two words
+    of a hyphenated term must also follow each other in the same field."""
     word_index = index.words
     name = core = summary = anywhere = index.all
-    for term in terms:
-        in_name = in_core = in_summary = 0
-        for word in word_index.expand(term):
-            a, b, c = word_index.postings(index, word)
-            in_name |= a
-            in_core |= b
-            in_summary |= c
+    found = [word_index.postings_of(index, term) for term in terms]
+    for group in groups or ():
+        for first, second in pairwise(group):
+            if first in STOP_WORDS or second in STOP_WORDS:
+                continue  # a gap PostgreSQL's english configuration leaves (lenient here)
+            found.append(word_index.phrase_postings(index, first, second))
+    for in_name, in_core, in_summary in found:
         name &= in_name
         core &= in_name | in_core
         summary &= in_summary

@@ -30,6 +30,7 @@ words), so a patch never rewrites a rare word's array.
 from array import array
 from bisect import bisect_left, insort
 from dataclasses import dataclass
+from itertools import pairwise
 
 import Stemmer
 
@@ -74,13 +75,44 @@ class TextRow:
     summary: str
     places: str  # its sites' cities
     identifiers: str  # its sites' regulator identifiers
+    # Modalities stated for the provider as a whole that none of its services serves (every
+    # service states its own): not in its modality facet, but in what it says it does.
+    stated: str = ""
 
     def fields(self) -> dict[int, set[str]]:
         return {
             NAME: set(document_words(self.name)) | set(document_words(self.identifiers)),
-            CORE: set(document_words(self.places)),
+            CORE: set(document_words(self.places)) | set(document_words(self.stated)),
             SUMMARY: set(document_words(self.summary)),
         }
+
+    def pairs(self) -> dict[int, set[str]]:
+        """The adjacent words of its hyphenated compounds ("fill-finish": "fill finish"),
+        per field: what a phrase typed with a hyphen must find."""
+        return {
+            NAME: compound_pairs(self.name) | compound_pairs(self.identifiers),
+            CORE: compound_pairs(self.places) | compound_pairs(self.stated),
+            SUMMARY: compound_pairs(self.summary),
+        }
+
+    def keys(self) -> dict[int, set[str]]:
+        """Its words and its compounds' pairs of words, per field (the postings' keys)."""
+        words, pairs = self.fields(), self.pairs()
+        return {field_number: words[field_number] | pairs[field_number] for field_number in FIELDS}
+
+
+def compound_pairs(text: str) -> set[str]:
+    """Each two words next to each other in a hyphenated compound of ``text``, as "a b"
+    (a space: never a word of the vocabulary)."""
+    found: set[str] = set()
+    for chunk in text.split():
+        if "-" in chunk:
+            found.update(_adjacent(document_words(chunk)))
+    return found
+
+
+def _adjacent(found: list[str]) -> set[str]:
+    return {f"{first} {second}" for first, second in pairwise(found)}
 
 
 class WordIndex:
@@ -90,7 +122,7 @@ class WordIndex:
         size = len(ids)
         members: dict[tuple[str, int], list[int]] = {}
         for position, row in enumerate(rows):
-            for field_number, found in row.fields().items():
+            for field_number, found in row.keys().items():
                 for word in found:
                     members.setdefault((word, field_number), []).append(position)
         self.dense: dict[tuple[str, int], int] = {}
@@ -103,13 +135,22 @@ class WordIndex:
         # Providers changed since the build, and their current rare words.
         self.changed: frozenset[int] = frozenset()
         self.overlay: dict[tuple[str, int], frozenset[int]] = {}
-        # word -> the facet options whose bitsets are its postings (CORE)
-        self.catalogue_words = catalogue_words
-        vocabulary = {word for word, _field in members} | set(catalogue_words)
+        # Pairs of words ("a b"): which words follow a word, here and in the catalogue.
+        self.followers: dict[str, frozenset[str]] = _followers(
+            word for word, _field in members if " " in word
+        )
+        # word (or pair) -> the facet options whose bitsets are its postings (CORE)
+        self.set_catalogue(catalogue_words)
+        vocabulary = {word for word, _field in members if " " not in word}
+        vocabulary |= {word for word in catalogue_words if " " not in word}
         self.sorted_words = sorted(vocabulary)
         self.stem_of = {word: stem(word) for word in vocabulary}
         self._index_stems()
         self._by_length: dict | None = None
+
+    def set_catalogue(self, catalogue_words: dict) -> None:
+        self.catalogue_words = catalogue_words
+        self.catalogue_followers = _followers(word for word in catalogue_words if " " in word)
 
     def _index_stems(self) -> None:
         words_of: dict[str, list[str]] = {}
@@ -136,18 +177,26 @@ class WordIndex:
         changed_ids = set(changed_rows)
         overlay = {key: ids - changed_ids for key, ids in self.overlay.items() if ids - changed_ids}
         new_words: set[str] = set()
+        new_pairs: set[str] = set()
         for pk, row in changed_rows.items():
             if row is None:
                 continue
-            for field_number, found in row.fields().items():
+            for field_number, found in row.keys().items():
                 for word in found:
                     key = (word, field_number)
                     if key in self.dense:
                         continue
                     overlay[key] = overlay.get(key, frozenset()) | {pk}
-                    if word not in self.stem_of:
+                    if " " in word:
+                        new_pairs.add(word)
+                    elif word not in self.stem_of:
                         new_words.add(word)
         new.overlay = overlay
+        if new_pairs:
+            followers = dict(self.followers)
+            for first, seconds in _followers(new_pairs).items():
+                followers[first] = followers.get(first, frozenset()) | seconds
+            new.followers = followers
         new.changed = self.changed | changed_ids
         if new_words:
             new.sorted_words = list(self.sorted_words)
@@ -169,7 +218,7 @@ class WordIndex:
             return set()
         return {
             (word, field_number)
-            for field_number, found in row.fields().items()
+            for field_number, found in row.keys().items()
             for word in found
             if (word, field_number) in self.dense
         }
@@ -224,6 +273,29 @@ class WordIndex:
             self._by_length = by_length
         return self._by_length
 
+    def postings_of(self, index, term: str) -> tuple[int, int, int]:
+        """Bitsets (NAME, CORE, SUMMARY) of a typed word: the union over what it stands for."""
+        found = [0, 0, 0]
+        for word in self.expand(term):
+            for field_number, bits in enumerate(self.postings(index, word)):
+                found[field_number] |= bits
+        return found[NAME], found[CORE], found[SUMMARY]
+
+    def phrase_postings(self, index, first: str, second: str) -> tuple[int, int, int]:
+        """Bitsets (NAME, CORE, SUMMARY) of the providers where a word ``first`` stands for
+        is followed by one ``second`` stands for: in a hyphenated compound of their own text,
+        or anywhere in a catalogue text they have (PostgreSQL's ``first:* <-> second:*``)."""
+        seconds = self.expand(second)
+        found = [0, 0, 0]
+        for word in self.expand(first):
+            for follower in self.followers.get(word, frozenset()) | self.catalogue_followers.get(
+                word, frozenset()
+            ):
+                if follower in seconds:
+                    for field_number, bits in enumerate(self.postings(index, f"{word} {follower}")):
+                        found[field_number] |= bits
+        return found[NAME], found[CORE], found[SUMMARY]
+
     def postings(self, index, word: str) -> tuple[int, int, int]:
         """Bitsets (NAME, CORE, SUMMARY) over ``index``'s positions of one vocabulary word."""
         found = [0, 0, 0]
@@ -252,6 +324,15 @@ class WordIndex:
         for facet, key in self.catalogue_words.get(word, ()):
             found[CORE] |= index.bits[facet].get(key, 0)
         return found[NAME], found[CORE], found[SUMMARY]
+
+
+def _followers(pairs) -> dict[str, frozenset[str]]:
+    """ "a b" pairs as each first word's set of following words."""
+    found: dict[str, set[str]] = {}
+    for pair in pairs:
+        first, second = pair.split(" ")
+        found.setdefault(first, set()).add(second)
+    return {first: frozenset(seconds) for first, seconds in found.items()}
 
 
 def _starting(sorted_words: list[str], start: str) -> list[str]:
@@ -306,13 +387,16 @@ def _distance(first: str, second: str, limit: int) -> int:
 
 def catalogue_words(catalogue, country_codes) -> dict[str, tuple[tuple[str, str], ...]]:
     """Each word of the catalogue (types, capabilities with synonyms and category,
-    modalities with synonyms) and of country names, with the facet options it names."""
+    modalities with synonyms) and of country names, and each two adjacent words ("a b"),
+    with the facet options it names."""
     from django_countries import countries as country_names
 
     found: dict[str, set[tuple[str, str]]] = {}
 
     def add(text: str, facet: str, key: str) -> None:
-        for word in document_words(text or ""):
+        # Its words, and each two words next to each other (as "a b": a phrase's postings).
+        found_words = document_words(text or "")
+        for word in {*found_words, *_adjacent(found_words)}:
             found.setdefault(word, set()).add((facet, key))
 
     for row in catalogue.types.values():

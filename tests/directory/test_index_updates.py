@@ -11,6 +11,7 @@ from django.db import connection
 from providers.directory import index as index_module
 from providers.directory.search import index_match, query_terms
 from providers.models import Provider, Service, Site
+from tests.directory.test_directory import names
 from tests.factories import make_provider
 
 QUERIES = ["oligo", "biologics", "cork", "ireland", "manufactring", "alpha", "zulu", "paris"]
@@ -109,3 +110,42 @@ def test_a_catalogue_change_builds_the_index_anew(directory):
     rebuilt = index_module.get_index()
     assert rebuilt is not first and not rebuilt.words.changed
     assert index_match(rebuilt, ["xenonucleic"]).any
+
+
+@pytest.mark.django_db
+def test_a_hyphenated_term_in_a_changed_summary_is_found_as_a_phrase(client, directory):
+    """A phrase ("spray-dried") finds the providers whose own text has it hyphenated, in a
+    patched index as in a full build, and not those with its words apart."""
+    from providers.directory.search import phrases
+
+    make_provider("Kilo Powders", slug="kilo-powders", summary="Spray-dried dispersions.")
+    make_provider("Lima Drying", slug="lima-drying", summary="Spray coating; freeze dried.")
+    index_module.get_index()
+    Provider.objects.filter(slug="delta-oligo").update(summary="Dried oligos, spray-dried too")
+    patched, was_patched = updated()
+    assert was_patched
+    fresh = index_module.build_index()
+    for text in ("spray-dried", "spray dried", "spray-dry"):
+        terms, groups = query_terms(text), phrases(text)
+        assert index_match(patched, terms, groups) == index_match(fresh, terms, groups), text
+    found = names(client.get("/providers/", {"q": "spray-dried"}))
+    assert set(found) == {"Kilo Powders", "Delta Oligo"}
+    assert "Lima Drying" in names(client.get("/providers/", {"q": "spray dried"}))
+
+
+@pytest.mark.django_db
+def test_modalities_stated_for_the_provider_are_searched_though_no_service_serves_them(
+    client, directory
+):
+    """As in PostgreSQL's search document: a modality stated for the provider as a whole is
+    a word of what it does even when each service states its own (so no modality facet)."""
+    make_provider(
+        "Mike Vectors",
+        slug="mike-vectors",
+        modalities=("gene-therapy",),
+        services=[("process-development", 2, 5, {"modalities": ("oligonucleotide",)})],
+    )
+    assert "Mike Vectors" in names(client.get("/providers/", {"q": "lentivirus"}))
+    assert "Mike Vectors" not in names(
+        client.get("/providers/", {"q": "", "modality": "gene-therapy"})
+    )
