@@ -106,7 +106,9 @@ class DirectoryCatalogue:
     phase_by_position: dict[int, Phase] = field(default_factory=dict)
     phase_by_slug: dict[str, Phase] = field(default_factory=dict)
     tracks: list[Track] = field(default_factory=list)  # industries' tracks, in order
-    html_cache: dict = field(default_factory=dict)  # markup built once per index
+    # Markup that depends on the catalogue and on the values in its key only (labels, tags,
+    # strips): it stays true while the catalogue does, so a patched index keeps it.
+    html_cache: dict = field(default_factory=dict)
 
 
 class DirectoryIndex:
@@ -125,6 +127,8 @@ class DirectoryIndex:
         self.watermark = Watermark()
         self.built_on = built_on or timezone.localdate()
         self.catalogue = catalogue
+        # Markup that depends on the providers (counts): this index's own, never a copy's.
+        self.html_cache: dict = {}
         self.size = len(rows)
         # rows: (id, state_on, type_ids, phases, capability_ids, modality_ids,
         #        industry_ids, certification_ids, countries, state, backed_capability_ids[,
@@ -197,6 +201,7 @@ class DirectoryIndex:
         new = object.__new__(DirectoryIndex)
         new.__dict__.update(self.__dict__)
         new.token = token
+        new.html_cache = {}  # the counts change with the providers
         changed = changes.ids
         rows = changes.rows
         removed = sorted(
