@@ -839,6 +839,37 @@ def get_index() -> DirectoryIndex:
     return _cached
 
 
+# The token, and whether the catalogue changed since an index read the change log (an entry
+# naming no provider: see providers.versioning), in one statement.
+CATALOGUE_SQL = """
+SELECT (SELECT token FROM providers_directoryversion WHERE id = 1),
+       EXISTS (SELECT 1 FROM providers_directorychange
+               WHERE provider_id IS NULL
+                 AND (seq > %(last)s OR xid = ANY(%(pending)s::xid8[])))
+"""
+
+
+def current_catalogue() -> tuple[str, DirectoryCatalogue]:
+    """The current token and a catalogue that is the data's, for answers read from the
+    database that need the catalogue's labels only (an API record): one query while the
+    installed index (of today: the log is pruned after two days) has the current catalogue,
+    however many providers changed since; the index is brought up to date first only when
+    there is none or the catalogue changed. So such an answer never waits for a patch,
+    whose queries depend on what changed."""
+    index = _cached
+    if index is not None and index.built_on == timezone.localdate():
+        with read_connection().cursor() as cursor:
+            cursor.execute(
+                CATALOGUE_SQL,
+                {"last": index.watermark.last, "pending": list(index.watermark.pending)},
+            )
+            token, catalogue_changed = cursor.fetchone()
+        if not catalogue_changed:
+            return token or "", index.catalogue
+    index = get_index()
+    return index.token, index.catalogue
+
+
 def _install(index: DirectoryIndex) -> None:
     global _cached
     _cached = index
