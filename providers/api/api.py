@@ -16,7 +16,7 @@ from providers.api.changes import changes as change_page
 from providers.api.records import load, provider_record
 from providers.api.reference import reference_data
 from providers.api.schemas import ChangeList, Problem, ProviderDetail, ProviderList, Reference
-from providers.directory.index import get_index
+from providers.directory.index import current_catalogue, get_index
 
 DESCRIPTION = """
 Published providers of the contract research, development and manufacturing directory,
@@ -164,8 +164,8 @@ def list_providers(request: HttpRequest, response: HttpResponse, params: Query[L
     summary="One published provider: profile, coverage, services, sites, verification",
 )
 def get_provider(request: HttpRequest, response: HttpResponse, slug: str):
-    index = get_index()
-    etag = etag_of("provider", index.token, slug)
+    token, catalogue = current_catalogue()  # the record is read from the database
+    etag = etag_of("provider", token, slug)
     if request.headers.get("If-None-Match") is not None:
         unchanged = not_modified(request, etag)
         if unchanged is not None:
@@ -177,7 +177,7 @@ def get_provider(request: HttpRequest, response: HttpResponse, slug: str):
     if unchanged is not None:
         return unchanged
     validators(response, etag, provider.changed_at)
-    return provider_record(provider, index.catalogue, base_url(request))
+    return provider_record(provider, catalogue, base_url(request))
 
 
 @api.get(

@@ -106,7 +106,9 @@ class DirectoryCatalogue:
     phase_by_position: dict[int, Phase] = field(default_factory=dict)
     phase_by_slug: dict[str, Phase] = field(default_factory=dict)
     tracks: list[Track] = field(default_factory=list)  # industries' tracks, in order
-    html_cache: dict = field(default_factory=dict)  # markup built once per index
+    # Markup that depends on the catalogue and on the values in its key only (labels, tags,
+    # strips): it stays true while the catalogue does, so a patched index keeps it.
+    html_cache: dict = field(default_factory=dict)
 
 
 class DirectoryIndex:
@@ -125,6 +127,8 @@ class DirectoryIndex:
         self.watermark = Watermark()
         self.built_on = built_on or timezone.localdate()
         self.catalogue = catalogue
+        # Markup that depends on the providers (counts): this index's own, never a copy's.
+        self.html_cache: dict = {}
         self.size = len(rows)
         # rows: (id, state_on, type_ids, phases, capability_ids, modality_ids,
         #        industry_ids, certification_ids, countries, state, backed_capability_ids[,
@@ -197,6 +201,7 @@ class DirectoryIndex:
         new = object.__new__(DirectoryIndex)
         new.__dict__.update(self.__dict__)
         new.token = token
+        new.html_cache = {}  # the counts change with the providers
         changed = changes.ids
         rows = changes.rows
         removed = sorted(
@@ -836,6 +841,37 @@ def get_index() -> DirectoryIndex:
     builder = _start_background_build()
     builder.join(settings.DIRECTORY_REBUILD_WAIT)
     return _cached
+
+
+# The token, and whether the catalogue changed since an index read the change log (an entry
+# naming no provider: see providers.versioning), in one statement.
+CATALOGUE_SQL = """
+SELECT (SELECT token FROM providers_directoryversion WHERE id = 1),
+       EXISTS (SELECT 1 FROM providers_directorychange
+               WHERE provider_id IS NULL
+                 AND (seq > %(last)s OR xid = ANY(%(pending)s::xid8[])))
+"""
+
+
+def current_catalogue() -> tuple[str, DirectoryCatalogue]:
+    """The current token and a catalogue that is the data's, for answers read from the
+    database that need the catalogue's labels only (an API record): one query while the
+    installed index (of today: the log is pruned after two days) has the current catalogue,
+    however many providers changed since; the index is brought up to date first only when
+    there is none or the catalogue changed. So such an answer never waits for a patch,
+    whose queries depend on what changed."""
+    index = _cached
+    if index is not None and index.built_on == timezone.localdate():
+        with read_connection().cursor() as cursor:
+            cursor.execute(
+                CATALOGUE_SQL,
+                {"last": index.watermark.last, "pending": list(index.watermark.pending)},
+            )
+            token, catalogue_changed = cursor.fetchone()
+        if not catalogue_changed:
+            return token or "", index.catalogue
+    index = get_index()
+    return index.token, index.catalogue
 
 
 def _install(index: DirectoryIndex) -> None:

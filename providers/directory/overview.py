@@ -124,13 +124,13 @@ def explorer(request):
     counts, shaded by the share of that type's providers on the track, and notes on what
     each type does in each stage.
 
-    The tables depend on the index alone, so they are rendered once per index (a change
-    to the directory builds a new index) and the request only renders the page around
-    them."""
+    The tables depend on the index alone, so they are rendered once per index: in the
+    index's own cache, not the catalogue's, which a patched index shares (its counts
+    changed, its labels did not). The request only renders the page around them."""
     index = get_index()
-    tables_html = index.catalogue.html_cache.get(EXPLORER_TABLES)
+    tables_html = index.html_cache.get(EXPLORER_TABLES)
     if tables_html is None:
-        tables_html = index.catalogue.html_cache[EXPLORER_TABLES] = render_to_string(
+        tables_html = index.html_cache[EXPLORER_TABLES] = render_to_string(
             "directory/explorer.html#tables", explorer_tables(index)
         )
     return render(

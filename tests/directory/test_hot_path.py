@@ -2,12 +2,16 @@
 depends only on the directory's data is built once per index and reused, and the card
 query loads services and sites only when the page shows why a card matched."""
 
+import datetime
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from providers.directory import cards, markup, overview
 from providers.directory.index import get_index
+from providers.models import Provider, ProviderType
 from tests.factories import make_provider
 
 pytestmark = pytest.mark.django_db
@@ -52,10 +56,21 @@ def test_facet_options_and_card_parts_are_built_once_per_index(client, directory
         assert 'class="option' in html
     assert markup.option_parts.cache_info().misses == options_built
     assert len(built) == states_built
-    # A change to the directory builds a new index, and its markup afresh.
+    # A changed provider is patched into a copy of the index that keeps the catalogue: the
+    # parts its card shares with others are reused, a part with a new value is built once.
+    catalogue = get_index().catalogue
     make_provider("Zeta Peptides", slug="zeta-peptides", types=("cdmo",))
-    assert "Zeta Peptides" in client.get("/providers/").content.decode()
-    assert len(built) > states_built
+    make_provider("Eta Enzymes", slug="eta-enzymes", state_on=datetime.date(2026, 2, 3))
+    html = client.get("/providers/").content.decode()
+    assert get_index().catalogue is catalogue
+    assert "Zeta Peptides" in html and "Eta Enzymes" in html
+    assert built[states_built:] == [("compiled", datetime.date(2026, 2, 3), timezone.localdate())]
+    # A catalogue change builds a new index, and its markup afresh.
+    ProviderType.objects.filter(slug="cdmo").update(name="Development and manufacturing")
+    html = client.get("/providers/").content.decode()
+    assert get_index().catalogue is not catalogue
+    assert 'title="Development and manufacturing"' in html
+    assert len(built) == 2 * (states_built + 1)  # every state on the page, once more
 
 
 def test_lifecycle_explorer_renders_its_tables_once_per_index(client, directory, monkeypatch):
@@ -69,10 +84,17 @@ def test_lifecycle_explorer_renders_its_tables_once_per_index(client, directory,
         html = client.get("/lifecycle/").content.decode()
         assert f'href="/providers/?{delivery}&amp;type=cmo">1<' in html
     assert len(built) == 1
+    # A patched index shares the catalogue with the one before it, but not its counts.
+    catalogue = get_index().catalogue
     make_provider("Theta Tablets", types=("cmo",), services=[("oral-solid-dose", 6, 7)])
     html = client.get("/lifecycle/").content.decode()
+    assert get_index().catalogue is catalogue
     assert f'href="/providers/?{delivery}&amp;type=cmo">2<' in html
     assert len(built) == 2 and built[1] is get_index()
+    Provider.objects.filter(name="Theta Tablets").update(status="draft")
+    html = client.get("/lifecycle/").content.decode()
+    assert f'href="/providers/?{delivery}&amp;type=cmo">1<' in html
+    assert len(built) == 3
 
 
 def test_coverage_range_keeps_the_buyers_choice_when_rendered_once(client, directory):
