@@ -148,6 +148,9 @@ class RequestForm(forms.ModelForm):
         self.fields["highly_potent"].label = "Highly potent (HPAPI)"
         self.fields["controlled_substance"].label = "Controlled substance"
         self.fields["sterile"].label = "Sterile"
+        # Labels after a checkbox read as its name, not as a prompt: no trailing colon.
+        for name in ("highly_potent", "controlled_substance", "sterile", "confidentiality_needed"):
+            self.fields[name].label_suffix = ""
 
     def clean_title(self):
         # One line: it becomes the subject of the providers' email.
