@@ -288,6 +288,11 @@ DIRECTORY_TEXT_CACHE_SIZE = env_int("DIRECTORY_TEXT_CACHE_SIZE", 512)
 # waits at most this long for it before being answered from the previous index.
 DIRECTORY_BACKGROUND_REBUILD = env_bool("DIRECTORY_BACKGROUND_REBUILD", default=True)
 DIRECTORY_REBUILD_WAIT = env_int("DIRECTORY_REBUILD_WAIT_MS", 250) / 1000
+# How long a process answers from its index before asking the database's version token
+# again: the most a change waits, beyond its update, to reach every process.
+DIRECTORY_TOKEN_TTL = env_int("DIRECTORY_TOKEN_TTL_MS", 100) / 1000
+# Move each newly installed index out of the cycle collector's way (gc.freeze).
+DIRECTORY_FREEZE_INDEX = env_bool("DIRECTORY_FREEZE_INDEX", default=True)
 IMPORT_MAX_UPLOAD_BYTES = env_int("IMPORT_MAX_UPLOAD_BYTES", 5 * 1024 * 1024)
 # How much of an import file is read (CSV and XLSX, admin and command line alike; see
 # docs/import-format.md). A row of the format with only its required cells is about 32

@@ -23,6 +23,11 @@ WHITENOISE_AUTOREFRESH = True
 # Each test runs inside a transaction that a background thread cannot see: rebuild the
 # facet index in the request (tests/directory/test_index_rebuild.py covers the background).
 DIRECTORY_BACKGROUND_REBUILD = False
+# Every request asks the version token, so a test sees its own writes at once
+# (tests/directory/test_index_rebuild.py covers the TTL), and nothing is frozen out of the
+# collector in a process that builds thousands of small indexes.
+DIRECTORY_TOKEN_TTL = 0
+DIRECTORY_FREEZE_INDEX = False
 # Tasks run in the request that enqueues them, so tests see their outcome at once; the
 # tests of the worker itself switch to the database backend and run a real worker process.
 TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}

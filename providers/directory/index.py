@@ -20,7 +20,9 @@ is built, and it is rebuilt on the first request of a new day.
 """
 
 import datetime
+import gc
 import threading
+import time
 from array import array
 from bisect import bisect_left
 from contextlib import contextmanager
@@ -816,30 +818,45 @@ def _in_chunks(cursor, size: int = 20_000):
 _lock = threading.Lock()
 _cached: DirectoryIndex | None = None
 _building: threading.Thread | None = None
+# When the token was last found equal to the installed index's (time.monotonic()).
+_checked_at = float("-inf")
 
 
 def get_index() -> DirectoryIndex:
-    """The index for the current data: one token query per request, and an update only
-    after a change.
+    """The index for the current data: at most one token query per
+    ``DIRECTORY_TOKEN_TTL`` seconds per process, and an update only after a change.
 
-    The first index of a process is built in the request. After that, a change is picked
-    up in a background thread, usually by patching the changed providers into a copy of the
-    index (milliseconds), sometimes by building a new one beside the old; the request
-    waits for it at most ``DIRECTORY_REBUILD_WAIT`` seconds and otherwise is answered from
-    the previous index: no buyer request waits for a full rebuild.
+    Within the TTL the installed index is answered without a query (a change reaches every
+    process within the TTL plus the update). The first index of a process is built in the
+    request. After that, a change is picked up in a background thread, usually by patching
+    the changed providers into a copy of the index (milliseconds), sometimes by building a
+    new one beside the old; the request waits for it at most ``DIRECTORY_REBUILD_WAIT``
+    seconds and otherwise is answered from the previous index: no buyer request waits for
+    a full rebuild.
     """
-    token = current_token()
+    global _checked_at
     today = timezone.localdate()
     index = _cached
+    if (
+        index is not None
+        and index.built_on == today
+        and time.monotonic() - _checked_at < settings.DIRECTORY_TOKEN_TTL
+    ):
+        return index
+    checking = time.monotonic()
+    token = current_token()
     if index is not None and index.token == token and index.built_on == today:
+        _checked_at = checking
         return index
     if index is None or not settings.DIRECTORY_BACKGROUND_REBUILD:
         with _lock:
             if _cached is None or _cached.token != token or _cached.built_on != today:
                 _install(update_index(_cached, today))
             return _cached
-    builder = _start_background_build()
-    builder.join(settings.DIRECTORY_REBUILD_WAIT)
+    builder, started = _start_background_build()
+    # Requests wait for one update together, at most DIRECTORY_REBUILD_WAIT from its start:
+    # during a long build, later requests are answered from the previous index at once.
+    builder.join(max(0.0, started + settings.DIRECTORY_REBUILD_WAIT - time.monotonic()))
     return _cached
 
 
@@ -875,19 +892,34 @@ def current_catalogue() -> tuple[str, DirectoryCatalogue]:
 
 
 def _install(index: DirectoryIndex) -> None:
-    global _cached
+    """Make ``index`` the process's index. Its token was read in the snapshot it was
+    built from, so the TTL starts now. With ``DIRECTORY_FREEZE_INDEX`` the objects alive
+    now (the index's millions of ints, tuples and strings among them) move to the
+    collector's permanent generation: full collections stop walking them (a pause of
+    hundreds of milliseconds at 100,000 providers, on any request that triggers one).
+    A replaced index is freed by reference counting, which freezing does not stop: it
+    holds no reference cycles (tests/directory/test_index_rebuild.py)."""
+    global _cached, _checked_at
     _cached = index
+    _checked_at = time.monotonic()
     for listener in _on_rebuild:
         listener()
+    if settings.DIRECTORY_FREEZE_INDEX:
+        gc.freeze()
 
 
-def _start_background_build() -> threading.Thread:
-    global _building
+_building_since = 0.0
+
+
+def _start_background_build() -> tuple[threading.Thread, float]:
+    """The running update (started now if none runs) and when it started."""
+    global _building, _building_since
     with _lock:
         if _building is None or not _building.is_alive():
             _building = threading.Thread(target=_build_in_background, daemon=True)
+            _building_since = time.monotonic()
             _building.start()
-        return _building
+        return _building, _building_since
 
 
 def _build_in_background() -> None:
@@ -910,8 +942,9 @@ def on_rebuild(listener) -> None:
 
 def reset() -> None:
     """Forget the cached index and everything derived from it (tests, data reloads)."""
-    global _cached
+    global _cached, _checked_at
     with _lock:
         _cached = None
+        _checked_at = float("-inf")
         for listener in _on_rebuild:
             listener()
