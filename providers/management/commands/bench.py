@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
@@ -53,7 +54,9 @@ class Command(BaseCommand):
             "--sizes",
             default="",
             help="A size series instead of the full run: provider counts separated by commas "
-            "(e.g. 10000,100000,1000000); each is generated, profiled and measured in turn.",
+            "(e.g. 10000,100000,1000000); each size has its own database (the benchmark's "
+            "name with the size appended, generated once and kept), profiled and measured "
+            "in turn.",
         )
 
     def handle(self, *args, **options):
@@ -378,7 +381,9 @@ class Command(BaseCommand):
         """For each size: generate, profile the index, measure the facet mix and fresh text
         searches (cache off); the table goes to docs/performance-sizes.md."""
         rows = []
+        base = connection.settings_dict["NAME"]
         for size in [int(part) for part in options["sizes"].split(",") if part.strip()]:
+            self.use_database(f"{base}_{size}")
             self.prepare_data(size)
             profile = self.index_profile()
             self.vocabulary = profile.pop("vocabulary")
@@ -431,6 +436,28 @@ class Command(BaseCommand):
         output = Path(options["output"]).with_name("performance-sizes.md")
         output.write_text(report)
         self.stdout.write(report)
+
+    def use_database(self, name: str) -> None:
+        """Work on database ``name`` of the same server (created when missing), here and in
+        the servers started after this: a size's data is generated once and kept, and
+        another size never overwrites it."""
+        import psycopg
+        from psycopg import sql
+
+        connection.close()
+        with psycopg.connect(**self.server_params("postgres"), autocommit=True) as admin:
+            if not admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+                admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        connection.settings_dict["NAME"] = name
+        url = urllib.parse.urlsplit(os.environ["DATABASE_URL"])
+        os.environ["DATABASE_URL"] = urllib.parse.urlunsplit(url._replace(path=f"/{name}"))
+
+    def server_params(self, dbname: str) -> dict:
+        params = connection.get_connection_params()
+        params.pop("cursor_factory", None)
+        params.pop("context", None)
+        params.pop("prepare_threshold", None)
+        return {**params, "dbname": dbname}
 
     def timed(self, port, name, paths, **kwargs) -> benchmark.Result:
         self.stdout.write(f"  {name}: {kwargs['duration']:.0f} s ...")
