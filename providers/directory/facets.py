@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 from django.utils import timezone
 
 from providers.directory.bitsets import positions_from_bits
+from providers.directory.counting import option_counts
 from providers.directory.index import ALL_OF, FACETS, DirectoryIndex, Option
 from providers.directory.matching import (
     COUNT_PASS_LIMIT,
@@ -171,10 +172,10 @@ def resolve(index: DirectoryIndex, query: DirectoryQuery, text, counted: bool = 
 
 def _counts(index, query, facet: str, base: int) -> list[OptionCount]:
     chosen = set(query.facets.get(facet) or [])
-    table = index.bits[facet]
+    numbers = option_counts(index, facet, base)
     return [
-        OptionCount(option, (base & table.get(option.key, 0)).bit_count(), option.key in chosen)
-        for option in index.options[facet]
+        OptionCount(option, number, option.key in chosen)
+        for option, number in zip(index.options[facet], numbers, strict=True)
     ]
 
 
