@@ -18,7 +18,7 @@ headquarters and sites stand in ("site not stated").
 
 from array import array
 from dataclasses import dataclass, field
-from itertools import accumulate, islice
+from itertools import accumulate, chain, islice
 
 from providers import regions
 from providers.directory.bitsets import bits_from_positions, positions_from_bits
@@ -30,53 +30,83 @@ MODES = {"all": "all of them, one partner", "any": "any of them"}
 class ServiceTable:
     """Every published provider's services as flat arrays, in index position order.
 
-    rows: (provider position, capability id, first phase, last phase, modality ids,
-    site country codes or None when no site is recorded, the provider's countries), in
-    position order (an iterator is fine: nothing holds them all).
+    ``services``: per provider position, its services as columns (capability ids, first
+    phases, last phases, modality ids as comma-separated text, site countries as
+    comma-separated text or None when no site is recorded; all None when it has none);
+    ``countries``: per position, the provider's own countries, which stand in for a
+    service's unstated sites.
     """
 
-    def __init__(self, rows, size: int, modality_ids: list[int]):
+    def __init__(self, services, countries, size: int, modality_ids: list[int]):
         self.modality_bit = {pk: 1 << number for number, pk in enumerate(modality_ids)}
         self.modality_of_bit = {bit: pk for pk, bit in self.modality_bit.items()}
         self.country_codes: list[str] = []
         self.country_number: dict[str, int] = {}
-        self.start = array("I", [0]) * (size + 1)
+        self.start = array("I", [0])
         self.capability = array("I")
         self.first = array("B")
         self.last = array("B")
         # one bit per modality: an unsigned 64-bit array while the catalogue fits in it
         self.modalities = array("Q") if len(modality_ids) <= 64 else []
         self.site_known = array("B")
-        self.geo_start = array("I", [0])
         self.geo = array("H")
-        counts = [0] * size
-        previous = 0
-        for position, capability, first, last, modalities, sites, countries in rows:
-            if position < previous:
-                raise ValueError("Services must come in the index's provider order.")
-            previous = position
-            counts[position] += 1
-            self.capability.append(capability)
-            self.first.append(first)
-            self.last.append(last)
-            bits = 0
-            for pk in modalities or ():
-                bits |= self.modality_bit.get(pk, 0)
-            self.modalities.append(bits)
-            self.site_known.append(1 if sites else 0)
-            for code in sorted(set(sites or countries or ())):
-                self.geo.append(self._country(code))
-            self.geo_start.append(len(self.geo))
-        total = 0
-        for position, count in enumerate(counts):
-            self.start[position] = total
-            total += count
-        self.start[size] = total
+        # Many services share their modalities and places: each text is read once.
+        modality_bits = _Memo(self._modality_bits)
+        place_numbers = _Memo(self._place_numbers)
+        start, capability, geo = self.start, self.capability, self.geo
+        geo_counts: list[int] = []  # country numbers per service
+        for (capabilities, firsts, lasts, modalities, places), own_countries in zip(
+            services, countries, strict=True
+        ):
+            if capabilities:  # None: no service
+                capability.extend(capabilities)
+                self.first.extend(firsts)
+                self.last.extend(lasts)
+                self.modalities.extend(map(modality_bits.__getitem__, modalities))
+                self.site_known.extend([codes is not None for codes in places])
+                fallback = ",".join(own_countries or ()) if None in places else ""
+                numbers = [place_numbers[fallback if codes is None else codes] for codes in places]
+                geo.extend(chain.from_iterable(numbers))
+                geo_counts.extend(map(len, numbers))
+            start.append(len(capability))
+        if len(start) != size + 1:
+            raise ValueError("One entry of services per provider position.")
+        self.geo_start = array("I", accumulate(geo_counts, initial=0))
 
-    def patched(self, removals: list[int], insertions: list[tuple[int, list]]) -> "ServiceTable":
+    def _modality_bits(self, ids: str) -> int:
+        bits = 0
+        for pk in ids.split(",") if ids else ():
+            bits |= self.modality_bit.get(int(pk), 0)
+        return bits
+
+    def _place_numbers(self, codes: str) -> tuple[int, ...]:
+        return tuple(self._country(code) for code in sorted(set(codes.split(",")) - {""}))
+
+    def _rows(self, columns, countries) -> list[tuple]:
+        """One provider's services (``columns`` as in the constructor) as (capability,
+        first, last, modality bits, site known, country numbers), one tuple a service."""
+        capabilities, firsts, lasts, modalities, places = columns
+        if not capabilities:  # None: no service
+            return []
+        fallback = ",".join(countries or ())
+        return [
+            (
+                capability,
+                first,
+                last,
+                self._modality_bits(ids),
+                codes is not None,
+                self._place_numbers(fallback if codes is None else codes),
+            )
+            for capability, first, last, ids, codes in zip(
+                capabilities, firsts, lasts, modalities, places, strict=True
+            )
+        ]
+
+    def patched(self, removals: list[int], insertions: list[tuple[int, tuple]]) -> "ServiceTable":
         """A copy without the providers at ``removals`` (old positions, descending) and with
-        the services of new ones at ``insertions`` ((new position, rows without the provider
-        position), ascending): the flat arrays are spliced, never rebuilt."""
+        the services of new ones at ``insertions`` ((new position, (services as columns,
+        the provider's countries)), ascending): the flat arrays are spliced, never rebuilt."""
         new = object.__new__(ServiceTable)
         new.__dict__.update(self.__dict__)
         new.country_codes = list(self.country_codes)
@@ -96,21 +126,18 @@ class ServiceTable:
             del geo[geo_start[first] : geo_start[last]]
             del geo_counts[first:last]
             del counts[position]
-        for position, rows in insertions:
+        for position, (columns, countries) in insertions:
+            rows = new._rows(columns, countries)
             service = sum(islice(counts, position))
             place = sum(islice(geo_counts, service))
             counts.insert(position, len(rows))
-            for offset, (capability, first, last, modalities, sites, countries) in enumerate(rows):
+            for offset, (capability, first, last, bits, known, numbers) in enumerate(rows):
                 at = service + offset
                 new.capability.insert(at, capability)
                 new.first.insert(at, first)
                 new.last.insert(at, last)
-                bits = 0
-                for pk in modalities or ():
-                    bits |= new.modality_bit.get(pk, 0)
                 new.modalities.insert(at, bits)
-                new.site_known.insert(at, 1 if sites else 0)
-                numbers = [new._country(code) for code in sorted(set(sites or countries or ()))]
+                new.site_known.insert(at, known)
                 geo[place:place] = array("H", numbers)
                 place += len(numbers)
                 geo_counts.insert(at, len(numbers))
@@ -137,6 +164,18 @@ class ServiceTable:
             self.geo,
         )
         return sum(item.itemsize * len(item) for item in arrays) + 8 * len(self.modalities)
+
+
+class _Memo(dict):
+    """A function's results by argument, each worked out once."""
+
+    def __init__(self, function):
+        super().__init__()
+        self.function = function
+
+    def __missing__(self, key):
+        value = self[key] = self.function(key)
+        return value
 
 
 @dataclass
