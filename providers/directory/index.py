@@ -121,21 +121,21 @@ class DirectoryIndex:
     def __init__(
         self,
         token: str,
-        columns: list,
+        columns: "IndexColumns",
         catalogue: DirectoryCatalogue,
         built_on: datetime.date | None = None,
     ):
-        """``columns``: the columns of ``INDEX_SQL`` (see ``INDEX_COLUMNS``), each a list
-        in name order; the index is built a column at a time."""
+        """``columns``: the rows of ``INDEX_SQL`` as columns (``_read_columns``); the index
+        is built a column at a time."""
         self.token = token
         self.watermark = Watermark()
         self.built_on = built_on or timezone.localdate()
         self.catalogue = catalogue
         # Markup that depends on the providers (counts): this index's own, never a copy's.
         self.html_cache: dict = {}
-        column = dict(zip(INDEX_COLUMNS, columns, strict=True))
-        self.ids = ids = list(column["id"])
-        self.size = size = len(ids)
+        column, groups = columns.values, columns.groups
+        self.ids = ids = column["id"]
+        self.size = size = columns.size
         self.position_of = dict(zip(ids, range(size), strict=True))
         # "Recently checked": records a person checked or confirmed, newest first, then
         # compiled ones (nobody checked them), newest first. The same order as one small
@@ -152,7 +152,7 @@ class DirectoryIndex:
         self._prepare_members()
         self.bits: dict[str, dict[str, int]] = {facet: {} for facet in FACETS}
         self.bits_verified: dict[str, dict[str, int]] = {facet: {} for facet in FACETS}
-        for (facet, key), positions in self._column_members(column).items():
+        for (facet, key), positions in self._column_members(column, groups).items():
             self.bits[facet][key] = bits_from_positions(positions, size)
             self.bits_verified[facet][key] = bits_from_positions(
                 list(map(rank.__getitem__, positions)), size
@@ -163,14 +163,9 @@ class DirectoryIndex:
                 region = regions.region_of(code)
                 table["region"][region] = table["region"].get(region, 0) | bits
         self.all = (1 << size) - 1
-        self._build_trust(column)
+        self._build_trust(column, groups)
         # Each published provider's services, for service-level matching (see matching.py).
-        self.services = ServiceTable(
-            zip(*(column[name] for name in SERVICE_COLUMNS), strict=True),
-            column["countries"],
-            size,
-            list(catalogue.modalities),
-        )
+        self.services = columns.services
         self.options = self._options()
         self.known_keys = {
             facet: frozenset(option.key for option in options)
@@ -388,14 +383,14 @@ class DirectoryIndex:
             found.add(("country", code))
         return {option for option in found if option[1] is not None}
 
-    def _column_members(self, column: dict) -> dict[tuple[str, str], list[int]]:
+    def _column_members(self, column: dict, groups: dict) -> dict[tuple[str, str], list[int]]:
         """The positions of the providers in each facet option (facet, key), read a column
         at a time (the rule of ``_row_members``, for every row at once). A position may
         appear twice in an option (two phases of one stage): a bitset does not mind."""
         found: dict[tuple[str, str], list[int]] = {}
 
         def add(facet: str, name: str, key_of) -> None:
-            for value, positions in _positions_by_value(column[name]).items():
+            for value, positions in _positions_by_value(groups[name]).items():
                 key = key_of(value)
                 if key is None:
                     continue
@@ -428,8 +423,9 @@ class DirectoryIndex:
             ],
             "eu-gmp-certificate": [
                 position
-                for position, flags in enumerate(column["inspection_flags"])
-                if flags and "eu-gmp-certificate" in flags
+                for flags, positions in groups["inspection_flags"].items()
+                if "eu-gmp-certificate" in flags
+                for position in positions
             ],
         }
         for key, positions in inspection.items():
@@ -497,19 +493,21 @@ class DirectoryIndex:
     # ------------------------------------------------------------------ trust filters
     # Kept apart from the facets: services backed by evidence, and the age of a check.
 
-    def _build_trust(self, column: dict) -> None:
+    def _build_trust(self, column: dict, groups: dict) -> None:
         self.checked_on: list[int | None] = [
             on if state != COMPILED else None
             for on, state in zip(column["state_on"], column["state"], strict=True)
         ]
         capability_slug = self._slug_of["capability"]
         backed: dict[str, list[int]] = {}
-        for pk, positions in _positions_by_value(column["backed_capability_ids"]).items():
+        for pk, positions in _positions_by_value(groups["backed_capability_ids"]).items():
             slug = capability_slug.get(pk)
             if slug is not None:
                 backed.setdefault(slug, []).extend(positions)
         any_backed = [
-            position for position, found in enumerate(column["backed_capability_ids"]) if found
+            position
+            for positions in groups["backed_capability_ids"].values()
+            for position in positions
         ]
         rank = self.rank
         self.backed_capability = {
@@ -722,6 +720,69 @@ INDEX_COLUMNS = (
 )
 TEXT_COLUMNS = INDEX_COLUMNS[14:19]  # the fields of wordindex.TextRow after its id
 SERVICE_COLUMNS = INDEX_COLUMNS[19:24]  # matching.ServiceTable's columns of a provider
+# Columns holding lists, which many providers share: read as each distinct list with the
+# positions of the providers holding it.
+LIST_COLUMNS = (
+    "type_ids",
+    "phase_positions",
+    "capability_ids",
+    "modality_ids",
+    "industry_ids",
+    "certification_ids",
+    "countries",
+    "backed_capability_ids",
+    "inspection_flags",
+)
+VALUE_COLUMNS = tuple(
+    name for name in INDEX_COLUMNS[:19] if name not in LIST_COLUMNS
+)  # one value per provider
+
+
+@dataclass
+class IndexColumns:
+    """The rows of ``INDEX_SQL`` as the index is built from them (``_read_columns``)."""
+
+    size: int
+    values: dict[str, list]  # VALUE_COLUMNS: one value per provider, in name order
+    groups: dict[str, dict[tuple, list[int]]]  # LIST_COLUMNS: distinct list -> positions
+    services: ServiceTable
+
+
+def _read_columns(cursor, modality_ids: list[int], chunk: int = 5000) -> IndexColumns:
+    """The rows of the index's query, read a chunk at a time into columns: no object per
+    row outlives its chunk but the providers' text."""
+    number = {name: place for place, name in enumerate(INDEX_COLUMNS)}
+    values: dict[str, list] = {name: [] for name in VALUE_COLUMNS}
+    groups: dict[str, dict] = {name: {} for name in LIST_COLUMNS}
+    services = ServiceTable(modality_ids)
+    size = 0
+    while rows := cursor.fetchmany(chunk):
+        columns = list(zip(*rows, strict=True))
+        del rows
+        for name, found in values.items():
+            found.extend(columns[number[name]])
+        for name, found in groups.items():
+            _group(found, columns[number[name]], size)
+        services.extend(
+            zip(*(columns[number[name]] for name in SERVICE_COLUMNS), strict=True),
+            columns[number["countries"]],
+        )
+        size += len(columns[0])
+    values["state_on"] = [on.toordinal() if on else None for on in values["state_on"]]
+    return IndexColumns(size, values, groups, services.done())
+
+
+def _group(groups: dict[tuple, list[int]], column, offset: int) -> None:
+    """Add each non-empty list of ``column`` (at positions from ``offset``) to its group."""
+    for position, found in enumerate(column, offset):
+        if not found:
+            continue
+        key = tuple(found)
+        positions = groups.get(key)
+        if positions is None:
+            groups[key] = [position]
+        else:
+            positions.append(position)
 
 
 def _text_of(row: tuple) -> TextRow:
@@ -734,20 +795,9 @@ def _services_of(row: tuple) -> tuple:
     return row[19:24], row[8]
 
 
-def _positions_by_value(column) -> dict:
-    """Each value found in a column of lists, with the positions of the lists holding it.
-    Lists that are alike (most providers share their types, phases, countries) are
-    grouped first, so each distinct list is read once."""
-    groups: dict[tuple, list[int]] = {}
-    for position, values in enumerate(column):
-        if not values:
-            continue
-        values = tuple(values)
-        found = groups.get(values)
-        if found is None:
-            groups[values] = [position]
-        else:
-            found.append(position)
+def _positions_by_value(groups: dict[tuple, list[int]]) -> dict:
+    """Each value found in a column of lists, with the positions of the lists holding it
+    (from the column's groups: each distinct list is read once)."""
     by_value: dict = {}
     for values, positions in groups.items():
         for value in values:
@@ -763,7 +813,7 @@ def _positions_by_value(column) -> dict:
 # a search over the index asks this for many places at once for all changed providers, so
 # their places follow the database's collation, exactly as INDEX_SQL's ORDER BY does.
 BEFORE_SQL = """
-SELECT pair.changed, (lower(c.name), c.id) < (lower(p.name), p.id)
+SELECT pair.changed, pair.probe, (lower(c.name), c.id) < (lower(p.name), p.id)
 FROM unnest(%s::int[], %s::int[]) AS pair(changed, probe)
 JOIN providers_provider AS c ON c.id = pair.changed
 JOIN providers_provider AS p ON p.id = pair.probe
@@ -825,11 +875,13 @@ def _snapshot():
     with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
         if connection.in_atomic_block and not connection.savepoint_ids:
             # The outermost transaction is ours: take one snapshot for every read.
-            # One snapshot; no JIT (compiling the index's query cost more than running it)
-            # and room to sort and group it in memory.
+            # One snapshot; no JIT (compiling the index's query cost more than running it),
+            # room to sort and group it in memory, and its plan made for every row (it is
+            # read through a cursor).
             cursor.execute(
                 "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY;"
-                " SET LOCAL jit = off; SET LOCAL work_mem = '64MB'"
+                " SET LOCAL jit = off; SET LOCAL work_mem = '64MB';"
+                " SET LOCAL cursor_tuple_fraction = 1"
             )
         yield cursor
 
@@ -859,20 +911,13 @@ def _build(cursor, today: datetime.date) -> DirectoryIndex:
     token = _read_token(cursor)
     watermark = _read_watermark(cursor)
     catalogue = _load_catalogue(cursor.db.alias)
-    cursor.execute(INDEX_SQL, INDEX_PARAMS)
-    index = DirectoryIndex(token, _read_columns(cursor), catalogue, built_on=today)
+    # A cursor on the server: the rows come a chunk at a time, never all at once.
+    with cursor.db.chunked_cursor() as rows:
+        rows.execute(INDEX_SQL, INDEX_PARAMS)
+        columns = _read_columns(rows, list(catalogue.modalities))
+    index = DirectoryIndex(token, columns, catalogue, built_on=today)
     index.watermark = watermark
     return index
-
-
-def _read_columns(cursor, chunk: int = 10_000) -> list[list]:
-    """The rows of the index's query as columns (no list of every row is kept)."""
-    columns: list[list] = [[] for _name in INDEX_COLUMNS]
-    while rows := cursor.fetchmany(chunk):
-        for column, values in zip(columns, zip(*rows, strict=True), strict=True):
-            column.extend(values)
-    columns[1] = [on.toordinal() if on else None for on in columns[1]]
-    return columns
 
 
 def _index_row(row: tuple) -> tuple:
@@ -947,9 +992,9 @@ def _name_positions(cursor, index: DirectoryIndex, changed: set[int], entering: 
             BEFORE_SQL,
             [[pk for pk, _place in pairs], [staying[place] for _pk, place in pairs]],
         )
-        before = dict(zip(pairs, (found for _pk, found in cursor.fetchall()), strict=True))
+        before = {(pk, probe): found for pk, probe, found in cursor.fetchall()}
         for pk, place in pairs:
-            if before[pk, place]:
+            if before[pk, staying[place]]:
                 high[pk] = min(high[pk], place)
             else:
                 low[pk] = max(low[pk], place + 1)

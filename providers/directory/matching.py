@@ -37,7 +37,8 @@ class ServiceTable:
     service's unstated sites.
     """
 
-    def __init__(self, services, countries, size: int, modality_ids: list[int]):
+    def __init__(self, modality_ids: list[int]):
+        """An empty table; ``extend`` fills it, in position order, and ``done`` ends that."""
         self.modality_bit = {pk: 1 << number for number, pk in enumerate(modality_ids)}
         self.modality_of_bit = {bit: pk for pk, bit in self.modality_bit.items()}
         self.country_codes: list[str] = []
@@ -49,12 +50,17 @@ class ServiceTable:
         # one bit per modality: an unsigned 64-bit array while the catalogue fits in it
         self.modalities = array("Q") if len(modality_ids) <= 64 else []
         self.site_known = array("B")
+        self.geo_start = array("I", [0])
         self.geo = array("H")
-        # Many services share their modalities and places: each text is read once.
-        modality_bits = _Memo(self._modality_bits)
-        place_numbers = _Memo(self._place_numbers)
-        start, capability, geo = self.start, self.capability, self.geo
-        geo_counts: list[int] = []  # country numbers per service
+        # Many services share their modalities and places: while filling, each text is read
+        # once.
+        self._read = (_Memo(self._modality_bits), _Memo(self._place_numbers))
+
+    def extend(self, services, countries) -> None:
+        """Add the next providers' services: ``services`` and ``countries`` as in the class
+        docstring, one entry per provider."""
+        modality_bits, place_numbers = self._read
+        start, capability, geo, geo_start = self.start, self.capability, self.geo, self.geo_start
         for (capabilities, firsts, lasts, modalities, places), own_countries in zip(
             services, countries, strict=True
         ):
@@ -66,12 +72,14 @@ class ServiceTable:
                 self.site_known.extend([codes is not None for codes in places])
                 fallback = ",".join(own_countries or ()) if None in places else ""
                 numbers = [place_numbers[fallback if codes is None else codes] for codes in places]
+                ends = list(accumulate(map(len, numbers), initial=len(geo)))
                 geo.extend(chain.from_iterable(numbers))
-                geo_counts.extend(map(len, numbers))
+                geo_start.extend(ends[1:])
             start.append(len(capability))
-        if len(start) != size + 1:
-            raise ValueError("One entry of services per provider position.")
-        self.geo_start = array("I", accumulate(geo_counts, initial=0))
+
+    def done(self) -> "ServiceTable":
+        del self._read
+        return self
 
     def _modality_bits(self, ids: str) -> int:
         bits = 0
@@ -109,6 +117,7 @@ class ServiceTable:
         the provider's countries)), ascending): the flat arrays are spliced, never rebuilt."""
         new = object.__new__(ServiceTable)
         new.__dict__.update(self.__dict__)
+        new.__dict__.pop("_read", None)
         new.country_codes = list(self.country_codes)
         new.country_number = dict(self.country_number)
         per_service = ("capability", "first", "last", "modalities", "site_known")
