@@ -216,7 +216,7 @@ class DirectoryIndex:
             row = rows[pk]
             checked_on.insert(position, row[1] if row[9] != COMPILED else None)
             keys.insert(position, verified_key(row))
-        position_of = {pk: position for position, pk in enumerate(ids)}
+        position_of = dict(zip(ids, range(len(ids)), strict=True))
         by_verified = list(self.ids_by_verified)
         for position in removed_verified:
             del by_verified[position]
@@ -316,8 +316,8 @@ class DirectoryIndex:
         new.size = len(ids)
         new.all = (1 << new.size) - 1
         new.position_of = position_of
-        verified_position = {pk: position for position, pk in enumerate(by_verified)}
-        new.rank = [verified_position[pk] for pk in ids]
+        verified_position = dict(zip(by_verified, range(len(by_verified)), strict=True))
+        new.rank = list(map(verified_position.__getitem__, ids))
         new._age_masks = {}
 
         new.services = self.services.patched(

@@ -18,7 +18,7 @@ headquarters and sites stand in ("site not stated").
 
 from array import array
 from dataclasses import dataclass, field
-from itertools import accumulate, chain, islice
+from itertools import accumulate, chain
 
 from providers import regions
 from providers.directory.bitsets import bits_from_positions, positions_from_bits
@@ -114,7 +114,9 @@ class ServiceTable:
     def patched(self, removals: list[int], insertions: list[tuple[int, tuple]]) -> "ServiceTable":
         """A copy without the providers at ``removals`` (old positions, descending) and with
         the services of new ones at ``insertions`` ((new position, (services as columns,
-        the provider's countries)), ascending): the flat arrays are spliced, never rebuilt."""
+        the provider's countries)), ascending): one pass copies the runs of providers that
+        stay (whole slices of the flat arrays; their offsets shifted only where the
+        changes before them moved them) around the services of those that enter."""
         new = object.__new__(ServiceTable)
         new.__dict__.update(self.__dict__)
         new.__dict__.pop("_read", None)
@@ -122,37 +124,64 @@ class ServiceTable:
         new.country_number = dict(self.country_number)
         per_service = ("capability", "first", "last", "modalities", "site_known")
         for name in per_service:
-            setattr(new, name, getattr(self, name)[:])
-        start = self.start
-        counts = list(map(int.__sub__, start[1:], start[:-1]))
-        geo_start = self.geo_start
-        geo_counts = list(map(int.__sub__, geo_start[1:], geo_start[:-1]))
-        geo = self.geo[:]
-        for position in removals:
-            first, last = start[position], start[position + 1]
+            setattr(new, name, getattr(self, name)[:0])
+        start, geo_start, geo = self.start, self.geo_start, self.geo
+        new.start, new.geo_start, new.geo = start[:0], geo_start[:0], geo[:0]
+
+        def copy(low: int, high: int) -> None:
+            """The providers at old positions low .. high - 1, as they were."""
+            if low >= high:
+                return
+            first, last = start[low], start[high]
+            shift = len(new.capability) - first
+            new.start.extend(map(shift.__add__, start[low:high]) if shift else start[low:high])
+            geo_shift = len(new.geo) - geo_start[first]
+            part = geo_start[first:last]
+            new.geo_start.extend(map(geo_shift.__add__, part) if geo_shift else part)
             for name in per_service:
-                del getattr(new, name)[first:last]
-            del geo[geo_start[first] : geo_start[last]]
-            del geo_counts[first:last]
-            del counts[position]
-        for position, (columns, countries) in insertions:
-            rows = new._rows(columns, countries)
-            service = sum(islice(counts, position))
-            place = sum(islice(geo_counts, service))
-            counts.insert(position, len(rows))
-            for offset, (capability, first, last, bits, known, numbers) in enumerate(rows):
-                at = service + offset
-                new.capability.insert(at, capability)
-                new.first.insert(at, first)
-                new.last.insert(at, last)
-                new.modalities.insert(at, bits)
-                new.site_known.insert(at, known)
-                geo[place:place] = array("H", numbers)
-                place += len(numbers)
-                geo_counts.insert(at, len(numbers))
-        new.start = array("I", accumulate(counts, initial=0))
-        new.geo_start = array("I", accumulate(geo_counts, initial=0))
-        new.geo = geo
+                getattr(new, name).extend(getattr(self, name)[first:last])
+            new.geo.extend(geo[geo_start[first] : geo_start[last]])
+
+        def add(columns) -> None:
+            new.start.append(len(new.capability))
+            for capability, first, last, bits, known, numbers in new._rows(*columns):
+                new.capability.append(capability)
+                new.first.append(first)
+                new.last.append(last)
+                new.modalities.append(bits)
+                new.site_known.append(known)
+                new.geo_start.append(len(new.geo))
+                new.geo.extend(numbers)
+
+        size = len(start) - 1
+        removed = sorted(removals)
+        staying = []  # runs of old positions that stay: (low, high)
+        low = 0
+        for position in removed:
+            staying.append((low, position))
+            low = position + 1
+        staying.append((low, size))
+        placed = 0  # providers in the copy so far
+        runs = iter(staying)
+        run_low, run_high = next(runs)
+        for position, columns in insertions:
+            while placed < position:  # the providers that stay before it
+                take = min(run_high - run_low, position - placed)
+                copy(run_low, run_low + take)
+                run_low += take
+                placed += take
+                if run_low == run_high:
+                    run_low, run_high = next(runs, (None, None))
+                    if run_low is None:
+                        raise ValueError("A provider enters past the end of the table.")
+            add(columns)
+            placed += 1
+        if run_low is not None:
+            copy(run_low, run_high)
+        for run_low, run_high in runs:
+            copy(run_low, run_high)
+        new.start.append(len(new.capability))
+        new.geo_start.append(len(new.geo))
         return new
 
     def _country(self, code: str) -> int:

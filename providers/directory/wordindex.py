@@ -104,10 +104,11 @@ class TextRow:
 
 def _stems(words: list[str], chunk: int = 4096) -> dict[str, str]:
     """Each word's stem, stemmed in chunks (one call each, short enough not to hold up
-    other threads)."""
-    found: dict[str, str] = {}
-    for start in range(0, len(words), chunk):
-        part = words[start : start + chunk]
+    other threads). A number (most of the vocabulary: identifiers) is its own stem."""
+    found = {word: word for word in words if word.isdigit()}
+    others = [word for word in words if word not in found]
+    for start in range(0, len(others), chunk):
+        part = others[start : start + chunk]
         found.update(zip(part, _stemmer.stemWords(part), strict=True))
     return found
 
