@@ -166,18 +166,18 @@ class ServiceTable:
         run_low, run_high = next(runs)
         for position, columns in insertions:
             while placed < position:  # the providers that stay before it
-                take = min(run_high - run_low, position - placed)
-                copy(run_low, run_low + take)
-                run_low += take
-                placed += take
                 if run_low == run_high:
                     run_low, run_high = next(runs, (None, None))
                     if run_low is None:
                         raise ValueError("A provider enters past the end of the table.")
+                    continue
+                take = min(run_high - run_low, position - placed)
+                copy(run_low, run_low + take)
+                run_low += take
+                placed += take
             add(columns)
             placed += 1
-        if run_low is not None:
-            copy(run_low, run_high)
+        copy(run_low, run_high)
         for run_low, run_high in runs:
             copy(run_low, run_high)
         new.start.append(len(new.capability))

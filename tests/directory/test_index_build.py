@@ -211,3 +211,47 @@ def test_a_patch_reads_as_many_queries_for_one_provider_as_for_many():
     assert len(index.words.changed) > 5, "patched, not built anew"
     assert len(many) == len(one) <= 8
     same_index(index, index_module.build_index())
+
+
+def test_the_service_table_spliced_is_the_table_built_afresh():
+    """Providers leaving and entering anywhere (first, last, next to each other, all of
+    them): the spliced table is the one built from the providers that remain."""
+    from providers.directory.matching import ServiceTable
+
+    rng = random.Random(5)
+
+    def provider():
+        count = rng.randint(0, 3)
+        if not count:
+            return (None,) * 5, ["FR"]
+        return (
+            [rng.randint(1, 9) for _ in range(count)],
+            [rng.randint(1, 3) for _ in range(count)],
+            [rng.randint(3, 7) for _ in range(count)],
+            [rng.choice(["", "1", "1,2"]) for _ in range(count)],
+            [rng.choice([None, "DE", "FR,US"]) for _ in range(count)],
+        ), rng.choice([["FR"], ["IN", "US"], []])
+
+    def table(providers):
+        built = ServiceTable([1, 2])
+        built.extend([columns for columns, _ in providers], [codes for _, codes in providers])
+        return built.done()
+
+    def contents(found):
+        return (
+            *(list(getattr(found, name)) for name in ("start", "capability", "first", "last")),
+            *(list(getattr(found, name)) for name in ("modalities", "site_known", "geo_start")),
+            [found.country_codes[number] for number in found.geo],
+        )
+
+    for _trial in range(500):
+        providers = [provider() for _ in range(rng.randint(0, 8))]
+        removals = sorted(rng.sample(range(len(providers)), rng.randint(0, len(providers))))
+        remaining = [entry for at, entry in enumerate(providers) if at not in removals]
+        insertions: list[tuple[int, tuple]] = []
+        for _ in range(rng.randint(0, 3)):
+            at, entry = rng.randint(0, len(remaining)), provider()
+            remaining.insert(at, entry)
+            insertions = [(p + (p >= at), e) for p, e in insertions] + [(at, entry)]
+        patched = table(providers).patched(removals[::-1], sorted(insertions, key=lambda i: i[0]))
+        assert contents(patched) == contents(table(remaining))
