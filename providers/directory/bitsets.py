@@ -2,13 +2,27 @@
 published provider in the index's order. AND / OR combine sets, ``bit_count()`` counts."""
 
 import re
+from collections import deque
+from itertools import repeat
 
 _BITS_IN_BYTE = [tuple(bit for bit in range(8) if value >> bit & 1) for value in range(256)]
 _NONZERO_RUN = re.compile(rb"[^\x00]+")
 _CHUNK = 1024  # bytes per block when skipping to a deep page
+# From this share of the positions set, a bitset is written as a string of binary digits
+# (one C loop sets them, one parse reads them) rather than bit by bit in Python.
+_DIGITS_SHARE = 16
+_ONE = ord("1")
 
 
-def bits_from_positions(positions: list[int], size: int) -> int:
+def bits_from_positions(positions, size: int) -> int:
+    """The bitset of ``positions`` (any order, any iterable; each below ``size``)."""
+    if not isinstance(positions, list | tuple | range):
+        positions = list(positions)
+    if len(positions) * _DIGITS_SHARE >= size:
+        digits = bytearray(b"0") * size
+        deque(map(digits.__setitem__, positions, repeat(_ONE)), maxlen=0)
+        digits.reverse()  # the highest position first, as a number is written
+        return int(digits, 2) if digits else 0
     data = bytearray((size + 7) // 8)
     for position in positions:
         data[position >> 3] |= 1 << (position & 7)

@@ -25,6 +25,7 @@ import threading
 import time
 from array import array
 from bisect import bisect_left
+from collections import deque
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -57,8 +58,11 @@ def verified_key(row: tuple) -> int:
     """The "recently checked" order of an index row as one integer: records a person
     checked or confirmed, newest first, then compiled ones (nobody checked them), newest
     first; undated last in each group."""
-    state_on = row[1]
-    return (row[9] == COMPILED) << 41 | (state_on is None) << 40 | ((1 << 40) - 1 - (state_on or 0))
+    return _verified_key(row[1], row[9])
+
+
+def _verified_key(state_on: int | None, state: str) -> int:
+    return (state == COMPILED) << 41 | (state_on is None) << 40 | ((1 << 40) - 1 - (state_on or 0))
 
 
 # Facets whose options are OR-ed (any of the chosen options) ...
@@ -119,70 +123,60 @@ class DirectoryIndex:
     def __init__(
         self,
         token: str,
-        rows: list[tuple],
+        columns: "IndexColumns",
         catalogue: DirectoryCatalogue,
         built_on: datetime.date | None = None,
-        service_rows: list[tuple] = (),
-        text_rows: list[TextRow] | None = None,
     ):
+        """``columns``: the rows of ``INDEX_SQL`` as columns (``_read_columns``); the index
+        is built a column at a time."""
         self.token = token
         self.watermark = Watermark()
         self.built_on = built_on or timezone.localdate()
         self.catalogue = catalogue
         # Markup that depends on the providers (counts): this index's own, never a copy's.
         self.html_cache: dict = {}
-        self.size = len(rows)
-        # rows: (id, state_on, type_ids, phases, capability_ids, modality_ids,
-        #        industry_ids, certification_ids, countries, state, backed_capability_ids[,
-        #        inspection_flags, fda_acceptable_on, adverse_on]), already in name order.
-        self.ids = [row[0] for row in rows]
-        self.position_of = {pk: position for position, pk in enumerate(self.ids)}
+        column, groups = columns.values, columns.groups
+        self.ids = ids = column["id"]
+        self.size = size = columns.size
+        self.position_of = dict(zip(ids, range(size), strict=True))
         # "Recently checked": records a person checked or confirmed, newest first, then
-        # compiled ones (nobody checked them), newest first.
-        verified_order = sorted(range(self.size), key=lambda position: verified_key(rows[position]))
-        self.ids_by_verified = [self.ids[position] for position in verified_order]
-        # The same order as one small int per provider (name position breaks ties), so a
-        # patch can place a changed provider by binary search.
-        self.verified_keys = array("q", (verified_key(row) for row in rows))
+        # compiled ones (nobody checked them), newest first. The same order as one small
+        # int per provider (name position breaks ties), so a patch can place a changed
+        # provider by binary search.
+        self.verified_keys = array("q", map(_verified_key, column["state_on"], column["state"]))
+        verified_order = sorted(range(size), key=self.verified_keys.__getitem__)
+        self.ids_by_verified = list(map(ids.__getitem__, verified_order))
         # rank[name position] = verified position
-        rank = [0] * self.size
-        for verified_position, position in enumerate(verified_order):
-            rank[position] = verified_position
+        rank = [0] * size
+        deque(map(rank.__setitem__, verified_order, range(size)), maxlen=0)
         self.rank = rank
 
-        members: dict[tuple[str, str], list[int]] = {}
         self._prepare_members()
-        for position, row in enumerate(rows):
-            for option in self._row_members(row):
-                members.setdefault(option, []).append(position)
-
         self.bits: dict[str, dict[str, int]] = {facet: {} for facet in FACETS}
         self.bits_verified: dict[str, dict[str, int]] = {facet: {} for facet in FACETS}
-        for (facet, key), positions in members.items():
-            if key is None:
-                continue
-            self.bits[facet][key] = bits_from_positions(positions, self.size)
+        for (facet, key), positions in self._column_members(column, groups).items():
+            self.bits[facet][key] = bits_from_positions(positions, size)
             self.bits_verified[facet][key] = bits_from_positions(
-                [rank[position] for position in positions], self.size
+                list(map(rank.__getitem__, positions)), size
             )
         # A region is the union of its countries.
         for table in (self.bits, self.bits_verified):
             for code, bits in table["country"].items():
                 region = regions.region_of(code)
                 table["region"][region] = table["region"].get(region, 0) | bits
-        self.all = (1 << self.size) - 1
-        self._build_trust(rows, self._slug_of["capability"])
+        self.all = (1 << size) - 1
+        self._build_trust(column, groups)
         # Each published provider's services, for service-level matching (see matching.py).
-        self.load_services(service_rows)
+        self.services = columns.services
         self.options = self._options()
         self.known_keys = {
             facet: frozenset(option.key for option in options)
             for facet, options in self.options.items()
         }
-        if text_rows is None:  # built without text (tests of the facets alone)
-            text_rows = [TextRow(pk, "", "", "", "") for pk in self.ids]
         self.words = WordIndex(
-            text_rows, self.ids, catalogue_words(catalogue, self.bits["country"])
+            [column[name] for name in TEXT_COLUMNS],
+            ids,
+            catalogue_words(catalogue, self.bits["country"]),
         )
 
     def nbytes(self) -> int:
@@ -224,7 +218,7 @@ class DirectoryIndex:
             row = rows[pk]
             checked_on.insert(position, row[1] if row[9] != COMPILED else None)
             keys.insert(position, verified_key(row))
-        position_of = {pk: position for position, pk in enumerate(ids)}
+        position_of = dict(zip(ids, range(len(ids)), strict=True))
         by_verified = list(self.ids_by_verified)
         for position in removed_verified:
             del by_verified[position]
@@ -324,16 +318,16 @@ class DirectoryIndex:
         new.size = len(ids)
         new.all = (1 << new.size) - 1
         new.position_of = position_of
-        verified_position = {pk: position for position, pk in enumerate(by_verified)}
-        new.rank = [verified_position[pk] for pk in ids]
+        verified_position = dict(zip(by_verified, range(len(by_verified)), strict=True))
+        new.rank = list(map(verified_position.__getitem__, ids))
         new._age_masks = {}
 
         new.services = self.services.patched(
-            removed,
-            [(position, changes.services.get(pk, [])) for position, pk in inserted],
+            removed, [(position, _services_of(rows[pk])) for position, pk in inserted]
         )
-        words = self.words.patched({pk: changes.texts.get(pk) for pk in changed})
-        dense_members = {pk: words.dense_members(changes.texts.get(pk)) for pk in rows}
+        texts = {pk: _text_of(rows[pk]) for pk in rows}
+        words = self.words.patched({pk: texts.get(pk) for pk in changed})
+        dense_members = {pk: words.dense_members(texts[pk]) for pk in rows}
         words.dense = {
             key: remap(bits, removed, inserted, lambda pk, key=key: key in dense_members[pk])
             for key, bits in self.words.dense.items()
@@ -390,6 +384,56 @@ class DirectoryIndex:
         for code in countries:
             found.add(("country", code))
         return {option for option in found if option[1] is not None}
+
+    def _column_members(self, column: dict, groups: dict) -> dict[tuple[str, str], list[int]]:
+        """The positions of the providers in each facet option (facet, key), read a column
+        at a time (the rule of ``_row_members``, for every row at once). A position may
+        appear twice in an option (two phases of one stage): a bitset does not mind."""
+        found: dict[tuple[str, str], list[int]] = {}
+
+        def add(facet: str, name: str, key_of) -> None:
+            for value, positions in _positions_by_value(groups[name]).items():
+                key = key_of(value)
+                if key is None:
+                    continue
+                known = found.get((facet, key))
+                if known is None:
+                    found[facet, key] = positions
+                else:
+                    known.extend(positions)
+
+        slug_of = self._slug_of
+        add("type", "type_ids", slug_of["type"].get)
+        add("phase", "phase_positions", self._phase_slug.get)
+        add("stage", "phase_positions", self._stage_of_phase.get)
+        add("capability", "capability_ids", slug_of["capability"].get)
+        add("modality", "modality_ids", slug_of["modality"].get)
+        add("industry", "industry_ids", slug_of["industry"].get)
+        add("certification", "certification_ids", slug_of["certification"].get)
+        add("country", "countries", lambda code: code)
+        acceptable_since, adverse_since = self._acceptable_since, self._adverse_since
+        inspection = {
+            "fda-acceptable": [
+                position
+                for position, on in enumerate(column["fda_acceptable_on"])
+                if on is not None and on >= acceptable_since
+            ],
+            "no-adverse": [
+                position
+                for position, on in enumerate(column["adverse_on"])
+                if on is None or on < adverse_since
+            ],
+            "eu-gmp-certificate": [
+                position
+                for flags, positions in groups["inspection_flags"].items()
+                if "eu-gmp-certificate" in flags
+                for position in positions
+            ],
+        }
+        for key, positions in inspection.items():
+            if positions:
+                found["inspection", key] = positions
+        return found
 
     def _options(self) -> dict[str, list[Option]]:
         from django_countries import countries as country_names
@@ -451,29 +495,34 @@ class DirectoryIndex:
     # ------------------------------------------------------------------ trust filters
     # Kept apart from the facets: services backed by evidence, and the age of a check.
 
-    def _build_trust(self, rows: list[tuple], capability_slug: dict[int, str]) -> None:
+    def _build_trust(self, column: dict, groups: dict) -> None:
+        self.checked_on: list[int | None] = [
+            on if state != COMPILED else None
+            for on, state in zip(column["state_on"], column["state"], strict=True)
+        ]
+        capability_slug = self._slug_of["capability"]
         backed: dict[str, list[int]] = {}
-        any_backed: list[int] = []
-        self.checked_on: list[int | None] = []
-        for position, row in enumerate(rows):
-            state, backed_ids = row[9], row[10]
-            self.checked_on.append(row[1] if state != COMPILED else None)
-            if backed_ids:
-                any_backed.append(position)
-            for pk in backed_ids:
-                slug = capability_slug.get(pk)
-                if slug is not None:
-                    backed.setdefault(slug, []).append(position)
+        for pk, positions in _positions_by_value(groups["backed_capability_ids"]).items():
+            slug = capability_slug.get(pk)
+            if slug is not None:
+                backed.setdefault(slug, []).extend(positions)
+        any_backed = [
+            position
+            for positions in groups["backed_capability_ids"].values()
+            for position in positions
+        ]
         rank = self.rank
         self.backed_capability = {
             slug: bits_from_positions(positions, self.size) for slug, positions in backed.items()
         }
         self.backed_capability_verified = {
-            slug: bits_from_positions([rank[p] for p in positions], self.size)
+            slug: bits_from_positions(list(map(rank.__getitem__, positions)), self.size)
             for slug, positions in backed.items()
         }
         self.backed_any = bits_from_positions(any_backed, self.size)
-        self.backed_any_verified = bits_from_positions([rank[p] for p in any_backed], self.size)
+        self.backed_any_verified = bits_from_positions(
+            list(map(rank.__getitem__, any_backed)), self.size
+        )
         self._age_masks: dict[tuple, int] = {}
 
     def evidence_mask(self, capabilities: list[str], verified: bool = False) -> int:
@@ -500,15 +549,6 @@ class DirectoryIndex:
                 positions = [self.rank[p] for p in positions]
             mask = self._age_masks[key] = bits_from_positions(positions, self.size)
         return mask
-
-    def load_services(self, service_rows) -> None:
-        """Each published provider's services (rows of SERVICES_SQL, in index order)."""
-        position_of = self.position_of
-        self.services = ServiceTable(
-            ((position_of[row[0]], *row[1:]) for row in service_rows if row[0] in position_of),
-            self.size,
-            list(self.catalogue.modalities),
-        )
 
     def known(self, facet: str) -> frozenset[str]:
         return self.known_keys[facet]
@@ -569,69 +609,213 @@ def _load_catalogue(alias: str) -> DirectoryCatalogue:
     return catalogue
 
 
-INDEX_SQL = """
-SELECT id, state_on, type_ids, phase_positions, capability_ids, modality_ids,
-       industry_ids, certification_ids, countries, state, backed_capability_ids,
-       inspection_flags, fda_acceptable_on, adverse_on
-FROM providers_provider
-WHERE status = %(published)s
-ORDER BY lower(name), id
-"""
-INDEX_PARAMS = {"published": PUBLISHED}
-
-# Every published provider's services: capability, phase range, modalities (the rule in
-# providers.derived), the countries of the sites where it is done (NULL: not stated), and
-# the provider's own countries (headquarters and sites) that stand in for them. The
-# modality rule is the one of providers.derived, written as joins for the whole table.
-SERVICES_SQL = """
-WITH own AS (
-    SELECT service_id, array_agg(modality_id ORDER BY modality_id) AS ids
-    FROM providers_service_modalities GROUP BY service_id
+# Everything the index reads of the published providers, one row each in name order,
+# aggregated per provider in one pass over each table (no query per row):
+# - the derived facet columns (providers.derived);
+# - its own searchable text (the word index; catalogue words come from the facet columns):
+#   name, summary, its sites' cities, its sites' regulator identifiers (apart: identifiers
+#   written in groups of digits are joined into one number each), and the modalities
+#   stated for it that none of its services serves;
+# - its services as columns: capability, phase range, modalities (the rule of
+#   providers.derived.SERVICE_MODALITIES_SQL: the service's own, else the provider's
+#   stated ones) and the countries of the sites where it is done (NULL: not stated; the
+#   provider's own countries stand in), both as comma-separated text.
+# {only} narrows it to some providers (a patch: "= ANY(%(ids)s)") in every part, so a patch
+# reads its providers with the very query of a full build.
+_INDEX_SQL = """
+WITH places AS (
+    SELECT site.provider_id, string_agg(site.city, ' ' ORDER BY site.id) AS cities
+    FROM providers_site AS site
+    WHERE site.provider_id {only}
+    GROUP BY site.provider_id
+), identifiers AS (
+    SELECT site.provider_id, string_agg(ident.value, ' ; ' ORDER BY ident.id) AS value
+    FROM providers_siteidentity AS ident JOIN providers_site AS site ON site.id = ident.site_id
+    WHERE site.provider_id {only}
+    GROUP BY site.provider_id
 ), stated AS (
-    SELECT provider_id, array_agg(modality_id ORDER BY modality_id) AS ids
-    FROM providers_provider_modalities GROUP BY provider_id
+    SELECT m.provider_id,
+           array_to_string(array_agg(m.modality_id ORDER BY m.modality_id), ',') AS ids,
+           string_agg(mo.name || ' ' || mo.synonyms, ' ' ORDER BY mo.id)
+               FILTER (WHERE m.modality_id <> ALL(p.modality_ids)) AS text
+    FROM providers_provider_modalities AS m
+    JOIN providers_provider AS p ON p.id = m.provider_id
+    JOIN providers_modality AS mo ON mo.id = m.modality_id
+    WHERE m.provider_id {only}
+    GROUP BY m.provider_id
+), own AS (
+    SELECT sm.service_id,
+           array_to_string(array_agg(sm.modality_id ORDER BY sm.modality_id), ',') AS ids
+    FROM providers_service_modalities AS sm
+    JOIN providers_service AS s ON s.id = sm.service_id
+    WHERE s.provider_id {only}
+    GROUP BY sm.service_id
 ), placed AS (
-    SELECT ss.service_id, array_agg(DISTINCT site.country) AS countries
-    FROM providers_service_sites AS ss JOIN providers_site AS site ON site.id = ss.site_id
+    SELECT ss.service_id,
+           array_to_string(array_agg(DISTINCT site.country ORDER BY site.country), ',') AS codes
+    FROM providers_service_sites AS ss
+    JOIN providers_site AS site ON site.id = ss.site_id
+    JOIN providers_service AS s ON s.id = ss.service_id
+    WHERE s.provider_id {only}
     GROUP BY ss.service_id
+), services AS (
+    -- The five arrays take the same rows in the same order (the subquery's: by service),
+    -- so they stay aligned without sorting each one.
+    SELECT provider_id, array_agg(capability_id) AS capabilities,
+           array_agg(first_phase_id) AS firsts, array_agg(last_phase_id) AS lasts,
+           array_agg(modalities) AS modalities, array_agg(places) AS places
+    FROM (
+        SELECT s.provider_id, s.capability_id, s.first_phase_id, s.last_phase_id,
+               coalesce(own.ids, stated.ids, '') AS modalities, placed.codes AS places
+        FROM providers_service AS s
+        LEFT JOIN own ON own.service_id = s.id
+        LEFT JOIN placed ON placed.service_id = s.id
+        LEFT JOIN stated ON stated.provider_id = s.provider_id
+        WHERE s.provider_id {only}
+        ORDER BY s.provider_id, s.id
+    ) AS service
+    GROUP BY provider_id
 )
-SELECT s.provider_id, s.capability_id, s.first_phase_id, s.last_phase_id,
-       coalesce(own.ids, stated.ids, '{}'), placed.countries, p.countries
-FROM providers_service AS s
-JOIN providers_provider AS p ON p.id = s.provider_id
-LEFT JOIN own ON own.service_id = s.id
-LEFT JOIN stated ON stated.provider_id = s.provider_id
-LEFT JOIN placed ON placed.service_id = s.id
-WHERE p.status = %(published)s
-ORDER BY lower(p.name), p.id, s.id
-"""
-
-
-# Each published provider's own searchable text (the word index; catalogue words come
-# from the facet columns): name, summary, its sites' cities and regulator identifiers
-# (apart: identifiers written in groups of digits are joined into one number each).
-TEXT_SQL = """
-SELECT p.id, p.name, coalesce(p.summary, ''),
-       coalesce((SELECT string_agg(site.city, ' ') FROM providers_site AS site
-                 WHERE site.provider_id = p.id), ''),
-       coalesce((SELECT string_agg(ident.value, ' ; ')
-                 FROM providers_site AS site
-                 JOIN providers_siteidentity AS ident ON ident.site_id = site.id
-                 WHERE site.provider_id = p.id), ''),
-       coalesce((SELECT string_agg(mo.name || ' ' || mo.synonyms, ' ')
-                 FROM providers_provider_modalities AS m
-                 JOIN providers_modality AS mo ON mo.id = m.modality_id
-                 WHERE m.provider_id = p.id AND m.modality_id <> ALL(p.modality_ids)), '')
+SELECT p.id, p.state_on, p.type_ids, p.phase_positions, p.capability_ids, p.modality_ids,
+       p.industry_ids, p.certification_ids, p.countries, p.state, p.backed_capability_ids,
+       p.inspection_flags, p.fda_acceptable_on, p.adverse_on,
+       p.name, coalesce(p.summary, ''), coalesce(places.cities, ''),
+       coalesce(identifiers.value, ''), coalesce(stated.text, ''),
+       services.capabilities, services.firsts, services.lasts, services.modalities,
+       services.places
 FROM providers_provider AS p
-WHERE p.status = %(published)s
+LEFT JOIN places ON places.provider_id = p.id
+LEFT JOIN identifiers ON identifiers.provider_id = p.id
+LEFT JOIN stated ON stated.provider_id = p.id
+LEFT JOIN services ON services.provider_id = p.id
+WHERE p.status = %(published)s AND p.id {only}
 ORDER BY lower(p.name), p.id
 """
+INDEX_SQL = _INDEX_SQL.replace("{only}", "IS NOT NULL")  # every published provider
+INDEX_IDS_SQL = _INDEX_SQL.replace("{only}", "= ANY(%(ids)s)")  # only those in ids
+INDEX_PARAMS = {"published": PUBLISHED}
+INDEX_COLUMNS = (
+    "id",
+    "state_on",  # as a day number (date.toordinal())
+    "type_ids",
+    "phase_positions",
+    "capability_ids",
+    "modality_ids",
+    "industry_ids",
+    "certification_ids",
+    "countries",
+    "state",
+    "backed_capability_ids",
+    "inspection_flags",
+    "fda_acceptable_on",
+    "adverse_on",
+    "name",
+    "summary",
+    "places",
+    "identifiers",
+    "stated",
+    "service_capabilities",
+    "service_firsts",
+    "service_lasts",
+    "service_modalities",
+    "service_places",
+)
+TEXT_COLUMNS = INDEX_COLUMNS[14:19]  # the fields of wordindex.TextRow after its id
+SERVICE_COLUMNS = INDEX_COLUMNS[19:24]  # matching.ServiceTable's columns of a provider
+# Columns holding lists, which many providers share: read as each distinct list with the
+# positions of the providers holding it.
+LIST_COLUMNS = (
+    "type_ids",
+    "phase_positions",
+    "capability_ids",
+    "modality_ids",
+    "industry_ids",
+    "certification_ids",
+    "countries",
+    "backed_capability_ids",
+    "inspection_flags",
+)
+VALUE_COLUMNS = tuple(
+    name for name in INDEX_COLUMNS[:19] if name not in LIST_COLUMNS
+)  # one value per provider
+
+
+@dataclass
+class IndexColumns:
+    """The rows of ``INDEX_SQL`` as the index is built from them (``_read_columns``)."""
+
+    size: int
+    values: dict[str, list]  # VALUE_COLUMNS: one value per provider, in name order
+    groups: dict[str, dict[tuple, list[int]]]  # LIST_COLUMNS: distinct list -> positions
+    services: ServiceTable
+
+
+def _read_columns(cursor, modality_ids: list[int], chunk: int = 5000) -> IndexColumns:
+    """The rows of the index's query, read a chunk at a time into columns: no object per
+    row outlives its chunk but the providers' text."""
+    number = {name: place for place, name in enumerate(INDEX_COLUMNS)}
+    values: dict[str, list] = {name: [] for name in VALUE_COLUMNS}
+    groups: dict[str, dict] = {name: {} for name in LIST_COLUMNS}
+    services = ServiceTable(modality_ids)
+    size = 0
+    while rows := cursor.fetchmany(chunk):
+        columns = list(zip(*rows, strict=True))
+        del rows
+        for name, found in values.items():
+            found.extend(columns[number[name]])
+        for name, found in groups.items():
+            _group(found, columns[number[name]], size)
+        services.extend(
+            zip(*(columns[number[name]] for name in SERVICE_COLUMNS), strict=True),
+            columns[number["countries"]],
+        )
+        size += len(columns[0])
+    values["state_on"] = [on.toordinal() if on else None for on in values["state_on"]]
+    return IndexColumns(size, values, groups, services.done())
+
+
+def _group(groups: dict[tuple, list[int]], column, offset: int) -> None:
+    """Add each non-empty list of ``column`` (at positions from ``offset``) to its group."""
+    for position, found in enumerate(column, offset):
+        if not found:
+            continue
+        key = tuple(found)
+        positions = groups.get(key)
+        if positions is None:
+            groups[key] = [position]
+        else:
+            positions.append(position)
+
+
+def _text_of(row: tuple) -> TextRow:
+    return TextRow(row[0], *row[14:19])
+
+
+def _services_of(row: tuple) -> tuple:
+    """A provider's services as ``ServiceTable.patched`` takes them: their columns and the
+    provider's countries."""
+    return row[19:24], row[8]
+
+
+def _positions_by_value(groups: dict[tuple, list[int]]) -> dict:
+    """Each value found in a column of lists, with the positions of the lists holding it
+    (from the column's groups: each distinct list is read once)."""
+    by_value: dict = {}
+    for values, positions in groups.items():
+        for value in values:
+            found = by_value.get(value)
+            if found is None:
+                by_value[value] = list(positions)
+            else:
+                found.extend(positions)
+    return by_value
+
 
 # Whether each changed provider (c) sorts before a provider of the index (p) in name order:
-# a binary search over the index asks this once per step for all changed providers, so their
-# places follow the database's collation, exactly as INDEX_SQL's ORDER BY does.
+# a search over the index asks this for many places at once for all changed providers, so
+# their places follow the database's collation, exactly as INDEX_SQL's ORDER BY does.
 BEFORE_SQL = """
-SELECT pair.changed, (lower(c.name), c.id) < (lower(p.name), p.id)
+SELECT pair.changed, pair.probe, (lower(c.name), c.id) < (lower(p.name), p.id)
 FROM unnest(%s::int[], %s::int[]) AS pair(changed, probe)
 JOIN providers_provider AS c ON c.id = pair.changed
 JOIN providers_provider AS p ON p.id = pair.probe
@@ -667,13 +851,12 @@ class Watermark:
 
 @dataclass
 class Changes:
-    """What a snapshot says of the changed providers: index rows, services and text of
-    those published, and their new positions in name order."""
+    """What a snapshot says of the changed providers: the rows of the index's query
+    (facets, text and services) of those published, and their new positions in name
+    order."""
 
     ids: set[int]
     rows: dict[int, tuple] = field(default_factory=dict)
-    services: dict[int, list] = field(default_factory=dict)
-    texts: dict[int, TextRow] = field(default_factory=dict)
     positions: dict[int, int] = field(default_factory=dict)  # in name order
 
 
@@ -694,7 +877,14 @@ def _snapshot():
     with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
         if connection.in_atomic_block and not connection.savepoint_ids:
             # The outermost transaction is ours: take one snapshot for every read.
-            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            # One snapshot; no JIT (compiling the index's query cost more than running it),
+            # room to sort and group it in memory, and its plan made for every row (it is
+            # read through a cursor).
+            cursor.execute(
+                "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY;"
+                " SET LOCAL jit = off; SET LOCAL work_mem = '64MB';"
+                " SET LOCAL cursor_tuple_fraction = 1"
+            )
         yield cursor
 
 
@@ -723,14 +913,11 @@ def _build(cursor, today: datetime.date) -> DirectoryIndex:
     token = _read_token(cursor)
     watermark = _read_watermark(cursor)
     catalogue = _load_catalogue(cursor.db.alias)
-    cursor.execute(INDEX_SQL, INDEX_PARAMS)
-    rows = [_index_row(row) for row in cursor.fetchall()]
-    cursor.execute(TEXT_SQL, INDEX_PARAMS)
-    texts = [TextRow(*row) for row in _in_chunks(cursor)]
-    index = DirectoryIndex(token, rows, catalogue, built_on=today, text_rows=texts)
-    del rows, texts
-    cursor.execute(SERVICES_SQL, INDEX_PARAMS)
-    index.load_services(_in_chunks(cursor))  # streamed: no list of every service
+    # A cursor on the server: the rows come a chunk at a time, never all at once.
+    with cursor.db.chunked_cursor() as rows:
+        rows.execute(INDEX_SQL, INDEX_PARAMS)
+        columns = _read_columns(rows, list(catalogue.modalities))
+    index = DirectoryIndex(token, columns, catalogue, built_on=today)
     index.watermark = watermark
     return index
 
@@ -773,46 +960,47 @@ def update_index(index: DirectoryIndex | None, today: datetime.date | None = Non
 
 
 def _read_changes(cursor, ids: set[int], index: DirectoryIndex) -> Changes:
+    """The changed providers' rows, read with the full build's query (one query), and
+    their places in name order."""
     changes = Changes(ids)
-    params = {**INDEX_PARAMS, "ids": sorted(ids)}
-    cursor.execute(_only_ids(INDEX_SQL, "id"), params)
+    cursor.execute(INDEX_IDS_SQL, {**INDEX_PARAMS, "ids": sorted(ids)})
     changes.rows = {row[0]: _index_row(row) for row in cursor.fetchall()}  # in name order
-    cursor.execute(_only_ids(TEXT_SQL, "p.id"), params)
-    changes.texts = {row[0]: TextRow(*row) for row in cursor.fetchall()}
-    cursor.execute(_only_ids(SERVICES_SQL, "p.id"), params)
-    for provider_id, *service in cursor.fetchall():
-        changes.services.setdefault(provider_id, []).append(tuple(service))
     changes.positions = _name_positions(cursor, index, ids, list(changes.rows))
     return changes
 
 
+# Places in the index compared with a changed provider per query: two or three queries
+# place it among 100,000 providers.
+PROBES = 512
+
+
 def _name_positions(cursor, index: DirectoryIndex, changed: set[int], entering: list[int]):
     """The name-order positions of the providers ``entering`` (in name order) once the
-    ``changed`` ones have left the index: a binary search among those that stay, every step
-    one query for all of them."""
+    ``changed`` ones have left the index: a search among those that stay, each step one
+    query comparing every changed provider with up to ``PROBES`` places of its range."""
     staying = [pk for pk in index.ids if pk not in changed]
     low = dict.fromkeys(entering, 0)
     high = dict.fromkeys(entering, len(staying))
     while searching := [pk for pk in entering if low[pk] < high[pk]]:
-        middle = {pk: (low[pk] + high[pk]) // 2 for pk in searching}
-        cursor.execute(BEFORE_SQL, [searching, [staying[middle[pk]] for pk in searching]])
-        for pk, before in cursor.fetchall():
-            if before:
-                high[pk] = middle[pk]
+        pairs: list[tuple[int, int]] = []  # (changed provider, place among those staying)
+        for pk in searching:
+            span = high[pk] - low[pk]
+            if span <= PROBES:
+                places = range(low[pk], high[pk])
             else:
-                low[pk] = middle[pk] + 1
+                places = sorted({low[pk] + span * k // (PROBES + 1) for k in range(1, PROBES + 1)})
+            pairs.extend((pk, place) for place in places)
+        cursor.execute(
+            BEFORE_SQL,
+            [[pk for pk, _place in pairs], [staying[place] for _pk, place in pairs]],
+        )
+        before = {(pk, probe): found for pk, probe, found in cursor.fetchall()}
+        for pk, place in pairs:
+            if before[pk, staying[place]]:
+                high[pk] = min(high[pk], place)
+            else:
+                low[pk] = max(low[pk], place + 1)
     return {pk: low[pk] + number for number, pk in enumerate(entering)}
-
-
-def _only_ids(sql: str, column: str) -> str:
-    """One of the index's queries, for the providers in ``%(ids)s`` only."""
-    query, order = sql.rsplit("ORDER BY", 1)
-    return f"{query} AND {column} = ANY(%(ids)s) ORDER BY{order}"
-
-
-def _in_chunks(cursor, size: int = 20_000):
-    while rows := cursor.fetchmany(size):
-        yield from rows
 
 
 _lock = threading.Lock()

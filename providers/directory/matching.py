@@ -18,7 +18,7 @@ headquarters and sites stand in ("site not stated").
 
 from array import array
 from dataclasses import dataclass, field
-from itertools import accumulate, islice
+from itertools import accumulate, chain
 
 from providers import regions
 from providers.directory.bitsets import bits_from_positions, positions_from_bits
@@ -30,17 +30,20 @@ MODES = {"all": "all of them, one partner", "any": "any of them"}
 class ServiceTable:
     """Every published provider's services as flat arrays, in index position order.
 
-    rows: (provider position, capability id, first phase, last phase, modality ids,
-    site country codes or None when no site is recorded, the provider's countries), in
-    position order (an iterator is fine: nothing holds them all).
+    ``services``: per provider position, its services as columns (capability ids, first
+    phases, last phases, modality ids as comma-separated text, site countries as
+    comma-separated text or None when no site is recorded; all None when it has none);
+    ``countries``: per position, the provider's own countries, which stand in for a
+    service's unstated sites.
     """
 
-    def __init__(self, rows, size: int, modality_ids: list[int]):
+    def __init__(self, modality_ids: list[int]):
+        """An empty table; ``extend`` fills it, in position order, and ``done`` ends that."""
         self.modality_bit = {pk: 1 << number for number, pk in enumerate(modality_ids)}
         self.modality_of_bit = {bit: pk for pk, bit in self.modality_bit.items()}
         self.country_codes: list[str] = []
         self.country_number: dict[str, int] = {}
-        self.start = array("I", [0]) * (size + 1)
+        self.start = array("I", [0])
         self.capability = array("I")
         self.first = array("B")
         self.last = array("B")
@@ -49,74 +52,136 @@ class ServiceTable:
         self.site_known = array("B")
         self.geo_start = array("I", [0])
         self.geo = array("H")
-        counts = [0] * size
-        previous = 0
-        for position, capability, first, last, modalities, sites, countries in rows:
-            if position < previous:
-                raise ValueError("Services must come in the index's provider order.")
-            previous = position
-            counts[position] += 1
-            self.capability.append(capability)
-            self.first.append(first)
-            self.last.append(last)
-            bits = 0
-            for pk in modalities or ():
-                bits |= self.modality_bit.get(pk, 0)
-            self.modalities.append(bits)
-            self.site_known.append(1 if sites else 0)
-            for code in sorted(set(sites or countries or ())):
-                self.geo.append(self._country(code))
-            self.geo_start.append(len(self.geo))
-        total = 0
-        for position, count in enumerate(counts):
-            self.start[position] = total
-            total += count
-        self.start[size] = total
+        # Many services share their modalities and places: while filling, each text is read
+        # once.
+        self._read = (_Memo(self._modality_bits), _Memo(self._place_numbers))
 
-    def patched(self, removals: list[int], insertions: list[tuple[int, list]]) -> "ServiceTable":
+    def extend(self, services, countries) -> None:
+        """Add the next providers' services: ``services`` and ``countries`` as in the class
+        docstring, one entry per provider."""
+        modality_bits, place_numbers = self._read
+        start, capability, geo, geo_start = self.start, self.capability, self.geo, self.geo_start
+        for (capabilities, firsts, lasts, modalities, places), own_countries in zip(
+            services, countries, strict=True
+        ):
+            if capabilities:  # None: no service
+                capability.extend(capabilities)
+                self.first.extend(firsts)
+                self.last.extend(lasts)
+                self.modalities.extend(map(modality_bits.__getitem__, modalities))
+                self.site_known.extend([codes is not None for codes in places])
+                fallback = ",".join(own_countries or ()) if None in places else ""
+                numbers = [place_numbers[fallback if codes is None else codes] for codes in places]
+                ends = list(accumulate(map(len, numbers), initial=len(geo)))
+                geo.extend(chain.from_iterable(numbers))
+                geo_start.extend(ends[1:])
+            start.append(len(capability))
+
+    def done(self) -> "ServiceTable":
+        del self._read
+        return self
+
+    def _modality_bits(self, ids: str) -> int:
+        bits = 0
+        for pk in ids.split(",") if ids else ():
+            bits |= self.modality_bit.get(int(pk), 0)
+        return bits
+
+    def _place_numbers(self, codes: str) -> tuple[int, ...]:
+        return tuple(self._country(code) for code in sorted(set(codes.split(",")) - {""}))
+
+    def _rows(self, columns, countries) -> list[tuple]:
+        """One provider's services (``columns`` as in the constructor) as (capability,
+        first, last, modality bits, site known, country numbers), one tuple a service."""
+        capabilities, firsts, lasts, modalities, places = columns
+        if not capabilities:  # None: no service
+            return []
+        fallback = ",".join(countries or ())
+        return [
+            (
+                capability,
+                first,
+                last,
+                self._modality_bits(ids),
+                codes is not None,
+                self._place_numbers(fallback if codes is None else codes),
+            )
+            for capability, first, last, ids, codes in zip(
+                capabilities, firsts, lasts, modalities, places, strict=True
+            )
+        ]
+
+    def patched(self, removals: list[int], insertions: list[tuple[int, tuple]]) -> "ServiceTable":
         """A copy without the providers at ``removals`` (old positions, descending) and with
-        the services of new ones at ``insertions`` ((new position, rows without the provider
-        position), ascending): the flat arrays are spliced, never rebuilt."""
+        the services of new ones at ``insertions`` ((new position, (services as columns,
+        the provider's countries)), ascending): one pass copies the runs of providers that
+        stay (whole slices of the flat arrays; their offsets shifted only where the
+        changes before them moved them) around the services of those that enter."""
         new = object.__new__(ServiceTable)
         new.__dict__.update(self.__dict__)
+        new.__dict__.pop("_read", None)
         new.country_codes = list(self.country_codes)
         new.country_number = dict(self.country_number)
         per_service = ("capability", "first", "last", "modalities", "site_known")
         for name in per_service:
-            setattr(new, name, getattr(self, name)[:])
-        start = self.start
-        counts = list(map(int.__sub__, start[1:], start[:-1]))
-        geo_start = self.geo_start
-        geo_counts = list(map(int.__sub__, geo_start[1:], geo_start[:-1]))
-        geo = self.geo[:]
-        for position in removals:
-            first, last = start[position], start[position + 1]
+            setattr(new, name, getattr(self, name)[:0])
+        start, geo_start, geo = self.start, self.geo_start, self.geo
+        new.start, new.geo_start, new.geo = start[:0], geo_start[:0], geo[:0]
+
+        def copy(low: int, high: int) -> None:
+            """The providers at old positions low .. high - 1, as they were."""
+            if low >= high:
+                return
+            first, last = start[low], start[high]
+            shift = len(new.capability) - first
+            new.start.extend(map(shift.__add__, start[low:high]) if shift else start[low:high])
+            geo_shift = len(new.geo) - geo_start[first]
+            part = geo_start[first:last]
+            new.geo_start.extend(map(geo_shift.__add__, part) if geo_shift else part)
             for name in per_service:
-                del getattr(new, name)[first:last]
-            del geo[geo_start[first] : geo_start[last]]
-            del geo_counts[first:last]
-            del counts[position]
-        for position, rows in insertions:
-            service = sum(islice(counts, position))
-            place = sum(islice(geo_counts, service))
-            counts.insert(position, len(rows))
-            for offset, (capability, first, last, modalities, sites, countries) in enumerate(rows):
-                at = service + offset
-                new.capability.insert(at, capability)
-                new.first.insert(at, first)
-                new.last.insert(at, last)
-                bits = 0
-                for pk in modalities or ():
-                    bits |= new.modality_bit.get(pk, 0)
-                new.modalities.insert(at, bits)
-                new.site_known.insert(at, 1 if sites else 0)
-                numbers = [new._country(code) for code in sorted(set(sites or countries or ()))]
-                geo[place:place] = array("H", numbers)
-                place += len(numbers)
-                geo_counts.insert(at, len(numbers))
-        new.start = array("I", accumulate(counts, initial=0))
-        new.geo_start = array("I", accumulate(geo_counts, initial=0))
-        new.geo = geo
+                getattr(new, name).extend(getattr(self, name)[first:last])
+            new.geo.extend(geo[geo_start[first] : geo_start[last]])
+
+        def add(columns) -> None:
+            new.start.append(len(new.capability))
+            for capability, first, last, bits, known, numbers in new._rows(*columns):
+                new.capability.append(capability)
+                new.first.append(first)
+                new.last.append(last)
+                new.modalities.append(bits)
+                new.site_known.append(known)
+                new.geo_start.append(len(new.geo))
+                new.geo.extend(numbers)
+
+        size = len(start) - 1
+        removed = sorted(removals)
+        staying = []  # runs of old positions that stay: (low, high)
+        low = 0
+        for position in removed:
+            staying.append((low, position))
+            low = position + 1
+        staying.append((low, size))
+        placed = 0  # providers in the copy so far
+        runs = iter(staying)
+        run_low, run_high = next(runs)
+        for position, columns in insertions:
+            while placed < position:  # the providers that stay before it
+                if run_low == run_high:
+                    run_low, run_high = next(runs, (None, None))
+                    if run_low is None:
+                        raise ValueError("A provider enters past the end of the table.")
+                    continue
+                take = min(run_high - run_low, position - placed)
+                copy(run_low, run_low + take)
+                run_low += take
+                placed += take
+            add(columns)
+            placed += 1
+        copy(run_low, run_high)
+        for run_low, run_high in runs:
+            copy(run_low, run_high)
+        new.start.append(len(new.capability))
+        new.geo_start.append(len(new.geo))
         return new
 
     def _country(self, code: str) -> int:
@@ -137,6 +202,18 @@ class ServiceTable:
             self.geo,
         )
         return sum(item.itemsize * len(item) for item in arrays) + 8 * len(self.modalities)
+
+
+class _Memo(dict):
+    """A function's results by argument, each worked out once."""
+
+    def __init__(self, function):
+        super().__init__()
+        self.function = function
+
+    def __missing__(self, key):
+        value = self[key] = self.function(key)
+        return value
 
 
 @dataclass

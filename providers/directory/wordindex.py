@@ -27,6 +27,7 @@ and providers changed since the index was built are kept in an overlay (their cu
 words), so a patch never rewrites a rare word's array.
 """
 
+import re
 from array import array
 from bisect import bisect_left, insort
 from dataclasses import dataclass
@@ -101,14 +102,65 @@ class TextRow:
         return {field_number: words[field_number] | pairs[field_number] for field_number in FIELDS}
 
 
+def _stems(words: list[str], chunk: int = 4096) -> dict[str, str]:
+    """Each word's stem, stemmed in chunks (one call each, short enough not to hold up
+    other threads). A number (most of the vocabulary: identifiers) is its own stem."""
+    found = {word: word for word in words if word.isdigit()}
+    others = [word for word in words if word not in found]
+    for start in range(0, len(others), chunk):
+        part = others[start : start + chunk]
+        found.update(zip(part, _stemmer.stemWords(part), strict=True))
+    return found
+
+
+def text_keys(text: str) -> frozenset[str]:
+    """The postings' keys one text gives: its words and its compounds' pairs of words."""
+    return frozenset(document_words(text)) | compound_pairs(text)
+
+
+def _field_postings(members: dict, field_number: int, sources) -> None:
+    """Add to ``members`` ((word, field) -> positions) the keys of one field, whose text
+    comes from the columns ``sources``. Providers with the same text (a templated
+    summary, a city) are grouped, so each distinct text is split into words once and
+    its positions join each word's postings in one step."""
+    groups: dict[tuple[str, ...], list[int]] = {}
+    for position, texts in enumerate(zip(*sources, strict=True)):
+        found = groups.get(texts)
+        if found is None:
+            groups[texts] = [position]
+        else:
+            found.append(position)
+    keys_of: dict[str, frozenset[str]] = {}
+    for texts, positions in groups.items():
+        keys: frozenset[str] | set[str] = frozenset()
+        for text in texts:
+            if not text:
+                continue
+            found = keys_of.get(text)
+            if found is None:
+                found = keys_of[text] = text_keys(text)
+            keys = keys | found if keys else found
+        for word in keys:
+            key = (word, field_number)
+            posting = members.get(key)
+            if posting is None:
+                members[key] = list(positions)
+            else:
+                posting.extend(positions)
+
+
 def compound_pairs(text: str) -> set[str]:
     """Each two words next to each other in a hyphenated compound of ``text``, as "a b"
     (a space: never a word of the vocabulary)."""
     found: set[str] = set()
-    for chunk in text.split():
-        if "-" in chunk:
-            found.update(_adjacent(document_words(chunk)))
+    if "-" not in text:  # most texts: no compound at all
+        return found
+    for chunk in _HYPHENATED.findall(text):
+        found.update(_adjacent(document_words(chunk)))
     return found
+
+
+_HYPHENATED = re.compile(r"\S*-\S*")  # the whitespace-separated chunks with a hyphen
 
 
 def _adjacent(found: list[str]) -> set[str]:
@@ -118,20 +170,26 @@ def _adjacent(found: list[str]) -> set[str]:
 class WordIndex:
     """The vocabulary and the postings of the providers' own words (see module docstring)."""
 
-    def __init__(self, rows: list[TextRow], ids: list[int], catalogue_words: dict):
+    def __init__(self, texts, ids: list[int], catalogue_words: dict):
+        """``texts``: the providers' text as columns in position order (names, summaries,
+        places, identifiers, stated modalities: the fields of ``TextRow`` after its id)."""
         size = len(ids)
+        names, summaries, places, identifiers, stated = texts
         members: dict[tuple[str, int], list[int]] = {}
-        for position, row in enumerate(rows):
-            for field_number, found in row.keys().items():
-                for word in found:
-                    members.setdefault((word, field_number), []).append(position)
+        for field_number, sources in (
+            (NAME, (names, identifiers)),
+            (CORE, (places, stated)),
+            (SUMMARY, (summaries,)),
+        ):
+            _field_postings(members, field_number, sources)
         self.dense: dict[tuple[str, int], int] = {}
         self.sparse: dict[tuple[str, int], array] = {}
         for key, positions in members.items():
             if len(positions) * DENSE_SHARE >= size:
                 self.dense[key] = bits_from_positions(positions, size)
             else:
-                self.sparse[key] = array("i", [ids[position] for position in positions])
+                positions.sort()
+                self.sparse[key] = array("i", map(ids.__getitem__, positions))
         # Providers changed since the build, and their current rare words.
         self.changed: frozenset[int] = frozenset()
         self.overlay: dict[tuple[str, int], frozenset[int]] = {}
@@ -144,7 +202,7 @@ class WordIndex:
         vocabulary = {word for word, _field in members if " " not in word}
         vocabulary |= {word for word in catalogue_words if " " not in word}
         self.sorted_words = sorted(vocabulary)
-        self.stem_of = {word: stem(word) for word in vocabulary}
+        self.stem_of = _stems(sorted(vocabulary))
         self._index_stems()
         self._by_length: dict | None = None
 
