@@ -233,11 +233,25 @@ def summaries(ids: list[int], index: DirectoryIndex, base_url: str) -> list[dict
     return found
 
 
+# The facets in the order of ``schemas.ListQuery`` (the response is written in it).
+UNDERSTOOD_FACETS = (
+    "type",
+    "stage",
+    "phase",
+    "capability",
+    "modality",
+    "industry",
+    "region",
+    "country",
+    "certification",
+)
+
+
 def understood(query: DirectoryQuery) -> dict:
     """The query as understood, for the response."""
     return {
         "q": query.text,
-        **{facet: list(query.facets.get(facet) or []) for facet in FACETS},
+        **{facet: list(query.facets.get(facet) or []) for facet in UNDERSTOOD_FACETS},
         "cover_from": query.cover_slugs[0] if query.cover_slugs else None,
         "cover_to": query.cover_slugs[1] if query.cover_slugs else None,
         "sort": query.sort,
