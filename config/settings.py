@@ -161,6 +161,21 @@ DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
     "connect_timeout", env_int("DATABASE_CONNECT_TIMEOUT", 5)
 )
 
+# Server-side prepared statements for the hot fixed queries of buyers' pages and the API
+# (providers.reads.prepared_cursor): psycopg prepares such a query on a connection once it
+# has run this many times there, and PostgreSQL then skips parsing and planning it. Only
+# those queries are prepared (the ORM binds parameters on the client and never does).
+# "off" turns it off, for a pooler that cannot keep prepared statements (PgBouncer in
+# transaction mode before 1.21).
+DATABASE_PREPARE_THRESHOLD = (
+    None
+    if os.environ.get("DATABASE_PREPARE_THRESHOLD", "").strip().lower() in {"off", "none"}
+    else env_int("DATABASE_PREPARE_THRESHOLD", 5)
+)
+if DATABASE_PREPARE_THRESHOLD is not None and DATABASE_PREPARE_THRESHOLD < 0:
+    raise ImproperlyConfigured("DATABASE_PREPARE_THRESHOLD must be 0 or more, or off.")
+DATABASES["default"]["OPTIONS"]["prepare_threshold"] = DATABASE_PREPARE_THRESHOLD
+
 # Optional read replica (PostgreSQL streaming replication): buyers' reads go there, writes
 # and the admin stay on the primary (config/routing.py). Sessions always use the primary.
 DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "").strip()

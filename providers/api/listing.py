@@ -32,6 +32,7 @@ FORM_PARAMETERS = frozenset({"q", *FACETS, "cover_from", "cover_to", "sort"})
 API_PARAMETERS = frozenset({"counts", "cursor", "limit"})
 CURSOR_SALT = "providers.api.cursor"
 MAX_CURSOR_LENGTH = 500
+SLUG_MARK = "slug-mark"
 
 
 def parse(data: QueryDict, index: DirectoryIndex) -> DirectoryQuery:
@@ -208,6 +209,9 @@ def summaries(ids: list[int], index: DirectoryIndex, base_url: str) -> list[dict
     types, capabilities = catalogue.types, catalogue.capabilities
     by_position = catalogue.phase_by_position
     stage_slugs = {stage.pk: stage.slug for stage in catalogue.stages}
+    # The page's address, reversed once: a slug needs no quoting in a path.
+    page_head, page_tail = reverse("providers:detail", args=[SLUG_MARK]).split(SLUG_MARK)
+    page_head = base_url + page_head
     found = []
     for row in card_rows(ids):
         phases = sorted(p for p in row.phase_positions if p in by_position)
@@ -218,7 +222,7 @@ def summaries(ids: list[int], index: DirectoryIndex, base_url: str) -> list[dict
                 "slug": row.slug,
                 "name": row.name,
                 "url": f"{base_url}/api/v1/providers/{row.slug}",
-                "page_url": base_url + reverse("providers:detail", args=[row.slug]),
+                "page_url": f"{page_head}{row.slug}{page_tail}",
                 "hq_country": row.hq_country,
                 "types": [types[pk].slug for pk in row.type_ids if pk in types],
                 "stages": list(stages),
@@ -233,11 +237,25 @@ def summaries(ids: list[int], index: DirectoryIndex, base_url: str) -> list[dict
     return found
 
 
+# The facets in the order of ``schemas.ListQuery`` (the response is written in it).
+UNDERSTOOD_FACETS = (
+    "type",
+    "stage",
+    "phase",
+    "capability",
+    "modality",
+    "industry",
+    "region",
+    "country",
+    "certification",
+)
+
+
 def understood(query: DirectoryQuery) -> dict:
     """The query as understood, for the response."""
     return {
         "q": query.text,
-        **{facet: list(query.facets.get(facet) or []) for facet in FACETS},
+        **{facet: list(query.facets.get(facet) or []) for facet in UNDERSTOOD_FACETS},
         "cover_from": query.cover_slugs[0] if query.cover_slugs else None,
         "cover_to": query.cover_slugs[1] if query.cover_slugs else None,
         "sort": query.sort,

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from providers.derived import SERVICE_MODALITIES_SQL
 from providers.models import PUBLISHED
-from providers.reads import read_connection
+from providers.reads import prepared_cursor, read_connection
 
 CARD_FIELDS = (
     "id",
@@ -196,8 +196,9 @@ class ProviderPage:
 
 
 def provider_page(slug: str) -> ProviderPage | None:
-    """Everything the provider page shows, in one query (None unless published)."""
-    with read_connection().cursor() as cursor:
+    """Everything the provider page shows, in one query (None unless published); prepared
+    on the server once hot."""
+    with prepared_cursor() as cursor:
         cursor.execute(PROVIDER_PAGE_SQL, [slug, PUBLISHED])
         row = cursor.fetchone()
     return ProviderPage(*row) if row else None

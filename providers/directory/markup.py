@@ -1,4 +1,5 @@
-"""HTML for the hot loops: facet options, coverage strips, the provider's coverage map.
+"""HTML for the hot loops: facet options and coverage strips (the provider page's own markup
+is in ``provider_markup``).
 
 A page shows about 160 filter options and 20 coverage strips; rendered through template
 tags they cost more than everything else in the request together. Their markup is fixed
@@ -22,10 +23,6 @@ from providers.directory.index import DirectoryCatalogue, Option
 # (escaped once, cached) are SafeStrings that pass through.
 OPTION_HEAD = '<div class="option{}">{}{}>{}<span class="count">'
 OPTION_TAIL = '{}<span class="visually-hidden"> {}</span></span></label></div>'
-
-# Fixed literals (nothing interpolated), safe as written.
-SERVED_CELL = mark_safe('<td class="on"><span aria-hidden="true">●</span></td>')
-EMPTY_CELL = mark_safe("<td></td>")
 
 
 def join_html(parts: Iterable) -> SafeString:
@@ -154,73 +151,5 @@ def _cells(track_id: int, covered: set[int], catalogue) -> SafeString:
             for phase in catalogue.phases
             if phase.track_id == track_id
             for state in ["served" if phase.position in covered else "not served"]
-        ),
-    )
-
-
-def coverage_map_rows(service_rows: list[dict], phase_count: int) -> SafeString:
-    """Body rows of one track's services-by-phase table on the provider page, grouped by
-    category."""
-    parts = []
-    category = None
-    for row in service_rows:
-        if row["category"] is not category:
-            category = row["category"]
-            parts.append(
-                format_html(
-                    '<tr class="group-row"><th scope="rowgroup" colspan="{}">{}</th></tr>',
-                    phase_count + 1,
-                    category.name,
-                )
-            )
-        note = format_html('<br><span class="muted">{}</span>', row["note"]) if row["note"] else ""
-        note = format_html("{}{}", note, row.get("evidence_html", ""))
-        cells = format_html_join(
-            "", "{}", ((SERVED_CELL if on else EMPTY_CELL,) for on in row["cells"])
-        )
-        parts.append(
-            format_html(
-                '<tr><th scope="row">{}<span class="visually-hidden">: {}</span>{}</th>{}</tr>',
-                row["capability"].name,
-                row["range"],
-                note,
-                cells,
-            )
-        )
-    return format_html_join("", "{}", ((part,) for part in parts))
-
-
-EVIDENCE_ITEM = (
-    '<li><a href="{}" rel="noopener noreferrer external">{}</a> '
-    '<span class="muted">{}, seen {}</span>{}</li>'
-)
-
-
-def evidence_html(items: list) -> SafeString:
-    """Evidence items ([url, kind, title, seen on (ISO date), quote]) as a list a buyer can
-    follow; a claim without any says so."""
-    import datetime
-
-    from providers.evidence import EvidenceKind
-
-    if not items:
-        return format_html('<p class="evidence none muted">{}</p>', "No evidence recorded.")
-    kinds = dict(EvidenceKind.choices)
-    return format_html(
-        '<ul class="evidence">{}</ul>',
-        format_html_join(
-            "",
-            EVIDENCE_ITEM,
-            (
-                (
-                    url,
-                    title,
-                    kinds.get(kind, kind),
-                    f"{seen.day} {seen:%b %Y}",
-                    format_html(" <q>{}</q>", quote) if quote else "",
-                )
-                for url, kind, title, seen_text, quote in items
-                for seen in [datetime.date.fromisoformat(seen_text)]
-            ),
         ),
     )

@@ -10,28 +10,23 @@ from django.utils.safestring import SafeString
 from django.views.decorators.http import require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 
-from lifecycle.coverage import coverage_label, range_label
-from providers.directory import shortlist
+from lifecycle.coverage import coverage_label
+from providers.directory import provider_markup, shortlist
 from providers.directory.bitsets import positions_from_bits
-from providers.directory.cards import card_list, country_name, shortlist_button, why_context
+from providers.directory.cards import card_list, shortlist_button, why_context
 from providers.directory.compare import MAX_COMPARE
 from providers.directory.facets import PAGE_SIZE, answer, query_string
 from providers.directory.folding import folded_options_html
 from providers.directory.index import get_index
 from providers.directory.loading import card_rows, provider_page
 from providers.directory.markup import (
-    coverage_map_rows,
-    evidence_html,
     grouped_options_html,
     options_html,
-    strip_html,
 )
 from providers.directory.matching import MODES, criteria_for
 from providers.directory.query import CHECKED_WITHIN, SORTS, DirectoryForm
 from providers.directory.tracks import phase_entries, phase_hint, range_phases, visible_tracks
-from providers.evidence import state_summary
 from providers.models import Provider
-from providers.regulatory import site_identities, site_inspections
 
 GROUPED_FACETS = {
     "capability": grouped_options_html,
@@ -150,107 +145,24 @@ def detail(request, slug: str):
     provider = provider_page(slug)
     if provider is None:
         raise Http404("No published provider has this address.")
-    capabilities, categories = catalogue.capabilities, catalogue.categories
-    # One services-by-phase table per track the provider works on, with that track's phases.
-    tables = {
-        track.pk: {
-            "track": track,
-            "phases": [phase for phase in catalogue.phases if phase.track_id == track.pk],
-        }
-        for track in catalogue.tracks
-    }
-    service_rows = []
-    for capability_id, first, last, note, evidence in sorted(
-        [service for service in provider.services if service[0] in capabilities],
-        key=lambda s: (categories[capabilities[s[0]].category_id].position, s[1], s[0]),
-    ):
-        capability = capabilities[capability_id]
-        table = tables[capability.track_id]
-        table.setdefault("rows", []).append(
-            {
-                "capability": capability,
-                "category": categories[capability.category_id],
-                "cells": [first <= phase.position <= last for phase in table["phases"]],
-                "range": range_label(first, last, catalogue.phase_by_position),
-                "note": note,
-                "evidence_html": evidence_html(evidence),
-            }
-        )
-        service_rows.append(table["rows"][-1])
-    coverage_tables = [
-        {**table, "html": coverage_map_rows(table["rows"], len(table["phases"]))}
-        for table in tables.values()
-        if table.get("rows")
-    ]
-    sites = [
-        {
-            "name": name,
-            "city": city,
-            "country": country_name(country, catalogue),
-            "certifications": [
-                {
-                    "name": catalogue.certifications[pk].name,
-                    "evidence": evidence_html(certification_evidence.get(str(pk), [])),
-                }
-                for pk in certifications
-                if pk in catalogue.certifications
-            ],
-            "evidence": evidence_html(evidence),
-            "identities": [
-                {**identity, "evidence": evidence_html(identity["evidence"])}
-                for identity in site_identities(identities)
-            ],
-            "inspections": [
-                {**inspection, "evidence": evidence_html(inspection["evidence"])}
-                for inspection in site_inspections(inspections)
-            ],
-        }
-        for (
-            name,
-            city,
-            country,
-            certifications,
-            identities,
-            inspections,
-            evidence,
-            certification_evidence,
-        ) in provider.sites
-    ]
-    state_text, state_warning = state_summary(
-        provider.state, provider.state_on, timezone.localdate()
-    )
-    label = coverage_label(provider.phase_positions, catalogue.phase_by_position)
     similar = card_rows(_similar_ids(index, provider))
+    token = get_token(request)  # once: the page's forms and htmx headers share it
+    button = shortlist_button(
+        provider.slug,
+        provider.name,
+        provider.id in shortlist.ids(request),
+        token,
+        request.get_full_path(),
+    )
     context = {
         "provider": provider,
-        "hq_name": country_name(provider.hq_country, catalogue),
-        "types": [catalogue.types[pk] for pk in provider.type_ids if pk in catalogue.types],
-        "modalities": [
-            catalogue.modalities[pk] for pk in provider.modality_ids if pk in catalogue.modalities
-        ],
-        "industries": [
-            catalogue.industries[pk] for pk in provider.industry_ids if pk in catalogue.industries
-        ],
-        "state_text": state_text,
-        "state_warning": state_warning,
-        "profile_evidence": evidence_html(provider.evidence),
-        "strip": strip_html(tuple(provider.phase_positions), label, catalogue),
-        "coverage_label": label,
-        "service_rows": service_rows,
-        "coverage_tables": coverage_tables,
-        "several_tracks": len(coverage_tables) > 1,
-        "sites": sites,
-        "similar": card_list(similar, catalogue, request),
-        "compare_similar": reverse("providers:compare")
-        + "?"
-        + "&".join(f"p={slug}" for slug in [provider.slug] + [row.slug for row in similar[:3]]),
-        "compare_count": len(similar[:3]),
-        "shortlist_button": shortlist_button(
-            provider.slug,
-            provider.name,
-            provider.id in shortlist.ids(request),
-            get_token(request),
-            request.get_full_path(),
+        "csrf_token": token,
+        "head": provider_markup.head_html(provider, catalogue, button, timezone.localdate()),
+        "body": provider_markup.body_html(
+            provider,
+            catalogue,
+            card_list(similar, catalogue, request),
+            [provider.slug] + [row.slug for row in similar[:3]],
         ),
     }
     return render(request, "directory/detail.html", context)
