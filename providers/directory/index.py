@@ -131,6 +131,9 @@ class DirectoryIndex:
         self.catalogue = catalogue
         # Markup that depends on the providers (counts): this index's own, never a copy's.
         self.html_cache: dict = {}
+        # Each provider's fixed card markup (providers.directory.cards.directory_cards),
+        # bounded there; patched() drops the changed providers' entries.
+        self.provider_cache: dict = {}
         self.size = len(rows)
         # rows: (id, state_on, type_ids, phases, capability_ids, modality_ids,
         #        industry_ids, certification_ids, countries, state, backed_capability_ids[,
@@ -205,6 +208,9 @@ class DirectoryIndex:
         new.token = token
         new.html_cache = {}  # the counts change with the providers
         changed = changes.ids
+        new.provider_cache = self.provider_cache.copy()  # one C call: safe beside requests
+        for pk in changed:
+            new.provider_cache.pop(pk, None)
         rows = changes.rows
         removed = sorted(
             (self.position_of[pk] for pk in changed if pk in self.position_of), reverse=True

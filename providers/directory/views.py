@@ -13,7 +13,13 @@ from django.views.decorators.vary import vary_on_headers
 from lifecycle.coverage import coverage_label, range_label
 from providers.directory import shortlist
 from providers.directory.bitsets import positions_from_bits
-from providers.directory.cards import card_list, country_name, shortlist_button, why_context
+from providers.directory.cards import (
+    card_list,
+    country_name,
+    directory_cards,
+    shortlist_button,
+    why_context,
+)
 from providers.directory.compare import MAX_COMPARE
 from providers.directory.facets import PAGE_SIZE, answer, query_string
 from providers.directory.folding import folded_options_html
@@ -72,11 +78,10 @@ def directory(request):
     service_level = bool(
         query.facets.get("capability") or query.facets.get("modality") or query.text_modalities
     )
-    rows = card_rows(found.ids, **why.needs)
     context = {
         "query": query,
         "found": found,
-        "cards": card_list(rows, index.catalogue, request, chosen_capabilities, why),
+        "cards": directory_cards(index, found.ids, request, chosen_capabilities, why),
         "capability_modes": MODES,
         "service_level": service_level,
         "chosen_counts": {facet: len(keys) for facet, keys in query.facets.items() if keys},

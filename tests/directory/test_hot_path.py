@@ -21,14 +21,22 @@ def card_queries(client, url: str, **headers) -> list[str]:
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url, headers=headers)
     assert response.status_code == 200
-    return [query["sql"] for query in queries.captured_queries if "p.id = ANY" in query["sql"]]
+    return [query["sql"] for query in queries.captured_queries if is_card_query(query["sql"])]
+
+
+def is_card_query(sql: str) -> bool:
+    return "p.id = ANY" in sql and "p.backed_claim_count" in sql
 
 
 def test_cards_load_services_and_sites_only_for_their_why_lines(client, directory):
-    client.get("/providers/")  # builds the index
-    for plain in ("/providers/", "/providers/?type=cdmo&stage=development&sort=verified"):
-        (sql,) = card_queries(client, plain)
+    client.get("/providers/?q=nothing-matches-this")  # builds the index; shows no card
+    plain_pages = ("/providers/?type=cdmo&stage=development&sort=verified", "/providers/")
+    for plain in plain_pages:
+        (sql,) = card_queries(client, plain)  # the second: those the first did not show
         assert "providers_service" not in sql and "providers_site" not in sql, plain
+    # Shown again, the same cards come from the index's card cache: no card query.
+    for plain in plain_pages:
+        assert card_queries(client, plain) == [], plain
     # A chosen capability: services, to say which matched; no sites unless a place is chosen.
     (sql,) = card_queries(client, "/providers/?capability=glp-toxicology")
     assert "providers_service " in sql and "providers_site " not in sql
@@ -107,3 +115,34 @@ def test_coverage_range_keeps_the_buyers_choice_when_rendered_once(client, direc
     service_level = client.get("/providers/?capability=glp-toxicology").content.decode()
     assert "One chosen service covers every phase" in service_level
     assert "One-stop partners" in client.get("/providers/").content.decode()
+
+
+def test_a_card_shown_before_an_edit_shows_the_edit_on_the_next_request(client, directory):
+    url, htmx = "/providers/?type=cdmo", {"HX-Request": "true"}
+    assert "Beta Biologics" in client.get(url, headers=htmx).content.decode()
+    assert card_queries(client, url, **htmx) == []  # every card of the page cached now
+    before = dict(get_index().provider_cache)
+    beta = directory["beta"]
+    assert beta.pk in before and len(before) > 1
+    beta.name = "Beta Biologics Europe"
+    beta.save()
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get(url, headers=htmx).content.decode()
+    assert "Beta Biologics Europe" in html
+    # Only the edited provider's card was built again (one query); the others were kept.
+    assert len([query for query in queries.captured_queries if is_card_query(query["sql"])]) == 1
+    cache = get_index().provider_cache
+    assert cache[beta.pk] is not before[beta.pk]
+    assert all(cache[pk] is parts for pk, parts in before.items() if pk != beta.pk)
+    assert card_queries(client, url, **htmx) == []
+
+
+def test_the_card_cache_is_bounded(client, directory, monkeypatch):
+    monkeypatch.setattr(cards, "CARD_CACHE_SIZE", 2)
+    html = client.get("/providers/").content.decode()
+    shown = html.count('class="result"')
+    assert shown > 2
+    assert len(get_index().provider_cache) == 2
+    # The cards beyond the bound are still shown, built again on each request.
+    assert client.get("/providers/").content.decode().count('class="result"') == shown
+    assert len(card_queries(client, "/providers/")) == 1
