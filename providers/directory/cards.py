@@ -20,6 +20,7 @@ from providers.directory.index import DirectoryCatalogue
 from providers.directory.loading import CardRow, card_rows
 from providers.directory.markup import EMPTY, concat_html, coverage_strip, join_html
 from providers.directory.matching import Criteria, matched_services
+from providers.directory.memo import rendered_once
 from providers.evidence import state_summary
 from providers.places import place_label
 from providers.text import words
@@ -458,8 +459,18 @@ def card_list(
     )
 
 
+# Pages of cards with "why it matched" lines kept per index, by filter state and page:
+# about 10 KB each.
+QUERY_CARDS_MEMO_SIZE = 1024
+
+
 def directory_cards(
-    index, ids: list[int], request, preferred: frozenset[str], why: WhyContext
+    index,
+    ids: list[int],
+    request,
+    preferred: frozenset[str],
+    why: WhyContext,
+    state: tuple | None = None,
 ) -> SafeString:
     """The directory's result cards for ``ids`` (published providers of ``index``, in
     order), with each card's fixed parts from ``index.provider_cache``.
@@ -468,47 +479,74 @@ def directory_cards(
     chosen or searched capabilities to put first), cards come from their cached parts
     alone, and only the providers not cached yet are loaded: a page of known cards costs
     no query. Otherwise the page is loaded as before (with the services and sites its
-    lines need) and only the per-query parts are built. ``index.patched`` drops the parts
-    of the providers it changes, and a new index starts with none."""
+    lines need) and its per-query parts are built, once per index for each filter state
+    (``state``) and page while among the last ``QUERY_CARDS_MEMO_SIZE``. ``index.patched``
+    drops the parts of the providers it changes, and a patched or new index starts with no
+    page memo. Only the shortlist forms' state, token and address are the request's own."""
     if not ids:
         return join_html(())
-    catalogue = index.catalogue
-    cache = index.provider_cache
     chosen, token, next_url, directory_url = _request_values(request)
     today = timezone.localdate()
-    stamp = (today, directory_url)
     needs = why.needs
-    plain = not (preferred or why.words or needs["services"] or needs["places"])
+    if not (preferred or why.words or needs["services"] or needs["places"]):
+        entries = _plain_cards(index, ids, directory_url, today)
+    elif state is None:
+        entries = _query_cards(index, ids, preferred, why, directory_url, today)
+    else:
+        entries = rendered_once(
+            index,
+            "query-cards",
+            (state, tuple(ids), today, directory_url),
+            lambda: _query_cards(index, ids, preferred, why, directory_url, today),
+            QUERY_CARDS_MEMO_SIZE,
+        )
+    pieces: list = []
+    for pk, parts, why_part, capabilities in entries:
+        pieces += _card_pieces(parts, pk in chosen, token, next_url, why_part, capabilities)
+    return concat_html(pieces)
+
+
+def _known_parts(index, ids, rows: dict, directory_url, today) -> dict[int, CardParts]:
+    """The cached parts of ``ids``, and of ``rows`` built (and cached) when missing."""
+    cache = index.provider_cache
+    stamp = (today, directory_url)
     known = {}
     for pk in ids:
         parts = cache.get(pk)
         if parts is not None and parts.stamp == stamp:
             known[pk] = parts
-    rows = {}
-    if not plain or len(known) < len(ids):
-        wanted = ids if not plain else [pk for pk in ids if pk not in known]
-        rows = {row.id: row for row in card_rows(wanted, **needs)}
-        for pk, row in rows.items():
-            if pk not in known:
-                known[pk] = parts = card_parts(row, catalogue, directory_url, today)
-                if len(cache) >= CARD_CACHE_SIZE:
-                    cache.pop(next(iter(cache), None), None)  # the oldest entry
-                cache[pk] = parts
-    pieces: list = []
+    for pk, row in rows.items():
+        if pk not in known:
+            known[pk] = parts = card_parts(row, index.catalogue, directory_url, today)
+            if len(cache) >= CARD_CACHE_SIZE:
+                cache.pop(next(iter(cache), None), None)  # the oldest entry
+            cache[pk] = parts
+    return known
+
+
+def _plain_cards(index, ids, directory_url, today) -> list[tuple]:
+    known = _known_parts(index, ids, {}, directory_url, today)
+    if len(known) < len(ids):
+        rows = {row.id: row for row in card_rows([pk for pk in ids if pk not in known])}
+        known = _known_parts(index, ids, rows, directory_url, today)
+    # A provider no longer published is left out (the index is about to learn it).
+    return [(pk, known[pk], EMPTY, known[pk].capabilities) for pk in ids if pk in known]
+
+
+def _query_cards(index, ids, preferred, why: WhyContext, directory_url, today) -> list[tuple]:
+    catalogue = index.catalogue
+    rows = {row.id: row for row in card_rows(ids, **why.needs)}
+    known = _known_parts(index, ids, rows, directory_url, today)
+    entries = []
     for pk in ids:
-        parts = known.get(pk)
-        if parts is None:  # no longer published (the index is about to learn it)
+        row = rows.get(pk)
+        if row is None:
             continue
-        if plain:
-            why_part, capabilities = EMPTY, parts.capabilities
+        parts = known[pk]
+        why_part, explained = why_html(row, why, catalogue)
+        if explained or preferred or why.words:
+            capabilities = capabilities_html(row, catalogue, preferred, explained, why.words)
         else:
-            row = rows.get(pk)
-            if row is None:
-                continue
-            why_part, explained = why_html(row, why, catalogue)
-            if explained or preferred or why.words:
-                capabilities = capabilities_html(row, catalogue, preferred, explained, why.words)
-            else:
-                capabilities = parts.capabilities
-        pieces += _card_pieces(parts, pk in chosen, token, next_url, why_part, capabilities)
-    return concat_html(pieces)
+            capabilities = parts.capabilities
+        entries.append((pk, parts, why_part, capabilities))
+    return entries

@@ -79,7 +79,7 @@ def options_html(name: str, entries) -> SafeString:
         count = entry.count
         parts.append(checked if entry.selected else plain if count else zero)
         parts.append(count_html(count))
-    return join_html(parts)
+    return concat_html(parts)
 
 
 def grouped_options_html(name: str, entries) -> SafeString:
@@ -89,13 +89,15 @@ def grouped_options_html(name: str, entries) -> SafeString:
         if not groups or groups[-1][0] != entry.option.group:
             groups.append((entry.option.group, []))
         groups[-1][1].append(entry)
-    return join_html(
-        format_html(
-            '<fieldset class="facet-group"><legend>{}</legend>{}</fieldset>',
-            group,
-            options_html(name, members),
-        )
-        for group, members in groups
+    return concat_html(
+        [
+            format_html(
+                '<fieldset class="facet-group"><legend>{}</legend>{}</fieldset>',
+                group,
+                options_html(name, members),
+            )
+            for group, members in groups
+        ]
     )
 
 

@@ -3,13 +3,14 @@ depends only on the directory's data is built once per index and reused, and the
 query loads services and sites only when the page shows why a card matched."""
 
 import datetime
+import re
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from providers.directory import cards, markup, overview
+from providers.directory import cards, facets, markup, overview, views
 from providers.directory.index import get_index
 from providers.models import Provider, ProviderType
 from tests.factories import make_provider
@@ -146,3 +147,47 @@ def test_the_card_cache_is_bounded(client, directory, monkeypatch):
     # The cards beyond the bound are still shown, built again on each request.
     assert client.get("/providers/").content.decode().count('class="result"') == shown
     assert len(card_queries(client, "/providers/")) == 1
+
+
+def test_why_lines_shown_before_an_edit_show_the_edit_on_the_next_request(client, directory):
+    url = "/providers/?capability=mammalian-biologics&country=IE"
+    for _ in range(2):  # the second from the page memo, without a card query
+        html = client.get(url).content.decode()
+        assert "Beta Biologics" in html and "Why it matched" in html
+    assert card_queries(client, url) == []
+    beta = directory["beta"]
+    beta.name = "Beta Biologics Europe"
+    beta.save()
+    html = client.get(url).content.decode()
+    assert "Beta Biologics Europe" in html and "Why it matched" in html
+
+
+def test_memos_of_counts_options_and_pages_are_bounded(client, directory, monkeypatch):
+    monkeypatch.setattr(facets, "COUNTS_MEMO_SIZE", 2)
+    monkeypatch.setattr(views, "FACET_MEMO_SIZE", 2)
+    monkeypatch.setattr(cards, "QUERY_CARDS_MEMO_SIZE", 2)
+    urls = [
+        "/providers/?capability=glp-toxicology",
+        "/providers/?capability=mammalian-biologics",
+        "/providers/?capability=sterile-fill-finish&type=cdmo",
+    ]
+    # The CSRF token is masked anew, and the scripts' nonce is new, on each response.
+    token = re.compile(r'value="[^"]+">|"X-CSRFToken": "[^"]+"|nonce="[^"]+"')
+
+    def pages():
+        return [token.sub("", client.get(url).content.decode()) for url in urls]
+
+    first = pages()
+    memos = get_index().html_cache
+    assert len(memos["option-counts"]) == 2
+    assert len(memos["facet-options"]) == 2
+    assert len(memos["query-cards"]) == 2
+    # Forgotten states are answered again, the same.
+    assert pages() == first
+    # Counts come from the memo for a repeated state, and follow an edit.
+    total = re.compile(r'<h2 id="results-heading">(\d+) provider')
+    before = int(total.search(client.get("/providers/?type=cmo").content.decode())[1])
+    assert int(total.search(client.get("/providers/?type=cmo").content.decode())[1]) == before
+    make_provider("Theta Tablets", types=("cmo",), services=[("oral-solid-dose", 6, 7)])
+    html = client.get("/providers/?type=cmo").content.decode()
+    assert "Theta Tablets" in html and int(total.search(html)[1]) == before + 1
