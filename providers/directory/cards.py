@@ -17,9 +17,10 @@ from django.utils.safestring import SafeString, mark_safe
 from lifecycle.coverage import range_label
 from providers import regions
 from providers.directory.index import DirectoryCatalogue
-from providers.directory.loading import CardRow
-from providers.directory.markup import coverage_strip, join_html
+from providers.directory.loading import CardRow, card_rows
+from providers.directory.markup import EMPTY, concat_html, coverage_strip, join_html
 from providers.directory.matching import Criteria, matched_services
+from providers.directory.memo import rendered_once
 from providers.evidence import state_summary
 from providers.places import place_label
 from providers.text import words
@@ -135,7 +136,7 @@ def why_html(row: CardRow, why: WhyContext, catalogue: DirectoryCatalogue):
                 )
             )
     if not lines:
-        return "", frozenset()
+        return EMPTY, frozenset()
     shown = frozenset(service[0] for service in matched)
     return (
         format_html(
@@ -199,16 +200,16 @@ def _tags_html(type_ids: tuple, catalogue: DirectoryCatalogue) -> SafeString:
     )
 
 
-# The shortlist form: a plain POST without JavaScript, an htmx swap with it. Fields: the
-# directory's address, the slug, the CSRF token, the address to come back to, the action
-# and the button.
-SHORTLIST_FORM = (
+# The shortlist form: a plain POST without JavaScript, an htmx swap with it. In three
+# pieces around the two values that change per request (the CSRF token and the address to
+# come back to), so that a card's own pieces are built once: the directory's address and
+# the slug; the token; the address to come back to; the action and the button.
+SHORTLIST_FORM_HEAD = (
     '<form class="shortlist-form" id="shortlist-{1}" method="post" action="{0}{1}/shortlist/" '
     'data-hx-post="{0}{1}/shortlist/" data-hx-target="this" data-hx-swap="outerHTML">'
-    '<input type="hidden" name="csrfmiddlewaretoken" value="{2}">'
-    '<input type="hidden" name="next" value="{3}">'
-    '<input type="hidden" name="action" value="{4}">{5}</form>'
+    '<input type="hidden" name="csrfmiddlewaretoken" value="'
 )
+SHORTLIST_FORM_TAIL = '"><input type="hidden" name="action" value="{}">{}</form>'
 REMOVE_BUTTON = (
     '<button type="submit" class="secondary" aria-pressed="true">Shortlisted'
     '<span class="visually-hidden">: remove {}</span></button>'
@@ -217,8 +218,18 @@ ADD_BUTTON = (
     '<button type="submit" class="secondary" aria-pressed="false">Add'
     '<span class="visually-hidden"> {}</span> to shortlist</button>'
 )
-# Fixed words (nothing interpolated), safe as written.
+# Fixed markup (nothing interpolated), safe as written.
+SHORTLIST_FORM_NEXT = mark_safe('"><input type="hidden" name="next" value="')
 REMOVE, ADD, ALSO = mark_safe("remove"), mark_safe("add"), mark_safe("Also: ")
+CARD_END = mark_safe("</li>")
+
+
+def _shortlist_tails(name) -> tuple[SafeString, SafeString]:
+    """The end of the shortlist form, for a provider not shortlisted and for one that is."""
+    return (
+        format_html(SHORTLIST_FORM_TAIL, ADD, format_html(ADD_BUTTON, name)),
+        format_html(SHORTLIST_FORM_TAIL, REMOVE, format_html(REMOVE_BUTTON, name)),
+    )
 
 
 def shortlist_button(
@@ -233,21 +244,137 @@ def shortlist_button(
 
     Values may come already escaped (SafeStrings: a card list escapes the request's token,
     its address and each provider's slug and name once); anything else is escaped here."""
-    return format_html(
-        SHORTLIST_FORM,
-        directory_url or reverse("providers:directory"),
-        slug,
-        csrf_token,
-        next_url,
-        REMOVE if shortlisted else ADD,
-        format_html(REMOVE_BUTTON if shortlisted else ADD_BUTTON, name),
+    return concat_html(
+        (
+            format_html(SHORTLIST_FORM_HEAD, directory_url or reverse("providers:directory"), slug),
+            conditional_escape(csrf_token),
+            SHORTLIST_FORM_NEXT,
+            conditional_escape(next_url),
+            _shortlist_tails(name)[shortlisted],
+        )
     )
 
 
-CARD = (
-    '<li class="result"><div class="result-head"><h3><a href="{0}{1}/">{2}</a></h3>{3}</div>'
-    '<p class="meta">{4} <span>HQ: {5}</span> {6} {7}</p>{8}{9}{10}</li>'
-)
+CARD_HEAD = '<li class="result"><div class="result-head"><h3><a href="{}{}/">{}</a></h3>'
+CARD_BODY = '</div><p class="meta">{} <span>HQ: {}</span> {} {}</p>{}'
+
+# Parts of cards kept per index (``DirectoryIndex.provider_cache``) at most: about
+# 5 KB each, so a few tens of megabytes per worker at most.
+CARD_CACHE_SIZE = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class CardParts:
+    """The parts of one provider's card that do not depend on the query or the buyer,
+    escaped and joined once: everything but the shortlist form's token, its address to
+    come back to and its state, the "why it matched" lines and, when the buyer chose
+    capabilities or searched, the order of the capabilities line."""
+
+    stamp: tuple  # (day, directory address): the parts hold for that day and address only
+    head: SafeString  # up to the shortlist form
+    form_head: SafeString  # the form up to its CSRF token
+    form_tails: tuple[SafeString, SafeString]  # the form's end: not shortlisted, shortlisted
+    body: SafeString  # after the form: tags, headquarters, state, backing, coverage strip
+    capabilities: SafeString  # the capabilities line as shown when nothing is chosen
+
+
+def card_parts(row: CardRow, catalogue: DirectoryCatalogue, directory_url: str, today) -> CardParts:
+    """A card's fixed parts. Parts shared by many providers (type tags, country, state and
+    age, evidence backing, coverage strip) are built once per index."""
+    slug, name = conditional_escape(row.slug), conditional_escape(row.name)
+    type_ids = tuple(row.type_ids)
+    return CardParts(
+        (today, directory_url),
+        format_html(CARD_HEAD, directory_url, slug, name),
+        format_html(SHORTLIST_FORM_HEAD, directory_url, slug),
+        _shortlist_tails(name),
+        format_html(
+            CARD_BODY,
+            _cached(catalogue, ("tags", type_ids), _tags_html, type_ids, catalogue),
+            _cached(
+                catalogue,
+                ("country-html", row.hq_country),
+                lambda: conditional_escape(country_name(row.hq_country, catalogue)),
+            ),
+            _cached(
+                catalogue,
+                ("state", row.state, row.state_on, today),
+                state_html,
+                row.state,
+                row.state_on,
+                today,
+            ),
+            _cached(
+                catalogue,
+                ("backing", row.backed_claim_count, row.claim_count),
+                backing_html,
+                row.backed_claim_count,
+                row.claim_count,
+            ),
+            coverage_strip(tuple(row.phase_positions), catalogue),
+        ),
+        capabilities_html(row, catalogue),
+    )
+
+
+def capabilities_html(
+    row: CardRow,
+    catalogue: DirectoryCatalogue,
+    preferred: frozenset[str] = frozenset(),
+    explained: frozenset[int] = frozenset(),
+    searched: tuple[str, ...] = (),
+) -> SafeString:
+    """The card's capabilities line: those the buyer chose or searched for first (never
+    folded), then the others in catalogue order, up to ``TOP_CAPABILITIES`` in all, less
+    the ``explained`` ones (the "why it matched" lines show them)."""
+    capabilities = [
+        catalogue.capabilities[pk]
+        for pk in row.capability_ids
+        if pk in catalogue.capabilities and pk not in explained
+    ]
+    if not capabilities:
+        return EMPTY
+    if searched:  # capabilities a search found are shown like chosen ones
+        preferred = preferred | {
+            capability.slug
+            for capability in capabilities
+            if any(name.startswith(word) for name in words(capability.name) for word in searched)
+        }
+    if preferred:  # capabilities the buyer filtered on first, then catalogue order
+        capabilities.sort(key=lambda capability: capability.slug not in preferred)
+    # Capabilities the buyer chose are never folded into "+N more"; the others may be.
+    always = [capability for capability in capabilities if capability.slug in preferred]
+    rest = [capability for capability in capabilities if capability.slug not in preferred]
+    listed = always + rest[: max(0, TOP_CAPABILITIES - len(always))]
+    more = len(capabilities) - len(listed)
+    return format_html(
+        '<p class="capabilities">{}{}{}</p>',
+        ALSO if explained else "",
+        ", ".join(capability.name for capability in listed),
+        format_html(' <span class="muted">+{} more</span>', more) if more > 0 else "",
+    )
+
+
+def _card_pieces(
+    parts: CardParts,
+    shortlisted: bool,
+    csrf_token: SafeString,
+    next_url: SafeString,
+    why_part,
+    capabilities,
+) -> tuple:
+    return (
+        parts.head,
+        parts.form_head,
+        csrf_token,
+        SHORTLIST_FORM_NEXT,
+        next_url,
+        parts.form_tails[shortlisted],
+        parts.body,
+        why_part,
+        capabilities,
+        CARD_END,
+    )
 
 
 def card_html(
@@ -261,71 +388,44 @@ def card_html(
     preferred: frozenset[str] = frozenset(),
     today=None,
     why: WhyContext | None = None,
+    parts: CardParts | None = None,
 ) -> SafeString:
-    """One result card. Parts that depend only on a value shared by many providers (type
-    tags, country, state and age, evidence backing, coverage strip) are built once per
-    index; ``csrf_token`` and ``next_url`` may come escaped once per list."""
+    """One result card: its fixed parts (``parts``, or built now) with the request's
+    shortlist state, token and address, and what depends on the query; ``csrf_token`` and
+    ``next_url`` may come escaped once per list."""
     today = today or timezone.localdate()
-    why_part, explained = why_html(row, why, catalogue) if why else ("", frozenset())
-    capabilities = [
-        catalogue.capabilities[pk]
-        for pk in row.capability_ids
-        if pk in catalogue.capabilities and pk not in explained
-    ]
-    if why and why.words:  # capabilities a search found are shown like chosen ones
-        preferred = preferred | {
-            capability.slug
-            for capability in capabilities
-            if any(name.startswith(word) for name in words(capability.name) for word in why.words)
-        }
-    if preferred:  # capabilities the buyer filtered on first, then catalogue order
-        capabilities.sort(key=lambda capability: capability.slug not in preferred)
-    # Capabilities the buyer chose are never folded into "+N more"; the others may be.
-    always = [capability for capability in capabilities if capability.slug in preferred]
-    rest = [capability for capability in capabilities if capability.slug not in preferred]
-    listed = always + rest[: max(0, TOP_CAPABILITIES - len(always))]
-    shown = ""
-    if capabilities:
-        more = len(capabilities) - len(listed)
-        shown = format_html(
-            '<p class="capabilities">{}{}{}</p>',
-            ALSO if explained else "",
-            ", ".join(capability.name for capability in listed),
-            format_html(' <span class="muted">+{} more</span>', more) if more > 0 else "",
+    if parts is None:
+        parts = card_parts(row, catalogue, directory_url, today)
+    why_part, explained = why_html(row, why, catalogue) if why else (EMPTY, frozenset())
+    searched = why.words if why else ()
+    if explained or preferred or searched:
+        capabilities = capabilities_html(row, catalogue, preferred, explained, searched)
+    else:
+        capabilities = parts.capabilities
+    return concat_html(
+        _card_pieces(
+            parts,
+            shortlisted,
+            conditional_escape(csrf_token),
+            conditional_escape(next_url),
+            why_part,
+            capabilities,
         )
-    slug, name = conditional_escape(row.slug), conditional_escape(row.name)
-    type_ids = tuple(row.type_ids)
-    positions = tuple(row.phase_positions)
-    return format_html(
-        CARD,
-        directory_url,
-        slug,
-        name,
-        shortlist_button(slug, name, shortlisted, csrf_token, next_url, directory_url),
-        _cached(catalogue, ("tags", type_ids), _tags_html, type_ids, catalogue),
-        _cached(
-            catalogue,
-            ("country-html", row.hq_country),
-            lambda: conditional_escape(country_name(row.hq_country, catalogue)),
-        ),
-        _cached(
-            catalogue,
-            ("state", row.state, row.state_on, today),
-            state_html,
-            row.state,
-            row.state_on,
-            today,
-        ),
-        _cached(
-            catalogue,
-            ("backing", row.backed_claim_count, row.claim_count),
-            backing_html,
-            row.backed_claim_count,
-            row.claim_count,
-        ),
-        coverage_strip(positions, catalogue),
-        why_part,
-        shown,
+    )
+
+
+def _request_values(request) -> tuple[set, SafeString, SafeString, SafeString]:
+    """What every card of a list shares for this request, escaped once: the shortlist, the
+    CSRF token, the address to come back to, the directory's address."""
+    from django.middleware.csrf import get_token
+
+    from providers.directory import shortlist
+
+    return (
+        set(shortlist.ids(request)),
+        conditional_escape(get_token(request)),
+        conditional_escape(request.get_full_path()),
+        conditional_escape(reverse("providers:directory")),
     )
 
 
@@ -337,29 +437,116 @@ def card_list(
     why: WhyContext | None = None,
 ):
     """The <li> cards for ``rows`` as one safe string."""
-    from django.middleware.csrf import get_token
-
-    from providers.directory import shortlist
-
     if not rows:
         return join_html(())
-    chosen = set(shortlist.ids(request))
-    # The same in every card: escaped once.
-    token = conditional_escape(get_token(request))
-    next_url = conditional_escape(request.get_full_path())
-    directory_url = conditional_escape(reverse("providers:directory"))
+    chosen, token, next_url, directory_url = _request_values(request)
     today = timezone.localdate()
-    return join_html(
-        card_html(
-            row,
-            catalogue,
-            shortlisted=row.id in chosen,
-            csrf_token=token,
-            next_url=next_url,
-            directory_url=directory_url,
-            preferred=preferred,
-            today=today,
-            why=why,
-        )
-        for row in rows
+    return concat_html(
+        [
+            card_html(
+                row,
+                catalogue,
+                shortlisted=row.id in chosen,
+                csrf_token=token,
+                next_url=next_url,
+                directory_url=directory_url,
+                preferred=preferred,
+                today=today,
+                why=why,
+            )
+            for row in rows
+        ]
     )
+
+
+# Pages of cards with "why it matched" lines kept per index, by filter state and page:
+# about 10 KB each.
+QUERY_CARDS_MEMO_SIZE = 1024
+
+
+def directory_cards(
+    index,
+    ids: list[int],
+    request,
+    preferred: frozenset[str],
+    why: WhyContext,
+    state: tuple | None = None,
+) -> SafeString:
+    """The directory's result cards for ``ids`` (published providers of ``index``, in
+    order), with each card's fixed parts from ``index.provider_cache``.
+
+    When no card shows anything that depends on the query (no "why it matched" lines, no
+    chosen or searched capabilities to put first), cards come from their cached parts
+    alone, and only the providers not cached yet are loaded: a page of known cards costs
+    no query. Otherwise the page is loaded as before (with the services and sites its
+    lines need) and its per-query parts are built, once per index for each filter state
+    (``state``) and page while among the last ``QUERY_CARDS_MEMO_SIZE``. ``index.patched``
+    drops the parts of the providers it changes, and a patched or new index starts with no
+    page memo. Only the shortlist forms' state, token and address are the request's own."""
+    if not ids:
+        return join_html(())
+    chosen, token, next_url, directory_url = _request_values(request)
+    today = timezone.localdate()
+    needs = why.needs
+    if not (preferred or why.words or needs["services"] or needs["places"]):
+        entries = _plain_cards(index, ids, directory_url, today)
+    elif state is None:
+        entries = _query_cards(index, ids, preferred, why, directory_url, today)
+    else:
+        entries = rendered_once(
+            index,
+            "query-cards",
+            (state, tuple(ids), today, directory_url),
+            lambda: _query_cards(index, ids, preferred, why, directory_url, today),
+            QUERY_CARDS_MEMO_SIZE,
+        )
+    pieces: list = []
+    for pk, parts, why_part, capabilities in entries:
+        pieces += _card_pieces(parts, pk in chosen, token, next_url, why_part, capabilities)
+    return concat_html(pieces)
+
+
+def _known_parts(index, ids, rows: dict, directory_url, today) -> dict[int, CardParts]:
+    """The cached parts of ``ids``, and of ``rows`` built (and cached) when missing."""
+    cache = index.provider_cache
+    stamp = (today, directory_url)
+    known = {}
+    for pk in ids:
+        parts = cache.get(pk)
+        if parts is not None and parts.stamp == stamp:
+            known[pk] = parts
+    for pk, row in rows.items():
+        if pk not in known:
+            known[pk] = parts = card_parts(row, index.catalogue, directory_url, today)
+            if len(cache) >= CARD_CACHE_SIZE:
+                cache.pop(next(iter(cache), None), None)  # the oldest entry
+            cache[pk] = parts
+    return known
+
+
+def _plain_cards(index, ids, directory_url, today) -> list[tuple]:
+    known = _known_parts(index, ids, {}, directory_url, today)
+    if len(known) < len(ids):
+        rows = {row.id: row for row in card_rows([pk for pk in ids if pk not in known])}
+        known = _known_parts(index, ids, rows, directory_url, today)
+    # A provider no longer published is left out (the index is about to learn it).
+    return [(pk, known[pk], EMPTY, known[pk].capabilities) for pk in ids if pk in known]
+
+
+def _query_cards(index, ids, preferred, why: WhyContext, directory_url, today) -> list[tuple]:
+    catalogue = index.catalogue
+    rows = {row.id: row for row in card_rows(ids, **why.needs)}
+    known = _known_parts(index, ids, rows, directory_url, today)
+    entries = []
+    for pk in ids:
+        row = rows.get(pk)
+        if row is None:
+            continue
+        parts = known[pk]
+        why_part, explained = why_html(row, why, catalogue)
+        if explained or preferred or why.words:
+            capabilities = capabilities_html(row, catalogue, preferred, explained, why.words)
+        else:
+            capabilities = parts.capabilities
+        entries.append((pk, parts, why_part, capabilities))
+    return entries

@@ -7,8 +7,8 @@ from urllib.parse import urlencode
 
 from django.utils import timezone
 
+from providers.directory import counting
 from providers.directory.bitsets import positions_from_bits
-from providers.directory.counting import option_counts
 from providers.directory.index import ALL_OF, FACETS, DirectoryIndex, Option
 from providers.directory.matching import (
     COUNT_PASS_LIMIT,
@@ -18,6 +18,7 @@ from providers.directory.matching import (
     only_provider_level,
     service_pass,
 )
+from providers.directory.memo import rendered_once
 from providers.directory.query import FACET_LABELS, DirectoryQuery
 from providers.directory.search import TextMatch, match
 
@@ -172,16 +173,50 @@ def resolve(index: DirectoryIndex, query: DirectoryQuery, text, counted: bool = 
 
 def _counts(index, query, facet: str, base: int) -> list[OptionCount]:
     chosen = set(query.facets.get(facet) or [])
-    numbers = option_counts(index, facet, base)
+    numbers = counting.option_counts(index, facet, base)
     return [
         OptionCount(option, number, option.key in chosen)
         for option, number in zip(index.options[facet], numbers, strict=True)
     ]
 
 
+# Filter states whose answer (matching set and counts) each index keeps: about 50 KB each
+# at 100,000 providers.
+COUNTS_MEMO_SIZE = 512
+
+
+def filter_state(query: DirectoryQuery) -> tuple:
+    """Everything of ``query`` that decides the matching set and the counts (not the
+    page, not the order)."""
+    return (
+        tuple(tuple(query.facets.get(facet) or ()) for facet in FACETS),
+        query.text,
+        query.cover_from,
+        query.cover_to,
+        query.evidence,
+        query.checked_within,
+        query.capability_mode,
+        tuple(getattr(query, "text_modalities", ()) or ()),
+    )
+
+
+def option_counts(index: DirectoryIndex, query: DirectoryQuery, text: TextMatch | None):
+    """``resolve(index, query, text)``, once per index and filter state while among the
+    last ``COUNTS_MEMO_SIZE`` states: (matching set, counts per facet, active masks). The
+    counts dict is the caller's to change; its lists and entries are shared, read only."""
+    result, counts, active = rendered_once(
+        index,
+        "option-counts",
+        filter_state(query),
+        lambda: resolve(index, query, text),
+        COUNTS_MEMO_SIZE,
+    )
+    return result, dict(counts), active
+
+
 def answer(index: DirectoryIndex, query: DirectoryQuery, page_size: int = PAGE_SIZE) -> Answer:
     text = match(index, query.text) if query.text else None
-    result, counts, active = resolve(index, query, text)
+    result, counts, active = option_counts(index, query, text)
     rough = bool(counts.pop("rough", False))
     total = result.bit_count()
 

@@ -139,6 +139,9 @@ class DirectoryIndex:
         self.ids = ids = column["id"]
         self.size = size = columns.size
         self.position_of = dict(zip(ids, range(size), strict=True))
+        # Each provider's fixed card markup (providers.directory.cards.directory_cards),
+        # bounded there; patched() drops the changed providers' entries.
+        self.provider_cache: dict = {}
         # "Recently checked": records a person checked or confirmed, newest first, then
         # compiled ones (nobody checked them), newest first. The same order as one small
         # int per provider (name position breaks ties), so a patch can place a changed
@@ -199,6 +202,9 @@ class DirectoryIndex:
         new.token = token
         new.html_cache = {}  # the counts change with the providers
         changed = changes.ids
+        new.provider_cache = self.provider_cache.copy()  # one C call: safe beside requests
+        for pk in changed:
+            new.provider_cache.pop(pk, None)
         rows = changes.rows
         removed = sorted(
             (self.position_of[pk] for pk in changed if pk in self.position_of), reverse=True

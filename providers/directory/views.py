@@ -13,9 +13,14 @@ from django.views.decorators.vary import vary_on_headers
 from lifecycle.coverage import coverage_label
 from providers.directory import provider_markup, shortlist
 from providers.directory.bitsets import positions_from_bits
-from providers.directory.cards import card_list, shortlist_button, why_context
+from providers.directory.cards import (
+    card_list,
+    directory_cards,
+    shortlist_button,
+    why_context,
+)
 from providers.directory.compare import MAX_COMPARE
-from providers.directory.facets import PAGE_SIZE, answer, query_string
+from providers.directory.facets import PAGE_SIZE, answer, filter_state, query_string
 from providers.directory.folding import folded_options_html
 from providers.directory.index import get_index
 from providers.directory.loading import card_rows, provider_page
@@ -24,6 +29,7 @@ from providers.directory.markup import (
     options_html,
 )
 from providers.directory.matching import MODES, criteria_for
+from providers.directory.memo import rendered_once
 from providers.directory.query import CHECKED_WITHIN, SORTS, DirectoryForm
 from providers.directory.tracks import phase_entries, phase_hint, range_phases, visible_tracks
 from providers.models import Provider
@@ -67,11 +73,12 @@ def directory(request):
     service_level = bool(
         query.facets.get("capability") or query.facets.get("modality") or query.text_modalities
     )
-    rows = card_rows(found.ids, **why.needs)
     context = {
         "query": query,
         "found": found,
-        "cards": card_list(rows, index.catalogue, request, chosen_capabilities, why),
+        "cards": directory_cards(
+            index, found.ids, request, chosen_capabilities, why, filter_state(query)
+        ),
         "capability_modes": MODES,
         "service_level": service_level,
         "chosen_counts": {facet: len(keys) for facet, keys in query.facets.items() if keys},
@@ -89,7 +96,7 @@ def directory(request):
         "first_shown": (found.page - 1) * PAGE_SIZE + 1,
         "last_shown": (found.page - 1) * PAGE_SIZE + len(found.ids),
         "facet_html": {
-            facet: folded_options_html(facet, entries, GROUPED_FACETS.get(facet, options_html))
+            facet: facet_options_html(index, facet, entries)
             for facet, entries in found.counts.items()
         },
         "open_facets": {facet: bool(keys) for facet, keys in query.facets.items()},
@@ -101,6 +108,24 @@ def directory(request):
         "current_query": query_string(query, page=None),
     }
     return render(request, _fragment(request, "directory/directory.html", "directory"), context)
+
+
+# Facet option lists each index keeps (the most recent): a few KB each, the longest
+# (capabilities) about 30 KB.
+FACET_MEMO_SIZE = 1024
+
+
+def facet_options_html(index, facet: str, entries: list) -> SafeString:
+    """A facet's options, folded: the same for every request with the same counts and
+    choices, which many filter states share, so each is rendered once per index."""
+    key = (facet, tuple([(entry.option.key, entry.count, entry.selected) for entry in entries]))
+    return rendered_once(
+        index,
+        "facet-options",
+        key,
+        lambda: folded_options_html(facet, entries, GROUPED_FACETS.get(facet, options_html)),
+        FACET_MEMO_SIZE,
+    )
 
 
 def coverage_html(index, service_level: bool, phases: list, first, last) -> SafeString:

@@ -3,13 +3,14 @@ depends only on the directory's data is built once per index and reused, and the
 query loads services and sites only when the page shows why a card matched."""
 
 import datetime
+import re
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from providers.directory import cards, markup, overview
+from providers.directory import cards, facets, markup, overview, views
 from providers.directory.index import get_index
 from providers.models import Provider, ProviderType
 from tests.factories import make_provider
@@ -21,14 +22,22 @@ def card_queries(client, url: str, **headers) -> list[str]:
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url, headers=headers)
     assert response.status_code == 200
-    return [query["sql"] for query in queries.captured_queries if "p.id = ANY" in query["sql"]]
+    return [query["sql"] for query in queries.captured_queries if is_card_query(query["sql"])]
+
+
+def is_card_query(sql: str) -> bool:
+    return "p.id = ANY" in sql and "p.backed_claim_count" in sql
 
 
 def test_cards_load_services_and_sites_only_for_their_why_lines(client, directory):
-    client.get("/providers/")  # builds the index
-    for plain in ("/providers/", "/providers/?type=cdmo&stage=development&sort=verified"):
-        (sql,) = card_queries(client, plain)
+    client.get("/providers/?q=nothing-matches-this")  # builds the index; shows no card
+    plain_pages = ("/providers/?type=cdmo&stage=development&sort=verified", "/providers/")
+    for plain in plain_pages:
+        (sql,) = card_queries(client, plain)  # the second: those the first did not show
         assert "providers_service" not in sql and "providers_site" not in sql, plain
+    # Shown again, the same cards come from the index's card cache: no card query.
+    for plain in plain_pages:
+        assert card_queries(client, plain) == [], plain
     # A chosen capability: services, to say which matched; no sites unless a place is chosen.
     (sql,) = card_queries(client, "/providers/?capability=glp-toxicology")
     assert "providers_service " in sql and "providers_site " not in sql
@@ -107,3 +116,78 @@ def test_coverage_range_keeps_the_buyers_choice_when_rendered_once(client, direc
     service_level = client.get("/providers/?capability=glp-toxicology").content.decode()
     assert "One chosen service covers every phase" in service_level
     assert "One-stop partners" in client.get("/providers/").content.decode()
+
+
+def test_a_card_shown_before_an_edit_shows_the_edit_on_the_next_request(client, directory):
+    url, htmx = "/providers/?type=cdmo", {"HX-Request": "true"}
+    assert "Beta Biologics" in client.get(url, headers=htmx).content.decode()
+    assert card_queries(client, url, **htmx) == []  # every card of the page cached now
+    before = dict(get_index().provider_cache)
+    beta = directory["beta"]
+    assert beta.pk in before and len(before) > 1
+    beta.name = "Beta Biologics Europe"
+    beta.save()
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get(url, headers=htmx).content.decode()
+    assert "Beta Biologics Europe" in html
+    # Only the edited provider's card was built again (one query); the others were kept.
+    assert len([query for query in queries.captured_queries if is_card_query(query["sql"])]) == 1
+    cache = get_index().provider_cache
+    assert cache[beta.pk] is not before[beta.pk]
+    assert all(cache[pk] is parts for pk, parts in before.items() if pk != beta.pk)
+    assert card_queries(client, url, **htmx) == []
+
+
+def test_the_card_cache_is_bounded(client, directory, monkeypatch):
+    monkeypatch.setattr(cards, "CARD_CACHE_SIZE", 2)
+    html = client.get("/providers/").content.decode()
+    shown = html.count('class="result"')
+    assert shown > 2
+    assert len(get_index().provider_cache) == 2
+    # The cards beyond the bound are still shown, built again on each request.
+    assert client.get("/providers/").content.decode().count('class="result"') == shown
+    assert len(card_queries(client, "/providers/")) == 1
+
+
+def test_why_lines_shown_before_an_edit_show_the_edit_on_the_next_request(client, directory):
+    url = "/providers/?capability=mammalian-biologics&country=IE"
+    for _ in range(2):  # the second from the page memo, without a card query
+        html = client.get(url).content.decode()
+        assert "Beta Biologics" in html and "Why it matched" in html
+    assert card_queries(client, url) == []
+    beta = directory["beta"]
+    beta.name = "Beta Biologics Europe"
+    beta.save()
+    html = client.get(url).content.decode()
+    assert "Beta Biologics Europe" in html and "Why it matched" in html
+
+
+def test_memos_of_counts_options_and_pages_are_bounded(client, directory, monkeypatch):
+    monkeypatch.setattr(facets, "COUNTS_MEMO_SIZE", 2)
+    monkeypatch.setattr(views, "FACET_MEMO_SIZE", 2)
+    monkeypatch.setattr(cards, "QUERY_CARDS_MEMO_SIZE", 2)
+    urls = [
+        "/providers/?capability=glp-toxicology",
+        "/providers/?capability=mammalian-biologics",
+        "/providers/?capability=sterile-fill-finish&type=cdmo",
+    ]
+    # The CSRF token is masked anew, and the scripts' nonce is new, on each response.
+    token = re.compile(r'value="[^"]+">|"X-CSRFToken": "[^"]+"|nonce="[^"]+"')
+
+    def pages():
+        return [token.sub("", client.get(url).content.decode()) for url in urls]
+
+    first = pages()
+    memos = get_index().html_cache
+    assert len(memos["option-counts"]) == 2
+    assert len(memos["facet-options"]) == 2
+    assert len(memos["query-cards"]) == 2
+    # Forgotten states are answered again, the same.
+    assert pages() == first
+    # Counts come from the memo for a repeated state, and follow an edit.
+    total = re.compile(r'<h2 id="results-heading">(\d+) provider')
+    before = int(total.search(client.get("/providers/?type=cmo").content.decode())[1])
+    assert int(total.search(client.get("/providers/?type=cmo").content.decode())[1]) == before
+    make_provider("Theta Tablets", types=("cmo",), services=[("oral-solid-dose", 6, 7)])
+    html = client.get("/providers/?type=cmo").content.decode()
+    assert "Theta Tablets" in html and int(total.search(html)[1]) == before + 1

@@ -1,0 +1,26 @@
+"""Bounded memos of work that depends only on the directory's index and a key.
+
+A buyer's next request often repeats a filter state someone asked for a moment ago (the
+first page of "CDMO", then its second page; a facet ticked and unticked), and many facets
+keep the same counts across states. Such work is kept per index, in the index's
+``html_cache``: a patched index starts with an empty one (its counts changed), so nothing
+outlives the data it was computed from. Each memo is bounded: past its limit the oldest
+entry goes.
+"""
+
+from collections.abc import Callable, Hashable
+
+
+def rendered_once[T](index, kind: str, key: Hashable, build: Callable[[], T], limit: int) -> T:
+    """``build()`` for ``key``, computed once per index while among the last ``limit``
+    keys of ``kind``."""
+    memo = index.html_cache.get(kind)
+    if memo is None:
+        memo = index.html_cache[kind] = {}
+    found = memo.get(key)
+    if found is None:
+        found = build()
+        if len(memo) >= limit:
+            memo.pop(next(iter(memo), None), None)  # the oldest
+        memo[key] = found
+    return found
