@@ -21,6 +21,7 @@ from django.http import QueryDict
 from django.urls import reverse
 
 from providers.api.problems import ApiProblem
+from providers.api.schemas import ListQuery
 from providers.directory.bitsets import positions_from_bits
 from providers.directory.facets import answer, combine, masks, matching
 from providers.directory.index import FACETS, DirectoryIndex
@@ -238,17 +239,7 @@ def summaries(ids: list[int], index: DirectoryIndex, base_url: str) -> list[dict
 
 
 # The facets in the order of ``schemas.ListQuery`` (the response is written in it).
-UNDERSTOOD_FACETS = (
-    "type",
-    "stage",
-    "phase",
-    "capability",
-    "modality",
-    "industry",
-    "region",
-    "country",
-    "certification",
-)
+UNDERSTOOD_FACETS = tuple(name for name in ListQuery.model_fields if name in FACETS)
 
 
 def understood(query: DirectoryQuery) -> dict:

@@ -40,6 +40,7 @@ from providers.directory.matching import ServiceTable
 from providers.directory.wordindex import TextRow, WordIndex, catalogue_words
 from providers.evidence import VerificationState
 from providers.models import (
+    DERIVED_ARRAY_FIELDS,
     PUBLISHED,
     Capability,
     CapabilityCategory,
@@ -730,17 +731,7 @@ TEXT_COLUMNS = INDEX_COLUMNS[14:19]  # the fields of wordindex.TextRow after its
 SERVICE_COLUMNS = INDEX_COLUMNS[19:24]  # matching.ServiceTable's columns of a provider
 # Columns holding lists, which many providers share: read as each distinct list with the
 # positions of the providers holding it.
-LIST_COLUMNS = (
-    "type_ids",
-    "phase_positions",
-    "capability_ids",
-    "modality_ids",
-    "industry_ids",
-    "certification_ids",
-    "countries",
-    "backed_capability_ids",
-    "inspection_flags",
-)
+LIST_COLUMNS = (*DERIVED_ARRAY_FIELDS, "inspection_flags")
 VALUE_COLUMNS = tuple(
     name for name in INDEX_COLUMNS[:19] if name not in LIST_COLUMNS
 )  # one value per provider
