@@ -9,13 +9,13 @@ template includes.
 
 from dataclasses import dataclass
 
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 from lifecycle.coverage import range_label
 from providers import regions
+from providers.directory.addresses import directory_path
 from providers.directory.index import DirectoryCatalogue
 from providers.directory.loading import CardRow, card_rows
 from providers.directory.markup import EMPTY, concat_html, coverage_strip, join_html
@@ -73,6 +73,31 @@ def _places(sites, countries, catalogue) -> list[str]:
     ]
 
 
+def searchable_words(row: CardRow, catalogue: DirectoryCatalogue) -> frozenset[str]:
+    """The words of a card a search can have matched (name, summary, capabilities, the
+    services' modalities), worked out once per row: rows kept per index
+    (``full_rows``) come back for many searches."""
+    found = row.__dict__.get("_searchable_words")
+    if found is None:
+        text = " ".join(
+            [row.name, row.summary]
+            + [
+                catalogue.capabilities[pk].name
+                for pk in row.capability_ids
+                if pk in catalogue.capabilities
+            ]
+            + [
+                catalogue.modalities[pk].name
+                for service in row.services
+                for pk in service[3]
+                if pk in catalogue.modalities
+            ]
+        )
+        # A frozen dataclass: the set is kept beside its fields, not as one of them.
+        found = row.__dict__["_searchable_words"] = frozenset(words(text))
+    return found
+
+
 def why_html(row: CardRow, why: WhyContext, catalogue: DirectoryCatalogue):
     """The services that matched (with phase range and modalities), where (the sites in the
     chosen places, or "headquarters only"), and the words a search found: never folded."""
@@ -110,21 +135,7 @@ def why_html(row: CardRow, why: WhyContext, catalogue: DirectoryCatalogue):
                 )
             )
     if why.words:
-        text = " ".join(
-            [row.name, row.summary]
-            + [
-                catalogue.capabilities[pk].name
-                for pk in row.capability_ids
-                if pk in catalogue.capabilities
-            ]
-            + [
-                catalogue.modalities[pk].name
-                for service in row.services
-                for pk in service[3]
-                if pk in catalogue.modalities
-            ]
-        )
-        present = set(words(text))
+        present = searchable_words(row, catalogue)
         found = [
             word for word in why.words if any(candidate.startswith(word) for candidate in present)
         ]
@@ -246,7 +257,7 @@ def shortlist_button(
     its address and each provider's slug and name once); anything else is escaped here."""
     return concat_html(
         (
-            format_html(SHORTLIST_FORM_HEAD, directory_url or reverse("providers:directory"), slug),
+            format_html(SHORTLIST_FORM_HEAD, directory_url or directory_path(), slug),
             conditional_escape(csrf_token),
             SHORTLIST_FORM_NEXT,
             conditional_escape(next_url),
@@ -425,7 +436,7 @@ def _request_values(request) -> tuple[set, SafeString, SafeString, SafeString]:
         set(shortlist.ids(request)),
         conditional_escape(get_token(request)),
         conditional_escape(request.get_full_path()),
-        conditional_escape(reverse("providers:directory")),
+        conditional_escape(directory_path()),
     )
 
 
@@ -533,9 +544,34 @@ def _plain_cards(index, ids, directory_url, today) -> list[tuple]:
     return [(pk, known[pk], EMPTY, known[pk].capabilities) for pk in ids if pk in known]
 
 
+def full_rows(index, ids: list[int], places: bool) -> dict[int, CardRow]:
+    """Card rows of ``ids`` with their services, and with their sites when ``places``,
+    kept per index (``DirectoryIndex.row_cache``, at most ``CARD_CACHE_SIZE``): a page of
+    providers seen before costs no query, and only the others are loaded. Buyers' queries
+    keep coming back to the same providers (the first pages of popular answers), so most
+    pages need few rows or none. A row kept without sites is loaded again, with them, when
+    a chosen place needs them. ``index.patched`` drops the rows of the providers it
+    changes."""
+    cache = index.row_cache
+    found = {}
+    for pk in ids:
+        kept = cache.get(pk)
+        if kept is not None and (kept[1] or not places):
+            found[pk] = kept[0]
+    missing = [pk for pk in ids if pk not in found]
+    if missing:
+        for row in card_rows(missing, services=True, places=places):
+            cache.pop(row.id, None)
+            if len(cache) >= CARD_CACHE_SIZE:
+                cache.pop(next(iter(cache), None), None)  # the oldest entry
+            cache[row.id] = (row, places)
+            found[row.id] = row
+    return found
+
+
 def _query_cards(index, ids, preferred, why: WhyContext, directory_url, today) -> list[tuple]:
     catalogue = index.catalogue
-    rows = {row.id: row for row in card_rows(ids, **why.needs)}
+    rows = full_rows(index, ids, why.needs["places"])
     known = _known_parts(index, ids, rows, directory_url, today)
     entries = []
     for pk in ids:

@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 from django.utils import timezone
 
 from providers.directory import counting
+from providers.directory.addresses import directory_path
 from providers.directory.bitsets import positions_from_bits
 from providers.directory.index import ALL_OF, FACETS, DirectoryIndex, Option
 from providers.directory.matching import (
@@ -284,9 +285,7 @@ def query_string(query: DirectoryQuery, **changes) -> str:
 
 def suggestions(index, query, active, counts, text=None) -> list[Suggestion]:
     """When nothing matches: which choice to change, and what would match instead."""
-    from django.urls import reverse
-
-    base_url = reverse("providers:directory")
+    base_url = directory_path()
     advice: list[Suggestion] = []
     labels = {facet: {o.key: o.label for o in index.options[facet]} for facet in FACETS}
     for facet in FACETS:

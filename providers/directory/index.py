@@ -143,6 +143,8 @@ class DirectoryIndex:
         # Each provider's fixed card markup (providers.directory.cards.directory_cards),
         # bounded there; patched() drops the changed providers' entries.
         self.provider_cache: dict = {}
+        # Card rows with their services (cards.full_rows), bounded and patched the same way.
+        self.row_cache: dict = {}
         # "Recently checked": records a person checked or confirmed, newest first, then
         # compiled ones (nobody checked them), newest first. The same order as one small
         # int per provider (name position breaks ties), so a patch can place a changed
@@ -197,6 +199,13 @@ class DirectoryIndex:
     # positions and enters at its new ones in every bitset and list, in name order and in
     # "recently checked" order.
 
+    def forget_rendered(self) -> None:
+        """Empty the card caches and the memos (tests use it to count a page's own
+        queries)."""
+        self.provider_cache.clear()
+        self.row_cache.clear()
+        self.html_cache.clear()
+
     def patched(self, token: str, changes: "Changes") -> "DirectoryIndex":
         new = object.__new__(DirectoryIndex)
         new.__dict__.update(self.__dict__)
@@ -204,8 +213,10 @@ class DirectoryIndex:
         new.html_cache = {}  # the counts change with the providers
         changed = changes.ids
         new.provider_cache = self.provider_cache.copy()  # one C call: safe beside requests
+        new.row_cache = self.row_cache.copy()
         for pk in changed:
             new.provider_cache.pop(pk, None)
+            new.row_cache.pop(pk, None)
         rows = changes.rows
         removed = sorted(
             (self.position_of[pk] for pk in changed if pk in self.position_of), reverse=True

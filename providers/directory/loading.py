@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from providers.derived import SERVICE_MODALITIES_SQL
 from providers.models import PUBLISHED
-from providers.reads import prepared_cursor, read_connection
+from providers.reads import prepared_cursor
 
 CARD_FIELDS = (
     "id",
@@ -106,7 +106,7 @@ def card_rows(ids: list[int], *, services: bool = False, places: bool = False) -
     services and sites only when asked for (see ``card_sql``)."""
     if not ids:
         return []
-    with read_connection().cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(_CARD_SQL[services, places], [PUBLISHED, list(ids)])
         found = {values[0]: CardRow(*values) for values in cursor.fetchall()}
     return [found[pk] for pk in ids if pk in found]

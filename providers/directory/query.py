@@ -6,7 +6,9 @@ and reported back to the page as notices, everything else is bounded, and only t
 cleaned values reach the index and the database.
 """
 
+import copy
 import re
+import weakref
 from dataclasses import dataclass, field
 
 from django import forms
@@ -152,26 +154,52 @@ class LenientChoiceField(forms.ChoiceField):
         return value if value in known else ""
 
 
-class DirectoryForm(forms.Form):
-    q = forms.CharField(required=False, strip=False)
-    sort = LenientChoiceField(required=False, choices=[*SORTS.items(), ("relevance", "Best match")])
-    page = forms.CharField(required=False)
-    cover_from = LenientChoiceField(required=False)
-    cover_to = LenientChoiceField(required=False)
-    evidence = LenientChoiceField(required=False, choices=[("1", "Only services with evidence")])
-    checked = LenientChoiceField(required=False, choices=list(CHECKED_WITHIN.items()))
-    match = LenientChoiceField(required=False, choices=list(CAPABILITY_MODES.items()))
+def _fields_for(index: DirectoryIndex) -> dict[str, forms.Field]:
+    found = _index_fields.get(index)
+    if found is None:
+        phases = [(phase.slug, phase.name) for phase in index.catalogue.phases]
+        found = _index_fields[index] = {
+            "q": forms.CharField(required=False, strip=False),
+            "sort": LenientChoiceField(
+                required=False, choices=[*SORTS.items(), ("relevance", "Best match")]
+            ),
+            "page": forms.CharField(required=False),
+            "cover_from": LenientChoiceField(required=False, choices=phases),
+            "cover_to": LenientChoiceField(required=False, choices=phases),
+            "evidence": LenientChoiceField(
+                required=False, choices=[("1", "Only services with evidence")]
+            ),
+            "checked": LenientChoiceField(required=False, choices=list(CHECKED_WITHIN.items())),
+            "match": LenientChoiceField(required=False, choices=list(CAPABILITY_MODES.items())),
+            **{
+                facet: LenientMultipleChoiceField(
+                    required=False, known=index.known(facet), upper=facet == "country"
+                )
+                for facet in FACETS
+            },
+        }
+    return found
+
+
+# The form fields of each index alive (a replaced index's go with it).
+_index_fields: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+class DirectoryForm(forms.BaseForm):
+    """The directory's query string, cleaned leniently (see ``query``).
+
+    Its fields depend on the index (the known options of each facet, the phases), so they
+    are made once per index (``_fields_for``) and each form takes shallow copies: a field
+    records the values it set aside on itself, and a copy keeps that to its request.
+    Django's forms would deep-copy every field and widget per request instead, which cost
+    as much as the rest of the query parsing."""
+
+    base_fields: dict = {}
 
     def __init__(self, data, index: DirectoryIndex):
         super().__init__(data)
         self.index = index
-        for facet in FACETS:
-            self.fields[facet] = LenientMultipleChoiceField(
-                required=False, known=index.known(facet), upper=facet == "country"
-            )
-        phases = [(phase.slug, phase.name) for phase in index.catalogue.phases]
-        self.fields["cover_from"].choices = phases
-        self.fields["cover_to"].choices = phases
+        self.fields = {name: copy.copy(field) for name, field in _fields_for(index).items()}
 
     def query(self) -> DirectoryQuery:
         """The cleaned query; never fails."""

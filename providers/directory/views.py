@@ -12,6 +12,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from lifecycle.coverage import coverage_label
 from providers.directory import provider_markup, shortlist
+from providers.directory.addresses import directory_path
 from providers.directory.bitsets import positions_from_bits
 from providers.directory.cards import (
     card_list,
@@ -106,6 +107,7 @@ def directory(request):
         + (1 if query.checked_within else 0),
         "checked_choices": CHECKED_WITHIN,
         "current_query": query_string(query, page=None),
+        "directory_url": directory_path(),
     }
     return render(request, _fragment(request, "directory/directory.html", "directory"), context)
 

@@ -46,7 +46,12 @@ def test_cards_load_services_and_sites_only_for_their_why_lines(client, director
     (sql,) = card_queries(client, "/providers/?q=oligo")  # words found in service modalities
     assert "providers_service " in sql
     (sql,) = card_queries(client, "/providers/?country=IN")  # sites in the chosen country
-    assert "providers_site " in sql and "providers_service " not in sql
+    assert "providers_site " in sql
+    # Rows are kept per index with their services: shown for another query, no query; a row
+    # kept without its sites is loaded again when a place is chosen.
+    assert card_queries(client, "/providers/?capability=glp-toxicology&type=cro") == []
+    (sql,) = card_queries(client, "/providers/?capability=glp-toxicology&country=US")
+    assert "providers_site " in sql
     html = client.get("/providers/?country=IN").content.decode()
     assert "Sites: Hyderabad" in html
 
@@ -147,6 +152,8 @@ def test_the_card_cache_is_bounded(client, directory, monkeypatch):
     # The cards beyond the bound are still shown, built again on each request.
     assert client.get("/providers/").content.decode().count('class="result"') == shown
     assert len(card_queries(client, "/providers/")) == 1
+    html = client.get("/providers/?q=summary").content.decode()  # every card's why lines
+    assert html.count("Search matched") > 2 and len(get_index().row_cache) == 2
 
 
 def test_why_lines_shown_before_an_edit_show_the_edit_on_the_next_request(client, directory):

@@ -148,9 +148,7 @@ def test_the_directory_runs_a_fixed_number_of_queries_with_inspection_filters(
     client, inspected, django_assert_num_queries
 ):
     client.get("/providers/")
-    index = directory_index.get_index()
-    index.provider_cache.clear()
-    index.html_cache.clear()
+    directory_index.get_index().forget_rendered()
     with django_assert_num_queries(2):  # the version token and the page of cards
         client.get("/providers/?inspection=fda-acceptable&type=cdmo")
     with django_assert_num_queries(1):  # the same page again: its cards are known
