@@ -18,7 +18,14 @@ from providers import regions
 from providers.directory.addresses import directory_path
 from providers.directory.index import DirectoryCatalogue
 from providers.directory.loading import CardRow, card_rows
-from providers.directory.markup import EMPTY, concat_html, coverage_strip, join_html
+from providers.directory.markup import (
+    EMPTY,
+    concat_html,
+    concat_kept,
+    coverage_strip,
+    join_html,
+    kept,
+)
 from providers.directory.matching import Criteria, matched_services
 from providers.directory.memo import rendered_once
 from providers.evidence import state_summary
@@ -282,11 +289,13 @@ class CardParts:
     capabilities or searched, the order of the capabilities line."""
 
     stamp: tuple  # (day, directory address): the parts hold for that day and address only
-    head: SafeString  # up to the shortlist form
-    form_head: SafeString  # the form up to its CSRF token
-    form_tails: tuple[SafeString, SafeString]  # the form's end: not shortlisted, shortlisted
-    body: SafeString  # after the form: tags, headquarters, state, backing, coverage strip
-    capabilities: SafeString  # the capabilities line as shown when nothing is chosen
+    # Each part is kept markup (``markup.kept``: bytes, which the garbage collector does
+    # not track), joined with the request's own parts by ``concat_kept``.
+    head: bytes  # up to the shortlist form
+    form_head: bytes  # the form up to its CSRF token
+    form_tails: tuple[bytes, bytes]  # the form's end: not shortlisted, shortlisted
+    body: bytes  # after the form: tags, headquarters, state, backing, coverage strip
+    capabilities: bytes  # the capabilities line as shown when nothing is chosen
 
 
 def card_parts(row: CardRow, catalogue: DirectoryCatalogue, directory_url: str, today) -> CardParts:
@@ -296,35 +305,37 @@ def card_parts(row: CardRow, catalogue: DirectoryCatalogue, directory_url: str, 
     type_ids = tuple(row.type_ids)
     return CardParts(
         (today, directory_url),
-        format_html(CARD_HEAD, directory_url, slug, name),
-        format_html(SHORTLIST_FORM_HEAD, directory_url, slug),
-        _shortlist_tails(name),
-        format_html(
-            CARD_BODY,
-            _cached(catalogue, ("tags", type_ids), _tags_html, type_ids, catalogue),
-            _cached(
-                catalogue,
-                ("country-html", row.hq_country),
-                lambda: conditional_escape(country_name(row.hq_country, catalogue)),
-            ),
-            _cached(
-                catalogue,
-                ("state", row.state, row.state_on, today),
-                state_html,
-                row.state,
-                row.state_on,
-                today,
-            ),
-            _cached(
-                catalogue,
-                ("backing", row.backed_claim_count, row.claim_count),
-                backing_html,
-                row.backed_claim_count,
-                row.claim_count,
-            ),
-            coverage_strip(tuple(row.phase_positions), catalogue),
+        kept(format_html(CARD_HEAD, directory_url, slug, name)),
+        kept(format_html(SHORTLIST_FORM_HEAD, directory_url, slug)),
+        tuple(map(kept, _shortlist_tails(name))),
+        kept(
+            format_html(
+                CARD_BODY,
+                _cached(catalogue, ("tags", type_ids), _tags_html, type_ids, catalogue),
+                _cached(
+                    catalogue,
+                    ("country-html", row.hq_country),
+                    lambda: conditional_escape(country_name(row.hq_country, catalogue)),
+                ),
+                _cached(
+                    catalogue,
+                    ("state", row.state, row.state_on, today),
+                    state_html,
+                    row.state,
+                    row.state_on,
+                    today,
+                ),
+                _cached(
+                    catalogue,
+                    ("backing", row.backed_claim_count, row.claim_count),
+                    backing_html,
+                    row.backed_claim_count,
+                    row.claim_count,
+                ),
+                coverage_strip(tuple(row.phase_positions), catalogue),
+            )
         ),
-        capabilities_html(row, catalogue),
+        kept(capabilities_html(row, catalogue)),
     )
 
 
@@ -378,14 +389,17 @@ def _card_pieces(
         parts.head,
         parts.form_head,
         csrf_token,
-        SHORTLIST_FORM_NEXT,
+        _FORM_NEXT,
         next_url,
         parts.form_tails[shortlisted],
         parts.body,
         why_part,
         capabilities,
-        CARD_END,
+        _CARD_END,
     )
+
+
+_FORM_NEXT, _CARD_END = kept(SHORTLIST_FORM_NEXT), kept(CARD_END)
 
 
 def card_html(
@@ -413,7 +427,7 @@ def card_html(
         capabilities = capabilities_html(row, catalogue, preferred, explained, searched)
     else:
         capabilities = parts.capabilities
-    return concat_html(
+    return concat_kept(
         _card_pieces(
             parts,
             shortlisted,
@@ -512,9 +526,10 @@ def directory_cards(
             QUERY_CARDS_MEMO_SIZE,
         )
     pieces: list = []
+    token, next_url = kept(token), kept(next_url)  # once for every card
     for pk, parts, why_part, capabilities in entries:
         pieces += _card_pieces(parts, pk in chosen, token, next_url, why_part, capabilities)
-    return concat_html(pieces)
+    return concat_kept(pieces)
 
 
 def _known_parts(index, ids, rows: dict, directory_url, today) -> dict[int, CardParts]:
@@ -584,5 +599,13 @@ def _query_cards(index, ids, preferred, why: WhyContext, directory_url, today) -
             capabilities = capabilities_html(row, catalogue, preferred, explained, why.words)
         else:
             capabilities = parts.capabilities
-        entries.append((pk, parts, why_part, capabilities))
+        # Kept in the page memo: markup as bytes (see markup.kept).
+        entries.append(
+            (
+                pk,
+                parts,
+                kept(why_part),
+                capabilities if type(capabilities) is bytes else kept(capabilities),
+            )
+        )
     return entries

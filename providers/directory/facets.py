@@ -204,15 +204,38 @@ def filter_state(query: DirectoryQuery) -> tuple:
 def option_counts(index: DirectoryIndex, query: DirectoryQuery, text: TextMatch | None):
     """``resolve(index, query, text)``, once per index and filter state while among the
     last ``COUNTS_MEMO_SIZE`` states: (matching set, counts per facet, active masks). The
-    counts dict is the caller's to change; its lists and entries are shared, read only."""
-    result, counts, active = rendered_once(
+    counts dict and its lists are the caller's own.
+
+    The memo keeps the counts as tuples of numbers (in ``index.options`` order), which the
+    garbage collector stops tracking: kept as option objects, the memo's hundred thousand
+    of them made every full collection of a worker's heap take a third of a second."""
+    result, numbers, active = rendered_once(
         index,
         "option-counts",
         filter_state(query),
-        lambda: resolve(index, query, text),
+        lambda: _compact(resolve(index, query, text)),
         COUNTS_MEMO_SIZE,
     )
-    return result, dict(counts), active
+    counts: dict = {}
+    for facet, found in numbers.items():
+        if facet == "rough":
+            counts[facet] = found
+            continue
+        chosen = set(query.facets.get(facet) or ())
+        counts[facet] = [
+            OptionCount(option, count, option.key in chosen)
+            for option, count in zip(index.options[facet], found, strict=True)
+        ]
+    return result, counts, active
+
+
+def _compact(resolved: tuple) -> tuple:
+    result, counts, active = resolved
+    numbers = {
+        facet: entries if facet == "rough" else tuple([entry.count for entry in entries])
+        for facet, entries in counts.items()
+    }
+    return result, numbers, active
 
 
 def answer(index: DirectoryIndex, query: DirectoryQuery, page_size: int = PAGE_SIZE) -> Answer:

@@ -108,8 +108,18 @@ def card_rows(ids: list[int], *, services: bool = False, places: bool = False) -
         return []
     with prepared_cursor() as cursor:
         cursor.execute(_CARD_SQL[services, places], [PUBLISHED, list(ids)])
-        found = {values[0]: CardRow(*values) for values in cursor.fetchall()}
+        found = {values[0]: CardRow(*map(_as_tuples, values)) for values in cursor.fetchall()}
     return [found[pk] for pk in ids if pk in found]
+
+
+def _as_tuples(value):
+    """A row's lists (arrays, the services' JSON) as tuples, all the way down. Rows are
+    kept per index (``cards.full_rows``); the garbage collector stops tracking a tuple of
+    numbers and strings, where thousands of kept lists would make every full collection
+    of a worker's heap slower."""
+    if type(value) is list:
+        return tuple([_as_tuples(item) for item in value])
+    return value
 
 
 def _evidence_json(condition: str) -> str:

@@ -3,12 +3,15 @@ depends only on the directory's data is built once per index and reused, and the
 query loads services and sites only when the page shows why a card matched."""
 
 import datetime
+import gc
 import re
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 from providers.directory import cards, facets, markup, overview, views
 from providers.directory.index import get_index
@@ -198,3 +201,33 @@ def test_memos_of_counts_options_and_pages_are_bounded(client, directory, monkey
     make_provider("Theta Tablets", types=("cmo",), services=[("oral-solid-dose", 6, 7)])
     html = client.get("/providers/?type=cmo").content.decode()
     assert "Theta Tablets" in html and int(total.search(html)[1]) == before + 1
+
+
+def test_what_a_worker_keeps_is_left_out_of_the_garbage_collectors_walks(client, directory):
+    """Card parts, card rows and memoised counts live as long as the index; kept as objects
+    the collector tracks, they made each full collection of a busy worker's heap take a
+    third of a second. They are kept as bytes and tuples of plain values instead."""
+    client.get("/providers/?capability=mammalian-biologics&country=IE&q=biologics")
+    client.get("/providers/?type=cdmo")
+    for _ in range(3):  # the collector stops tracking tuples of plain values as it meets
+        gc.collect()  # them, the innermost first
+    index = get_index()
+    parts = list(index.provider_cache.values())
+    rows = [row for row, _places in index.row_cache.values()]
+    assert parts and rows
+    for part in parts:
+        assert {type(value) for value in (part.head, part.form_head, part.body)} == {bytes}
+        assert not gc.is_tracked(part.form_tails)
+    for row in rows:
+        assert not any(gc.is_tracked(value) for value in (row.services, row.sites, row.type_ids))
+    counted = index.html_cache["option-counts"]
+    for _result, numbers, _active in counted.values():
+        assert not any(gc.is_tracked(value) for value in numbers.values())
+
+
+def test_kept_markup_is_only_markup_built_safe():
+    with pytest.raises(TypeError):
+        markup.kept("<b>typed by hand</b>")
+    kept = markup.kept(format_html("<b>{}</b>", "A & B"))
+    joined = markup.concat_kept([kept, "<i>plain text</i>", mark_safe("<br>")])
+    assert joined == "<b>A &amp; B</b>&lt;i&gt;plain text&lt;/i&gt;<br>"
