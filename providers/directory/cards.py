@@ -30,7 +30,7 @@ from providers.directory.matching import Criteria, matched_services
 from providers.directory.memo import rendered_once
 from providers.evidence import state_summary
 from providers.places import place_label
-from providers.text import words
+from providers.text import document_words, words
 
 TOP_CAPABILITIES = 3
 
@@ -101,7 +101,8 @@ def searchable_words(row: CardRow, catalogue: DirectoryCatalogue) -> frozenset[s
             ]
         )
         # A frozen dataclass: the set is kept beside its fields, not as one of them.
-        found = row.__dict__["_searchable_words"] = frozenset(words(text))
+        # Every word of the card: ``words`` keeps only a query's first few.
+        found = row.__dict__["_searchable_words"] = frozenset(document_words(text))
     return found
 
 

@@ -263,3 +263,23 @@ def test_words_that_name_no_modality_keep_searching_the_whole_record(client, pro
         {"q": "antibody manufacture", "cover_from": "phase-1", "cover_to": "commercial-supply"},
     )
     assert "names the modality" not in response.content.decode()
+
+
+def test_the_words_found_are_looked_for_in_the_whole_card(client):
+    """A searched word deep in a long summary, or in a capability's name, is named on the
+    card: the card's words are all of its text, not the first few a query keeps."""
+    directory_index.reset()
+    make_provider(
+        "Long Story Labs",
+        slug="long-story",
+        summary=(
+            "A contract research organisation in the north of England with a long history of "
+            "work for sponsors large and small, now adding aseptic fill-finish of vials."
+        ),
+        services=[("glp-toxicology", 1, 2)],
+    )
+    html = client.get("/providers/?q=aseptic").content.decode()
+    card = html[html.index(">Long Story Labs<") :]
+    assert "Search matched: <mark>aseptic</mark>" in card
+    card = client.get("/providers/?q=toxicology").content.decode()
+    assert "Search matched: <mark>toxicology</mark>" in card
