@@ -46,9 +46,10 @@ class WhyContext:
 
     @property
     def needs(self) -> dict[str, bool]:
-        """What of the cards' services and sites the lines use (``card_rows`` options):
-        services for chosen services and searched words (their modalities), places for
-        chosen countries and regions."""
+        """What of the cards' services and sites the lines use: services for chosen
+        services and searched words (their modalities), places for chosen countries and
+        regions. Either makes the page's cards query cards (``full_rows``, which loads
+        every such row with its services, and with its sites when places are needed)."""
         return {
             "services": self.criteria is not None or bool(self.words),
             "places": self.countries is not None,
