@@ -107,6 +107,49 @@ def searchable_words(row: CardRow, catalogue: DirectoryCatalogue) -> frozenset[s
     return found
 
 
+def _named_by(row: CardRow, catalogue: DirectoryCatalogue, word: str) -> str:
+    """When a searched word is not in the card's own text: the name of the card's type,
+    capability, modality or country whose synonyms (or category) hold it, as search found
+    it there ("aseptic" names Sterile fill-finish); "" when none does."""
+    options = [
+        *[catalogue.types[pk] for pk in row.type_ids if pk in catalogue.types],
+        *[catalogue.capabilities[pk] for pk in row.capability_ids if pk in catalogue.capabilities],
+        *[
+            catalogue.modalities[pk]
+            for service in row.services
+            for pk in service[3]
+            if pk in catalogue.modalities
+        ],
+    ]
+    for option in options:
+        if any(term.startswith(word) for term in _option_terms(option, catalogue)):
+            return option.name
+    for code in row.countries:
+        name = country_name(code, catalogue)
+        if any(term.startswith(word) for term in document_words(name)):
+            return name
+    return ""
+
+
+def _option_terms(option, catalogue: DirectoryCatalogue) -> frozenset[str]:
+    """The words search finds an option by (its name, synonyms, code and category), once
+    per catalogue."""
+    key = ("terms", type(option).__name__, option.pk)
+    found = catalogue.html_cache.get(key)
+    if found is None:
+        category = catalogue.categories.get(getattr(option, "category_id", None))
+        text = " ".join(
+            [
+                option.name,
+                getattr(option, "synonyms", "") or "",
+                getattr(option, "code", "") or "",
+                category.name if category else "",
+            ]
+        )
+        found = catalogue.html_cache[key] = frozenset(document_words(text))
+    return found
+
+
 def why_html(row: CardRow, why: WhyContext, catalogue: DirectoryCatalogue):
     """The services that matched (with phase range and modalities), where (the sites in the
     chosen places, or "headquarters only"), and the words a search found: never folded."""
@@ -145,14 +188,21 @@ def why_html(row: CardRow, why: WhyContext, catalogue: DirectoryCatalogue):
             )
     if why.words:
         present = searchable_words(row, catalogue)
-        found = [
-            word for word in why.words if any(candidate.startswith(word) for candidate in present)
-        ]
+        found = []
+        for word in why.words:
+            if any(candidate.startswith(word) for candidate in present):
+                found.append(format_html("<mark>{}</mark>", word))
+                continue
+            named = _named_by(row, catalogue, word)
+            if named.lower() == word:  # the name itself ("ireland"): nothing to add
+                found.append(format_html("<mark>{}</mark>", word))
+            elif named:
+                found.append(format_html("<mark>{}</mark> ({})", word, named))
         if found:
             lines.append(
                 format_html(
                     "<li>Search matched: {}</li>",
-                    format_html_join(", ", "<mark>{}</mark>", ((word,) for word in found)),
+                    format_html_join(", ", "{}", ((part,) for part in found)),
                 )
             )
     if not lines:

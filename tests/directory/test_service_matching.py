@@ -8,7 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from providers.directory import index as directory_index
-from providers.models import Service, ServiceSiteLink, Site
+from providers.models import Capability, Service, ServiceSiteLink, Site
 from providers.places import place_label
 from tests.factories import make_provider
 
@@ -283,3 +283,17 @@ def test_the_words_found_are_looked_for_in_the_whole_card(client):
     assert "Search matched: <mark>aseptic</mark>" in card
     card = client.get("/providers/?q=toxicology").content.decode()
     assert "Search matched: <mark>toxicology</mark>" in card
+
+
+def test_a_word_found_through_a_synonym_names_what_it_found(client):
+    """A search that matched a card through a capability's synonym says so on the card,
+    with the capability it named."""
+    directory_index.reset()
+    capability = Capability.objects.get(slug="glp-toxicology")
+    capability.synonyms = f"{capability.synonyms} safety assessment".strip()
+    capability.save()
+    make_provider("Quiet Summary Labs", slug="quiet", services=[("glp-toxicology", 1, 2)])
+    html = client.get("/providers/?q=safety").content.decode()
+    card = html[html.index(">Quiet Summary Labs<") :]
+    card = card[: card.index('<li class="result"')] if '<li class="result"' in card else card
+    assert f"Search matched: <mark>safety</mark> ({capability.name})" in card
