@@ -299,6 +299,10 @@ LOGGING = {
 # Per-process cache of text-search match sets (entries); 0 turns it off (the benchmark
 # measures the uncached search that way).
 DIRECTORY_TEXT_CACHE_SIZE = env_int("DIRECTORY_TEXT_CACHE_SIZE", 512)
+# Directory answers kept per process and index, by address (providers/directory/
+# kept_answers.py): about 10 KB each of their own (facet options and cards are shared
+# with other memos); 0 keeps none (the benchmark's uncached runs).
+DIRECTORY_ANSWER_MEMO_SIZE = env_int("DIRECTORY_ANSWER_MEMO_SIZE", 512)
 # After a change, each process builds its new facet index beside the old one; a request
 # waits at most this long for it before being answered from the previous index.
 DIRECTORY_BACKGROUND_REBUILD = env_bool("DIRECTORY_BACKGROUND_REBUILD", default=True)

@@ -17,6 +17,7 @@ from lifecycle.coverage import range_label
 from providers import regions
 from providers.directory.addresses import directory_path
 from providers.directory.index import DirectoryCatalogue
+from providers.directory.kept_answers import OpenPieces
 from providers.directory.loading import CardRow, card_rows
 from providers.directory.markup import (
     EMPTY,
@@ -544,13 +545,14 @@ QUERY_CARDS_MEMO_SIZE = 1024
 def directory_cards(
     index,
     ids: list[int],
-    request,
+    next_url: str,
     preferred: frozenset[str],
     why: WhyContext,
     state: tuple | None = None,
-) -> SafeString:
+) -> OpenPieces | None:
     """The directory's result cards for ``ids`` (published providers of ``index``, in
-    order), with each card's fixed parts from ``index.provider_cache``.
+    order), with each card's fixed parts from ``index.provider_cache``; None when none of
+    them is published any more.
 
     When no card shows anything that depends on the query (no "why it matched" lines, no
     chosen or searched capabilities to put first), cards come from their cached parts
@@ -559,10 +561,11 @@ def directory_cards(
     lines need) and its per-query parts are built, once per index for each filter state
     (``state``) and page while among the last ``QUERY_CARDS_MEMO_SIZE``. ``index.patched``
     drops the parts of the providers it changes, and a patched or new index starts with no
-    page memo. Only the shortlist forms' state, token and address are the request's own."""
+    page memo. The shortlist forms' token and state are left open for each request to fill
+    (``kept_answers``); ``next_url``, the address the forms come back to, is the answer's."""
     if not ids:
-        return join_html(())
-    chosen, token, next_url, directory_url = _request_values(request)
+        return None
+    directory_url = conditional_escape(directory_path())
     today = timezone.localdate()
     needs = why.needs
     if not (preferred or why.words or needs["services"] or needs["places"]):
@@ -577,11 +580,22 @@ def directory_cards(
             lambda: _query_cards(index, ids, preferred, why, directory_url, today),
             QUERY_CARDS_MEMO_SIZE,
         )
-    pieces: list = []
-    token, next_url = kept(token), kept(next_url)  # once for every card
+    if not entries:
+        return None
+    cards = OpenPieces()
+    next_url = kept(conditional_escape(next_url))  # once for every card
     for pk, parts, why_part, capabilities in entries:
-        pieces += _card_pieces(parts, pk in chosen, token, next_url, why_part, capabilities)
-    return concat_kept(pieces)
+        cards.add(parts.head)
+        cards.add(parts.form_head)
+        cards.token()
+        cards.add(_FORM_NEXT)
+        cards.add(next_url)
+        cards.tail(pk, parts.form_tails)
+        cards.add(parts.body)
+        cards.add(why_part if type(why_part) is bytes else kept(why_part))
+        cards.add(capabilities if type(capabilities) is bytes else kept(capabilities))
+        cards.add(_CARD_END)
+    return cards
 
 
 def _known_parts(index, ids, rows: dict, directory_url, today) -> dict[int, CardParts]:

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.middleware.csrf import get_token
@@ -24,9 +25,11 @@ from providers.directory.compare import MAX_COMPARE
 from providers.directory.facets import PAGE_SIZE, answer, filter_state, query_string
 from providers.directory.folding import folded_options_html
 from providers.directory.index import get_index
+from providers.directory.kept_answers import CARDS_MARK, TOKEN_MARK, KeptAnswer, kept_answer, mark
 from providers.directory.loading import card_rows, provider_page
 from providers.directory.markup import (
     grouped_options_html,
+    kept,
     options_html,
 )
 from providers.directory.matching import MODES, criteria_for
@@ -43,17 +46,29 @@ GROUPED_FACETS = {
 SIMILAR_COUNT = 5
 
 
-def _fragment(request, template: str, partial: str) -> str:
-    """The named partial for htmx requests, the whole page otherwise (and on history restore)."""
-    if request.htmx and not request.htmx.history_restore_request:
-        return f"{template}#{partial}"
-    return template
-
-
 @require_safe
 @vary_on_headers("HX-Request")
 def directory(request):
+    """The directory page, or its results part for an htmx request (not for a history
+    restore, which needs the whole page). The answer for the address is kept per index
+    (``kept_answers``); the request fills in its CSRF token and its shortlist."""
     index = get_index()
+    fragment = bool(request.htmx) and not request.htmx.history_restore_request
+    signed_in = request.user.is_authenticated
+    answer = kept_answer(
+        index,
+        (request.get_full_path(), fragment, signed_in, timezone.localdate()),
+        lambda: _directory_answer(request, index, fragment, signed_in),
+        settings.DIRECTORY_ANSWER_MEMO_SIZE,
+    )
+    token, chosen = get_token(request), frozenset(shortlist.ids(request))
+    if fragment:
+        return HttpResponse(answer.filled(token, chosen))
+    context = {**dict(answer.page), "directory_html": answer.filled_html(token, chosen)}
+    return render(request, "directory/directory.html", context)
+
+
+def _directory_answer(request, index, fragment: bool, signed_in: bool) -> KeptAnswer:
     query = DirectoryForm(request.GET, index=index).query()
     found = answer(index, query)
     if query.page > found.pages:
@@ -74,16 +89,29 @@ def directory(request):
     service_level = bool(
         query.facets.get("capability") or query.facets.get("modality") or query.text_modalities
     )
+    cards = directory_cards(
+        index,
+        found.ids,
+        request.get_full_path(),
+        chosen_capabilities,
+        why,
+        filter_state(query),
+    )
+    title = page_title(index, query, found.total)
     context = {
+        # What varies per request is left open (kept_answers): the CSRF token, the cards'
+        # shortlist state; and the page is rendered for one kind and signed-in state.
+        "request": request,
+        "fragment": fragment,
+        "signed_in": signed_in,
+        "csrf_token": TOKEN_MARK,
         "query": query,
         "found": found,
-        "cards": directory_cards(
-            index, found.ids, request, chosen_capabilities, why, filter_state(query)
-        ),
+        "cards": CARDS_MARK if cards is not None else "",
         "capability_modes": MODES,
         "service_level": service_level,
         "chosen_counts": {facet: len(keys) for facet, keys in query.facets.items() if keys},
-        "page_title": page_title(index, query, found.total),
+        "page_title": title,
         "coverage_html": coverage_html(
             index,
             service_level,
@@ -96,10 +124,9 @@ def directory(request):
         "pages": pages,
         "first_shown": (found.page - 1) * PAGE_SIZE + 1,
         "last_shown": (found.page - 1) * PAGE_SIZE + len(found.ids),
-        "facet_html": {
-            facet: facet_options_html(index, facet, entries)
-            for facet, entries in found.counts.items()
-        },
+        # Each facet's options are kept once per index and counts (facet_options_html);
+        # the answer points at them.
+        "facet_html": {facet: mark(f"facet-{facet}") for facet in found.counts},
         "open_facets": {facet: bool(keys) for facet, keys in query.facets.items()},
         "active_filters": sum(len(keys) for keys in query.facets.values())
         + (1 if query.cover_from else 0)
@@ -109,7 +136,20 @@ def directory(request):
         "current_query": query_string(query, page=None),
         "directory_url": directory_path(),
     }
-    return render(request, _fragment(request, "directory/directory.html", "directory"), context)
+    markup = render_to_string("directory/directory.html#directory", context)
+    pieces = {
+        f"facet-{facet}": facet_options_html(index, facet, entries)
+        for facet, entries in found.counts.items()
+    }
+    if cards is not None:
+        pieces["cards"] = cards
+    page = {
+        "page_title": title,
+        "total": found.total,
+        "query_text": query.text,
+        "directory_url": directory_path(),
+    }
+    return KeptAnswer.from_rendering(markup, pieces, page)
 
 
 # Facet option lists each index keeps (the most recent): a few KB each, the longest
@@ -117,15 +157,16 @@ def directory(request):
 FACET_MEMO_SIZE = 1024
 
 
-def facet_options_html(index, facet: str, entries: list) -> SafeString:
-    """A facet's options, folded: the same for every request with the same counts and
-    choices, which many filter states share, so each is rendered once per index."""
+def facet_options_html(index, facet: str, entries: list) -> bytes:
+    """A facet's options, folded, as kept markup (``markup.kept``): the same for every
+    request with the same counts and choices, which many filter states share, so each is
+    rendered once per index, and the answers kept for those states share it."""
     key = (facet, tuple([(entry.option.key, entry.count, entry.selected) for entry in entries]))
     return rendered_once(
         index,
         "facet-options",
         key,
-        lambda: folded_options_html(facet, entries, GROUPED_FACETS.get(facet, options_html)),
+        lambda: kept(folded_options_html(facet, entries, GROUPED_FACETS.get(facet, options_html))),
         FACET_MEMO_SIZE,
     )
 

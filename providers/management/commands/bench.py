@@ -143,6 +143,11 @@ class Command(BaseCommand):
             "SECURE_SSL_REDIRECT": "false",
             "CONN_MAX_AGE": "600",
             "DIRECTORY_TEXT_CACHE_SIZE": "512" if text_cache else "0",
+            # Answers kept per address (providers/directory/kept_answers.py) are kept as
+            # configured, and not at all in the uncached runs.
+            "DIRECTORY_ANSWER_MEMO_SIZE": (
+                str(settings.DIRECTORY_ANSWER_MEMO_SIZE) if text_cache else "0"
+            ),
         }
         subprocess.run(
             [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
