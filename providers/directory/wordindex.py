@@ -205,6 +205,9 @@ class WordIndex:
         self.stem_of = _stems(sorted(vocabulary))
         self._index_stems()
         self._by_length: dict | None = None
+        # Pairs of letters numbered as first met, for the two-edit search's masks; shared
+        # by patched copies (only ever grows).
+        self._pair_bits: dict[str, int] = {}
 
     def set_catalogue(self, catalogue_words: dict) -> None:
         self.catalogue_words = catalogue_words
@@ -267,7 +270,13 @@ class WordIndex:
                 if found not in new.words_of_stem:
                     insort(new.sorted_stems, found)
                 new.words_of_stem[found] = [*new.words_of_stem.get(found, ()), word]
-            new._by_length = None
+            if self._by_length is not None:  # extended, not built again on the next typo
+                by_length = dict(self._by_length)
+                for word in sorted(new_words):
+                    if _two_edit_candidate(word):
+                        entry = (word, self._pair_mask(word))
+                        by_length[len(word)] = [*by_length.get(len(word), ()), entry]
+                new._by_length = by_length
         return new
 
     def dense_members(self, row: TextRow | None) -> set[tuple[str, int]]:
@@ -311,23 +320,39 @@ class WordIndex:
         if len(term) >= TYPO_TWO:
             # Two edits: vocabulary words of about the same length sharing enough pairs of
             # letters (an edit spoils at most three), then their true distance.
-            pairs = _pairs(term)
-            needed = len(pairs) - 6
+            needed = len(_pairs(term)) - 6
+            mask = self._pair_mask(term, grow=False)  # a pair no word has counts for none
             by_length = self._long_words()
             for length in range(len(term) - 2, len(term) + 3):
-                for word, word_pairs in by_length.get(length, ()):
-                    if len(pairs & word_pairs) >= needed and _distance(term, word, 2) <= 2:
+                for word, word_mask in by_length.get(length, ()):
+                    if (mask & word_mask).bit_count() >= needed and _distance(term, word, 2) <= 2:
                         found.add(word)
         return found
 
-    def _long_words(self) -> dict[int, list[tuple[str, frozenset]]]:
-        """Long vocabulary words by length, with their pairs of letters (built when first
-        needed)."""
+    def _pair_mask(self, word: str, grow: bool = True) -> int:
+        """The pairs of letters of ``word`` as bits of an int (``_pair_bits``), so that
+        the pairs two words share are counted with one AND. Ints, unlike sets, are not
+        tracked by the garbage collector: a table of a hundred thousand sets was walked
+        by every full collection."""
+        bits = self._pair_bits
+        mask = 0
+        for pair in _pairs(word):
+            bit = bits.get(pair)
+            if bit is None:
+                if not grow:
+                    continue
+                bit = bits[pair] = len(bits)
+            mask |= 1 << bit
+        return mask
+
+    def _long_words(self) -> dict[int, list[tuple[str, int]]]:
+        """Long vocabulary words by length, with their pairs of letters as masks (built
+        when first needed; a patch extends it)."""
         if self._by_length is None:
-            by_length: dict[int, list[tuple[str, frozenset]]] = {}
+            by_length: dict[int, list[tuple[str, int]]] = {}
             for word in self.stem_of:
-                if len(word) >= TYPO_TWO - 2 and not word.isdigit():
-                    by_length.setdefault(len(word), []).append((word, _pairs(word)))
+                if _two_edit_candidate(word):
+                    by_length.setdefault(len(word), []).append((word, self._pair_mask(word)))
             self._by_length = by_length
         return self._by_length
 
@@ -401,6 +426,11 @@ def _starting(sorted_words: list[str], start: str) -> list[str]:
 
 def _pairs(word: str) -> frozenset[str]:
     return frozenset(word[i : i + 2] for i in range(len(word) - 1))
+
+
+def _two_edit_candidate(word: str) -> bool:
+    """Whether a vocabulary word can be two edits from a typed word of ``TYPO_TWO``."""
+    return len(word) >= TYPO_TWO - 2 and not word.isdigit()
 
 
 def _edits(word: str) -> set[str]:

@@ -73,3 +73,26 @@ def test_prefixes_and_typos_are_found_by_the_index_alone(corpus):
     assert index_match(index, [target[:5]]).any & index_match(index, [target]).any == (
         index_match(index, [target]).any
     )
+
+
+def test_a_new_word_is_found_two_typos_away_once_patched_in_without_a_rebuild(corpus):
+    import gc
+
+    from providers.models import Provider
+
+    index = corpus
+    assert index.words.corrections("manufacturinq")  # the table of long words, built
+    provider = Provider.objects.published().order_by("pk").first()
+    provider.summary += " Quinquagintillion."
+    provider.save()
+    patched = index_module.get_index()
+    assert patched is not index
+    # The patch extended the table of long words (a copy); the old index's is as it was.
+    assert patched.words._by_length is not None
+    assert "quinquagintillion" not in dict(index.words._by_length[17])
+    found = index_match(patched, ["qinquagintilion"]).any  # two letters dropped
+    assert found >> patched.position_of[provider.pk] & 1
+    # What the table holds is nothing the garbage collector walks (ints and strings).
+    gc.collect()
+    table = patched.words._by_length
+    assert not any(gc.is_tracked(entry) for entries in table.values() for entry in entries)
