@@ -10,12 +10,13 @@ template includes.
 from dataclasses import dataclass
 
 from django.utils import timezone
-from django.utils.html import conditional_escape, format_html, format_html_join
+from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 
 from lifecycle.coverage import range_label
 from providers import regions
 from providers.directory.addresses import directory_path
+from providers.directory.escaping import format_html, format_html_join
 from providers.directory.index import DirectoryCatalogue
 from providers.directory.kept_answers import OpenPieces
 from providers.directory.loading import CardRow, card_rows

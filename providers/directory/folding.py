@@ -9,9 +9,9 @@ the facet panels' (``data-panel``).
 
 from collections.abc import Callable, Sequence
 
-from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
+from providers.directory.escaping import format_html
 from providers.directory.markup import options_html
 
 # facet -> (options shown before "Show all", whether the facet's own order decides which)

@@ -15,11 +15,11 @@ import datetime
 
 from django.urls import reverse
 from django.utils.formats import date_format
-from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 from lifecycle.coverage import coverage_label, range_label
 from providers.directory.cards import country_name
+from providers.directory.escaping import format_html, format_html_join
 from providers.directory.index import DirectoryCatalogue
 from providers.directory.loading import ProviderPage
 from providers.directory.markup import join_html, strip_html

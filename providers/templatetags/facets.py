@@ -6,8 +6,9 @@ escaped) around options that come already built (``views.facet_options_html``).
 """
 
 from django import template
-from django.utils.html import format_html
 from django.utils.safestring import SafeString
+
+from providers.directory.escaping import format_html
 
 register = template.Library()
 

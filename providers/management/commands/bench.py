@@ -533,10 +533,13 @@ class Command(BaseCommand):
             "- Directory mix: URLs drawn from a seed over "
             f"{len(benchmark.SHAPES)} kinds of query (type, stage, phase, capability, modality, "
             "country, certification, industry, text, coverage range, sorts, deep pages and "
-            "combinations), with values drawn at random, so nearly every request is a "
-            "combination the server has not seen. Facet counts are computed for every request; "
-            "only text-search match sets are cached (per worker, up to 512 queries), so the "
-            "text searches are also measured with that cache off.",
+            "combinations), with values drawn at random. Most requests are a combination the "
+            "server has not seen; simple shapes (one type, one stage, no filter with a sort) "
+            "repeat, so that in a 10 s run about a third of a worker's requests ask for an "
+            "address it answered before. Each worker keeps text-search match sets (up to 512 "
+            "queries) and whole answers by address (up to `DIRECTORY_ANSWER_MEMO_SIZE`, 512, "
+            "dropped when the data changes), so text searches are also measured with both "
+            "off.",
             "- API: the provider list gets URLs drawn from the same kinds of query (first "
             "pages of 10 to 50 providers, a quarter of them with `counts=true`), sent with an "
             "API key (checked on every request) whose rate no run reaches.",
@@ -578,6 +581,9 @@ class Command(BaseCommand):
             "query. PostgreSQL full-text search (plans below) remains for the admin.",
             "- A change is patched into each worker's index per changed provider, from a change "
             "log written by database triggers, instead of rebuilding it.",
+            "- An answer asked for again is not computed again: each worker keeps the rendered "
+            "answer per address with the CSRF token and the shortlist state left open "
+            "(`providers/directory/kept_answers.py`), until the data changes.",
             "",
             "## Query plans (EXPLAIN ANALYZE on this database)",
             "",
