@@ -259,6 +259,13 @@ class DirectoryIndex:
         }
 
         def remap(bits: int, removals, insertions, member) -> int:
+            if len(removals) == 1 and len(insertions) == 1 and removals[0] == insertions[0][0]:
+                # One provider changed in place (the most common edit): its bit alone, and
+                # the same int when that bit stays (no copy of a bitset it leaves alone).
+                position, pk = insertions[0]
+                if bool(bits >> position & 1) == bool(member(pk)):
+                    return bits
+                return bits ^ (1 << position)
             for position in removals:
                 bits = (bits & ((1 << position) - 1)) | ((bits >> (position + 1)) << position)
             for position, pk in insertions:
@@ -1055,15 +1062,24 @@ def _name_positions(cursor, index: DirectoryIndex, changed: set[int], entering: 
     staying = _Staying(index, changed)
     low = dict.fromkeys(entering, 0)
     high = dict.fromkeys(entering, len(staying))
-    while searching := [pk for pk in entering if low[pk] < high[pk]]:
-        pairs: list[tuple[int, int]] = []  # (changed provider, place among those staying)
-        for pk in searching:
-            span = high[pk] - low[pk]
-            if span <= PROBES:
-                places = range(low[pk], high[pk])
-            else:
-                places = sorted({low[pk] + span * k // (PROBES + 1) for k in range(1, PROBES + 1)})
-            pairs.extend((pk, place) for place in places)
+    # First the place a provider had: an edit that leaves its name alone (most edits) keeps
+    # it, which comparing it with its two neighbours there confirms in one query.
+    pairs: list[tuple[int, int]] = []  # (changed provider, place among those staying)
+    for pk in entering:
+        position = index.position_of.get(pk)
+        if position is not None:
+            place = position - bisect_left(staying.left, position)
+            pairs += [(pk, near) for near in (place - 1, place) if 0 <= near < len(staying)]
+    while pairs or (searching := [pk for pk in entering if low[pk] < high[pk]]):
+        if not pairs:
+            for pk in searching:
+                span = high[pk] - low[pk]
+                if span <= PROBES:
+                    places = range(low[pk], high[pk])
+                else:
+                    step = PROBES + 1
+                    places = sorted({low[pk] + span * k // step for k in range(1, step)})
+                pairs.extend((pk, place) for place in places)
         cursor.execute(
             BEFORE_SQL,
             [[pk for pk, _place in pairs], [staying[place] for _pk, place in pairs]],
@@ -1074,6 +1090,7 @@ def _name_positions(cursor, index: DirectoryIndex, changed: set[int], entering: 
                 high[pk] = min(high[pk], place)
             else:
                 low[pk] = max(low[pk], place + 1)
+        pairs = []
     return {pk: low[pk] + number for number, pk in enumerate(entering)}
 
 

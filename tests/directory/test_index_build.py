@@ -7,6 +7,7 @@ number of providers it patches."""
 
 import datetime
 import random
+import re
 
 import pytest
 from django.db import connection
@@ -211,6 +212,27 @@ def test_a_patch_reads_as_many_queries_for_one_provider_as_for_many():
     assert len(index.words.changed) > 5, "patched, not built anew"
     assert len(many) == len(one) <= 8
     same_index(index, index_module.build_index())
+
+
+@pytest.mark.django_db
+def test_an_edit_that_keeps_the_name_keeps_the_place_with_one_comparison():
+    seeded_directory(seed=4)
+    index = index_module.build_index()
+    published = Provider.objects.filter(slug__startswith="seeded-", status="published")
+    pk = published.order_by("name").values_list("pk", flat=True)[5]
+    Provider.objects.filter(pk=pk).update(summary="Spray-dried peptides")
+    with CaptureQueriesContext(connection) as queries:
+        patched = index_module.update_index(index)
+    comparisons = [q for q in queries.captured_queries if "pair(changed, probe)" in q["sql"]]
+    # One query, with its two neighbours; not a search of the whole order.
+    assert len(comparisons) == 1
+    probes = re.search(r"unnest\('\{([\d,]*)\}'", comparisons[0]["sql"]).group(1)
+    assert len(probes.split(",")) == 2
+    assert patched.position_of[pk] == index.position_of[pk]
+    # The bitsets its edit leaves alone are the same ints, not copies.
+    for facet in ("type", "capability", "country"):
+        assert all(patched.bits[facet][key] is bits for key, bits in index.bits[facet].items())
+    same_index(patched, index_module.build_index())
 
 
 def test_the_service_table_spliced_is_the_table_built_afresh():
