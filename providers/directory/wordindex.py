@@ -204,6 +204,13 @@ class WordIndex:
         self.sorted_words = sorted(vocabulary)
         self.stem_of = _stems(sorted(vocabulary))
         self._index_stems()
+        # Words that patches added since the build, beside the built vocabulary (copying
+        # a hundred thousand words for each new one cost a patch about 13 ms): sorted, with
+        # their stems; the words of a stem they touched (all of them); stems that are new.
+        self.added_words: list[str] = []
+        self.added_stem_of: dict[str, str] = {}
+        self.added_words_of_stem: dict[str, tuple[str, ...]] = {}
+        self.added_stems: list[str] = []
         self._by_length: dict | None = None
         # Pairs of letters numbered as first met, for the two-edit search's masks; shared
         # by patched copies (only ever grows).
@@ -224,7 +231,7 @@ class WordIndex:
         """Approximate memory of the postings (for the benchmark's size series)."""
         dense = sum((bits.bit_length() + 7) // 8 for bits in self.dense.values())
         sparse = sum(64 + posting.itemsize * len(posting) for posting in self.sparse.values())
-        vocabulary = sum(60 + len(word) for word in self.stem_of) * 3
+        vocabulary = sum(60 + len(word) for word in self.vocabulary()) * 3
         return dense + sparse + vocabulary
 
     # ------------------------------------------------------------------ patching
@@ -250,7 +257,7 @@ class WordIndex:
                     overlay[key] = overlay.get(key, frozenset()) | {pk}
                     if " " in word:
                         new_pairs.add(word)
-                    elif word not in self.stem_of:
+                    elif not self.is_word(word):
                         new_words.add(word)
         new.overlay = overlay
         if new_pairs:
@@ -259,17 +266,17 @@ class WordIndex:
                 followers[first] = followers.get(first, frozenset()) | seconds
             new.followers = followers
         new.changed = self.changed | changed_ids
-        if new_words:
-            new.sorted_words = list(self.sorted_words)
-            new.stem_of = dict(self.stem_of)
-            new.words_of_stem = dict(self.words_of_stem)
-            new.sorted_stems = list(self.sorted_stems)
+        if new_words:  # into copies of the few words added before, not of the vocabulary
+            new.added_words = list(self.added_words)
+            new.added_stem_of = dict(self.added_stem_of)
+            new.added_words_of_stem = dict(self.added_words_of_stem)
+            new.added_stems = list(self.added_stems)
             for word in sorted(new_words):
-                insort(new.sorted_words, word)
-                found = new.stem_of[word] = stem(word)
-                if found not in new.words_of_stem:
-                    insort(new.sorted_stems, found)
-                new.words_of_stem[found] = [*new.words_of_stem.get(found, ()), word]
+                insort(new.added_words, word)
+                found = new.added_stem_of[word] = stem(word)
+                if found not in self.words_of_stem and found not in new.added_words_of_stem:
+                    insort(new.added_stems, found)
+                new.added_words_of_stem[found] = (*new.words_of(found), word)
             if self._by_length is not None:  # extended, not built again on the next typo
                 by_length = dict(self._by_length)
                 for word in sorted(new_words):
@@ -292,31 +299,50 @@ class WordIndex:
 
     # ------------------------------------------------------------------ lookup
 
+    def is_word(self, word: str) -> bool:
+        return word in self.stem_of or word in self.added_stem_of
+
+    def vocabulary(self):
+        """Every word, built and added."""
+        yield from self.stem_of
+        yield from self.added_stem_of
+
+    def stem_of_word(self, word: str) -> str:
+        found = self.added_stem_of.get(word)
+        return found if found is not None else self.stem_of[word]
+
+    def words_of(self, found_stem: str, default=()):
+        """The vocabulary words with this stem."""
+        found = self.added_words_of_stem.get(found_stem)
+        return found if found is not None else self.words_of_stem.get(found_stem, default)
+
     def expand(self, term: str) -> set[str]:
         """The vocabulary words a typed word stands for (see module docstring)."""
         found: set[str] = set()
         if len(term) < 2:  # a single letter matches itself only, not every word it starts
-            if term in self.stem_of:
+            if self.is_word(term):
                 found.add(term)
-            found.update(self.words_of_stem.get(term, ()))
+            found.update(self.words_of(term))
             return found
         for start in {term, stem(term)}:
             found.update(_starting(self.sorted_words, start))
-            for found_stem in _starting(self.sorted_stems, start):
-                found.update(self.words_of_stem[found_stem])
-                if len(found) > MAX_EXPANSION:
-                    return found
+            found.update(_starting(self.added_words, start))
+            for stems in (self.sorted_stems, self.added_stems):
+                for found_stem in _starting(stems, start):
+                    found.update(self.words_of(found_stem))
+                    if len(found) > MAX_EXPANSION:
+                        return found
         if not found:
             for word in self.corrections(term):
-                found.update(self.words_of_stem.get(self.stem_of[word], (word,)))
+                found.update(self.words_of(self.stem_of_word(word), (word,)))
         return found
 
     def corrections(self, term: str) -> set[str]:
         """Vocabulary words within the forgiven number of edits of a word found nowhere."""
         if len(term) < TYPO_ONE or term.isdigit():
             return set()
-        vocabulary = self.stem_of
-        found = {word for word in _edits(term) if word in vocabulary}
+        vocabulary, added = self.stem_of, self.added_stem_of
+        found = {word for word in _edits(term) if word in vocabulary or word in added}
         if len(term) >= TYPO_TWO:
             # Two edits: vocabulary words of about the same length sharing enough pairs of
             # letters (an edit spoils at most three), then their true distance.
@@ -350,7 +376,7 @@ class WordIndex:
         when first needed; a patch extends it)."""
         if self._by_length is None:
             by_length: dict[int, list[tuple[str, int]]] = {}
-            for word in self.stem_of:
+            for word in self.vocabulary():
                 if _two_edit_candidate(word):
                     by_length.setdefault(len(word), []).append((word, self._pair_mask(word)))
             self._by_length = by_length

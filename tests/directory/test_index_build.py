@@ -100,7 +100,7 @@ def seeded_directory(seed: int = 7, count: int = 24) -> random.Random:
 def same_words(patched, fresh) -> None:
     """Every word and pair of words has the same postings in both indexes."""
     keys = {word for word, _field in (*fresh.words.dense, *fresh.words.sparse)}
-    keys |= set(patched.words.stem_of) | set(fresh.words.stem_of)
+    keys |= set(patched.words.vocabulary()) | set(fresh.words.vocabulary())
     for key in sorted(keys):
         assert patched.words.postings(patched, key) == fresh.words.postings(fresh, key), key
 

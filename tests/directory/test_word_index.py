@@ -92,6 +92,12 @@ def test_a_new_word_is_found_two_typos_away_once_patched_in_without_a_rebuild(co
     assert "quinquagintillion" not in dict(index.words._by_length[17])
     found = index_match(patched, ["qinquagintilion"]).any  # two letters dropped
     assert found >> patched.position_of[provider.pk] & 1
+    # Found by its start and by its stem too; the built vocabulary was not copied for it.
+    for typed in ("quinquagint", "quinquagintillions"):
+        assert index_match(patched, [typed]).any >> patched.position_of[provider.pk] & 1
+    assert patched.words.sorted_words is index.words.sorted_words
+    assert patched.words.stem_of is index.words.stem_of
+    assert not index.words.is_word("quinquagintillion")
     # What the table holds is nothing the garbage collector walks (ints and strings).
     gc.collect()
     table = patched.words._by_length
