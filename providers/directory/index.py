@@ -212,8 +212,8 @@ class DirectoryIndex:
         new = object.__new__(DirectoryIndex)
         new.__dict__.update(self.__dict__)
         new.token = token
-        new.html_cache = {}  # the counts change with the providers
         changed = changes.ids
+        new.html_cache = _kept_memos(self.html_cache, changed)
         new.provider_cache = self.provider_cache.copy()  # one C call: safe beside requests
         new.row_cache = self.row_cache.copy()
         for pk in changed:
@@ -1028,6 +1028,27 @@ class _Staying:
             else:
                 break
         return self.ids[position]
+
+
+def _kept_memos(memos: dict, changed: set[int]) -> dict:
+    """The memos a patched index keeps (``memo.rendered_once``): those whose key holds all
+    their value depends on but the catalogue, which a patch keeps. A facet's options are
+    keyed by their counts and choices, so all of them hold; a page of "why it matched"
+    cards is keyed by its providers, so those without a changed provider hold. The rest
+    (counts, whole answers) depend on every provider and start empty. Each memo is copied
+    by one C call (requests may add to it meanwhile)."""
+    kept = {}
+    options = memos.get("facet-options")
+    if options:
+        kept["facet-options"] = options.copy()
+    pages = memos.get("query-cards")
+    if pages:
+        kept["query-cards"] = {
+            key: page
+            for key, page in list(pages.items())
+            if not any(pk in changed for pk in key[1])
+        }
+    return kept
 
 
 def _span(removed, inserted, size: int) -> range:

@@ -3,8 +3,9 @@
 A buyer's next request often repeats a filter state someone asked for a moment ago (the
 first page of "CDMO", then its second page; a facet ticked and unticked), and many facets
 keep the same counts across states. Such work is kept per index, in the index's
-``html_cache``: a patched index starts with an empty one (its counts changed), so nothing
-outlives the data it was computed from. Each memo is bounded: past its limit the oldest
+``html_cache``: a patched index keeps only the memos whose keys still hold (see
+``index._kept_memos``) and starts the others empty, so nothing outlives the data it was
+computed from. Each memo is bounded: past its limit the oldest
 entry goes.
 """
 

@@ -232,3 +232,28 @@ def test_kept_markup_is_only_markup_built_safe():
     kept = markup.kept(format_html("<b>{}</b>", "A & B"))
     joined = markup.concat_kept([kept, "<i>plain text</i>", mark_safe("<br>")])
     assert joined == "<b>A &amp; B</b>&lt;i&gt;plain text&lt;/i&gt;<br>"
+
+
+def test_a_patch_keeps_the_memos_whose_keys_still_hold(client, directory):
+    """Option lists are keyed by their counts, so they hold across an edit; a page of "why
+    it matched" cards holds unless one of its providers changed."""
+    glp = "/providers/?capability=glp-toxicology"
+    biologics = "/providers/?capability=mammalian-biologics"
+    client.get(glp)
+    client.get(biologics)
+    before = get_index().html_cache
+    options = dict(before["facet-options"])
+    pages = dict(before["query-cards"])
+    beta = directory["beta"]  # shown for mammalian biologics, not for GLP toxicology
+    assert "Beta Biologics" in client.get(biologics).content.decode()
+    assert "Beta Biologics" not in client.get(glp).content.decode()
+    beta.name = "Beta Biologics Europe"
+    beta.save()
+    html = client.get(biologics).content.decode()
+    assert "Beta Biologics Europe" in html
+    after = get_index().html_cache
+    assert after is not before
+    assert all(after["facet-options"].get(key) is html for key, html in options.items())
+    kept = [key for key in pages if after["query-cards"].get(key) is pages[key]]
+    without_beta = [key for key in pages if beta.pk not in key[1]]
+    assert kept == without_beta and 0 < len(kept) < len(pages)  # GLP's kept, not biologics'
