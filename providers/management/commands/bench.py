@@ -266,9 +266,13 @@ class Command(BaseCommand):
 
         def curator():
             rng = random.Random(options["seed"] + 9)
+            # Words never used before, in this run or an earlier one on the same database (a
+            # word repeated from an earlier run is in other providers' summaries too, and
+            # past twenty of them the edited provider is not on the first page of its search).
+            fresh = random.SystemRandom()
             try:
                 while not stop.wait(1.0):
-                    word = "edit" + "".join(rng.choice("bcdfghjklmnpqrstvwxz") for _ in range(10))
+                    word = "edit" + "".join(fresh.choice("bcdfghjklmnpqrstvwxz") for _ in range(12))
                     provider = Provider.objects.get(slug=rng.choice(slugs))
                     provider.summary = f"{provider.summary.split(' Edited: ')[0]} Edited: {word}"
                     provider.save()
