@@ -64,7 +64,11 @@ def directory(request):
     token, chosen = get_token(request), frozenset(shortlist.ids(request))
     if fragment:
         return HttpResponse(answer.filled(token, chosen))
-    context = {**dict(answer.page), "directory_html": answer.filled_html(token, chosen)}
+    context = {
+        **dict(answer.page),
+        "directory_html": answer.filled_html(token, chosen),
+        "csrf_token": token,  # once: the page's htmx headers share the answer's token
+    }
     return render(request, "directory/directory.html", context)
 
 

@@ -149,3 +149,9 @@ def test_open_slots_are_filled_per_request():
         b"<p>a&amp;b</p><ul><li>a&amp;bremove</li></ul><div>types</div>"
     )
     assert dict(answer.page) == {"total": 1}
+
+
+def test_the_whole_page_uses_one_token_for_its_forms_and_its_htmx_headers(client, directory):
+    html = client.get(ADDRESS).content.decode()
+    header = re.search(r'"X-CSRFToken": "([^"]+)"', html).group(1)
+    assert tokens(html) == {header}
