@@ -433,19 +433,21 @@ def capabilities_html(
 
 def _card_pieces(
     parts: CardParts,
-    shortlisted: bool,
-    csrf_token: SafeString,
-    next_url: SafeString,
+    form_tail,
+    csrf_token,
+    next_url,
     why_part,
     capabilities,
 ) -> tuple:
+    """A card's pieces in order: its fixed parts around the shortlist form's token, the
+    address to come back to and the form's end, then the query's lines."""
     return (
         parts.head,
         parts.form_head,
         csrf_token,
         _FORM_NEXT,
         next_url,
-        parts.form_tails[shortlisted],
+        form_tail,
         parts.body,
         why_part,
         capabilities,
@@ -454,6 +456,8 @@ def _card_pieces(
 
 
 _FORM_NEXT, _CARD_END = kept(SHORTLIST_FORM_NEXT), kept(CARD_END)
+# Where a kept card is left open for each request (``directory_cards``).
+_OPEN_TOKEN, _OPEN_TAIL = object(), object()
 
 
 def card_html(
@@ -484,7 +488,7 @@ def card_html(
     return concat_kept(
         _card_pieces(
             parts,
-            shortlisted,
+            parts.form_tails[shortlisted],
             conditional_escape(csrf_token),
             conditional_escape(next_url),
             why_part,
@@ -586,16 +590,15 @@ def directory_cards(
     cards = OpenPieces()
     next_url = kept(conditional_escape(next_url))  # once for every card
     for pk, parts, why_part, capabilities in entries:
-        cards.add(parts.head)
-        cards.add(parts.form_head)
-        cards.token()
-        cards.add(_FORM_NEXT)
-        cards.add(next_url)
-        cards.tail(pk, parts.form_tails)
-        cards.add(parts.body)
-        cards.add(why_part if type(why_part) is bytes else kept(why_part))
-        cards.add(capabilities if type(capabilities) is bytes else kept(capabilities))
-        cards.add(_CARD_END)
+        why_part = why_part if type(why_part) is bytes else kept(why_part)
+        capabilities = capabilities if type(capabilities) is bytes else kept(capabilities)
+        for piece in _card_pieces(parts, _OPEN_TAIL, _OPEN_TOKEN, next_url, why_part, capabilities):
+            if piece is _OPEN_TOKEN:
+                cards.token()
+            elif piece is _OPEN_TAIL:
+                cards.tail(pk, parts.form_tails)
+            else:
+                cards.add(piece)
     return cards
 
 

@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 
+from providers.directory.memo import rendered_once
+
 # Marks in a rendering: where the template's CSRF token goes, where the cards go, and where
 # a piece kept elsewhere goes (a facet's options), so that answers share those pieces
 # instead of holding copies. Random per process, so no text a buyer types can forge one.
@@ -131,15 +133,4 @@ def kept_answer(index, key: tuple, build: Callable[[], KeptAnswer], limit: int) 
     """The answer for ``key``, built once per index while among the ``limit`` most
     recently asked (none kept when ``limit`` is 0): the addresses buyers keep coming back
     to stay, the others make way."""
-    if limit <= 0:
-        return build()
-    memo = index.html_cache.get("directory-answer")
-    if memo is None:
-        memo = index.html_cache["directory-answer"] = {}
-    found = memo.pop(key, None)
-    if found is None:
-        found = build()
-        if len(memo) >= limit:
-            memo.pop(next(iter(memo), None), None)  # the least recently asked
-    memo[key] = found
-    return found
+    return rendered_once(index, "directory-answer", key, build, limit)

@@ -5,23 +5,25 @@ first page of "CDMO", then its second page; a facet ticked and unticked), and ma
 keep the same counts across states. Such work is kept per index, in the index's
 ``html_cache``: a patched index keeps only the memos whose keys still hold (see
 ``index._kept_memos``) and starts the others empty, so nothing outlives the data it was
-computed from. Each memo is bounded: past its limit the oldest
-entry goes.
+computed from. Each memo is bounded: past its limit the entry asked for least recently
+goes.
 """
 
 from collections.abc import Callable, Hashable
 
 
 def rendered_once[T](index, kind: str, key: Hashable, build: Callable[[], T], limit: int) -> T:
-    """``build()`` for ``key``, computed once per index while among the last ``limit``
-    keys of ``kind``."""
+    """``build()`` for ``key``, computed once per index while among the ``limit`` keys of
+    ``kind`` asked for most recently (none kept when ``limit`` is 0)."""
+    if limit <= 0:
+        return build()
     memo = index.html_cache.get(kind)
     if memo is None:
         memo = index.html_cache[kind] = {}
-    found = memo.get(key)
+    found = memo.pop(key, None)  # put back last: the most recently asked
     if found is None:
         found = build()
         if len(memo) >= limit:
-            memo.pop(next(iter(memo), None), None)  # the oldest
-        memo[key] = found
+            memo.pop(next(iter(memo), None), None)  # the least recently asked
+    memo[key] = found
     return found

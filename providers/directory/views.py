@@ -102,6 +102,13 @@ def _directory_answer(request, index, fragment: bool, signed_in: bool) -> KeptAn
         filter_state(query),
     )
     title = page_title(index, query, found.total)
+    directory_url = directory_path()
+    # Each facet's options are kept once per index and counts (facet_options_html); the
+    # answer points at them.
+    pieces = {
+        f"facet-{facet}": facet_options_html(index, facet, entries)
+        for facet, entries in found.counts.items()
+    }
     context = {
         # What varies per request is left open (kept_answers): the CSRF token, the cards'
         # shortlist state; and the page is rendered for one kind and signed-in state.
@@ -128,8 +135,6 @@ def _directory_answer(request, index, fragment: bool, signed_in: bool) -> KeptAn
         "pages": pages,
         "first_shown": (found.page - 1) * PAGE_SIZE + 1,
         "last_shown": (found.page - 1) * PAGE_SIZE + len(found.ids),
-        # Each facet's options are kept once per index and counts (facet_options_html);
-        # the answer points at them.
         "facet_html": {facet: mark(f"facet-{facet}") for facet in found.counts},
         "open_facets": {facet: bool(keys) for facet, keys in query.facets.items()},
         "active_filters": sum(len(keys) for keys in query.facets.values())
@@ -138,20 +143,16 @@ def _directory_answer(request, index, fragment: bool, signed_in: bool) -> KeptAn
         + (1 if query.checked_within else 0),
         "checked_choices": CHECKED_WITHIN,
         "current_query": query_string(query, page=None),
-        "directory_url": directory_path(),
+        "directory_url": directory_url,
     }
     markup = render_to_string("directory/directory.html#directory", context)
-    pieces = {
-        f"facet-{facet}": facet_options_html(index, facet, entries)
-        for facet, entries in found.counts.items()
-    }
     if cards is not None:
         pieces["cards"] = cards
     page = {
         "page_title": title,
         "total": found.total,
         "query_text": query.text,
-        "directory_url": directory_path(),
+        "directory_url": directory_url,
     }
     return KeptAnswer.from_rendering(markup, pieces, page)
 

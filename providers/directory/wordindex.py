@@ -271,19 +271,18 @@ class WordIndex:
             new.added_stem_of = dict(self.added_stem_of)
             new.added_words_of_stem = dict(self.added_words_of_stem)
             new.added_stems = list(self.added_stems)
+            # The table of long words, when built, is extended: not built again on a typo.
+            by_length = None if self._by_length is None else dict(self._by_length)
             for word in sorted(new_words):
                 insort(new.added_words, word)
                 found = new.added_stem_of[word] = stem(word)
                 if found not in self.words_of_stem and found not in new.added_words_of_stem:
                     insort(new.added_stems, found)
                 new.added_words_of_stem[found] = (*new.words_of(found), word)
-            if self._by_length is not None:  # extended, not built again on the next typo
-                by_length = dict(self._by_length)
-                for word in sorted(new_words):
-                    if _two_edit_candidate(word):
-                        entry = (word, self._pair_mask(word))
-                        by_length[len(word)] = [*by_length.get(len(word), ()), entry]
-                new._by_length = by_length
+                if by_length is not None and _two_edit_candidate(word):
+                    entry = (word, self._pair_mask(word))
+                    by_length[len(word)] = [*by_length.get(len(word), ()), entry]
+            new._by_length = by_length
         return new
 
     def dense_members(self, row: TextRow | None) -> set[tuple[str, int]]:
