@@ -3,7 +3,9 @@ the report written to docs/performance.md. Run it with ``make bench``.
 
 The load driver is a closed loop of N connections (each sends its next request as soon
 as the previous answer arrives), so it measures the throughput the server sustains and
-the latency buyers see at that load, queueing included.
+the latency buyers see at that load, queueing included. It runs on uvloop: the driver
+shares the machine's cores with the server and the database, and on uvloop it takes about
+a third less CPU per request than on the standard event loop.
 """
 
 import asyncio
@@ -13,6 +15,8 @@ import statistics
 import time
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
+
+import uvloop
 
 from lifecycle.reference import PHASES, STAGES
 from providers.devdata.synthetic import COUNTRIES
@@ -269,8 +273,12 @@ async def _drive(host, port, name, paths, headers, connections, duration) -> Res
     return result
 
 
+def _run(coroutine):
+    return asyncio.run(coroutine, loop_factory=uvloop.new_event_loop)
+
+
 def run(host, port, name, paths, *, headers=None, connections=8, duration=20.0) -> Result:
-    return asyncio.run(_drive(host, port, name, paths, headers or {}, connections, duration))
+    return _run(_drive(host, port, name, paths, headers or {}, connections, duration))
 
 
 def fresh_text_mix(vocabulary: list[str], count: int, seed: int) -> list[str]:
@@ -324,7 +332,7 @@ def run_on(targets, name, paths, *, headers=None, connections=8, duration=20.0) 
             )
         )
 
-    parts = asyncio.run(drive_all())
+    parts = _run(drive_all())
     merged = Result(name, seconds=max(part.seconds for part in parts))
     for part in parts:
         merged.latencies += part.latencies
