@@ -11,10 +11,11 @@ def _fresh_process_caches():
     """Each test starts without the facet index, the text-search cache or built markup of
     an earlier one: a rolled-back test can leave a version token that a later test's data
     reuses, and an index or search result cached under it would then be stale."""
-    from providers.directory import index, markup
+    from providers.directory import index, kept_pages, markup
 
     def reset():
         index.reset()  # also empties the text-search cache (registered with on_rebuild)
+        kept_pages.reset()
         markup.option_parts.cache_clear()
         markup.count_html.cache_clear()
 

@@ -37,6 +37,11 @@ def mark(name: str) -> SafeString:
     return mark_safe(f"{_MARK_HEAD}{name}\ue001")
 
 
+def split_marks(markup: str) -> list[str]:
+    """``markup`` cut at its marks: text, mark name, text, ... (always odd in length)."""
+    return _MARKS.split(markup)
+
+
 TOKEN_MARK = mark("token")
 CARDS_MARK = mark("cards")
 
@@ -67,7 +72,7 @@ class OpenPieces:
     def text(self, markup: str, kept: dict[str, "bytes | OpenPieces"]) -> None:
         """Rendered markup: its CSRF tokens (``TOKEN_MARK``) left open, and each other
         mark replaced by its piece from ``kept`` (bytes, or pieces with their own slots)."""
-        parts = _MARKS.split(markup)
+        parts = split_marks(markup)
         self.add(parts[0].encode())
         for at in range(1, len(parts), 2):
             name = parts[at]

@@ -8,10 +8,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import SafeString
+from django.utils.text import Truncator
 from django.views.decorators.http import require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from lifecycle.coverage import coverage_label
+from providers.accounts.controls import watch_form_html
 from providers.directory import provider_markup, shortlist
 from providers.directory.addresses import directory_path
 from providers.directory.bitsets import positions_from_bits
@@ -26,6 +28,7 @@ from providers.directory.facets import PAGE_SIZE, answer, filter_state, query_st
 from providers.directory.folding import folded_options_html
 from providers.directory.index import get_index
 from providers.directory.kept_answers import CARDS_MARK, TOKEN_MARK, KeptAnswer, kept_answer, mark
+from providers.directory.kept_pages import kept_page
 from providers.directory.loading import card_rows, provider_page
 from providers.directory.markup import (
     grouped_options_html,
@@ -64,12 +67,19 @@ def directory(request):
     token, chosen = get_token(request), frozenset(shortlist.ids(request))
     if fragment:
         return HttpResponse(answer.filled(token, chosen))
-    context = {
-        **dict(answer.page),
-        "directory_html": answer.filled_html(token, chosen),
-        "csrf_token": token,  # once: the page's htmx headers share the answer's token
-    }
-    return render(request, "directory/directory.html", context)
+    page = dict(answer.page)
+    return kept_page(
+        request,
+        "directory/directory.html",
+        {
+            "page_title": page["page_title"],
+            "result_status": page["result_status"],
+            "query_text": page["query_text"],
+            "directory_html": answer.filled(token, chosen),
+        },
+        token=token,  # once: the page's htmx headers share the answer's token
+        fixed={"directory_url": page["directory_url"]},
+    )
 
 
 def _directory_answer(request, index, fragment: bool, signed_in: bool) -> KeptAnswer:
@@ -102,6 +112,7 @@ def _directory_answer(request, index, fragment: bool, signed_in: bool) -> KeptAn
         filter_state(query),
     )
     title = page_title(index, query, found.total)
+    status = result_status(found.total)
     directory_url = directory_path()
     # Each facet's options are kept once per index and counts (facet_options_html); the
     # answer points at them.
@@ -123,6 +134,7 @@ def _directory_answer(request, index, fragment: bool, signed_in: bool) -> KeptAn
         "service_level": service_level,
         "chosen_counts": {facet: len(keys) for facet, keys in query.facets.items() if keys},
         "page_title": title,
+        "result_status": status,
         "coverage_html": coverage_html(
             index,
             service_level,
@@ -150,7 +162,7 @@ def _directory_answer(request, index, fragment: bool, signed_in: bool) -> KeptAn
         pieces["cards"] = cards
     page = {
         "page_title": title,
-        "total": found.total,
+        "result_status": status,
         "query_text": query.text,
         "directory_url": directory_url,
     }
@@ -194,6 +206,11 @@ def coverage_html(index, service_level: bool, phases: list, first, last) -> Safe
     return found
 
 
+def result_status(total: int) -> str:
+    """What the live region says of an answer: '1 provider matches.', '12 providers match.'"""
+    return f"{total} provider matches." if total == 1 else f"{total} providers match."
+
+
 def page_title(index, query, total: int) -> str:
     """'CDMO · Monoclonal antibody · Europe: 11 providers', from the chosen filters."""
     labels = []
@@ -227,10 +244,11 @@ def detail(request, slug: str):
         token,
         request.get_full_path(),
     )
-    context = {
-        "provider": provider,
-        "csrf_token": token,
+    values = {
+        "title": provider.name,
+        "description": Truncator(provider.summary).chars(155),
         "head": provider_markup.head_html(provider, catalogue, button, timezone.localdate()),
+        "watch": watch_form_html(request, provider, token),
         "body": provider_markup.body_html(
             provider,
             catalogue,
@@ -238,7 +256,7 @@ def detail(request, slug: str):
             [provider.slug] + [row.slug for row in similar[:3]],
         ),
     }
-    return render(request, "directory/detail.html", context)
+    return kept_page(request, "directory/detail.html", values, token=token)
 
 
 def _similar_ids(index, provider) -> list[int]:
