@@ -3,13 +3,14 @@ parts left open.
 
 Around every buyer page ``base.html`` draws the same head, navigation and footer. Its
 static and URL tags, its include and its conditions cost about 0.8 ms a page: more than a
-kept directory answer costs whole. Apart from what the view passes, such a page depends
-on the request only through the CSRF token, the shortlist count, whether the buyer is
-signed in, which page it is (the navigation marks the current one) and flash messages.
-So ``kept_page`` renders a view's template once per process, view and signed-in state,
-with marks (``kept_answers.mark``) in place of the view's values, the token and the count,
-and each request fills in its own: text escaped, markup (safe strings, or kept bytes) as
-it is. A request with messages to show is rendered in full, and nothing is kept while
+kept directory answer costs whole. Apart from what the view passes, such a page depends on
+the request only through the CSRF token, the script nonce of the content security policy,
+the shortlist count, whether the buyer is signed in, which page it is (the navigation marks
+the current one) and flash messages. So ``kept_page`` renders a view's template once per
+process, view and signed-in state, with marks (``kept_answers.mark``) in place of the
+view's values, the token, the nonce and the count, and each request fills in its own: text
+escaped, markup (safe strings, or kept bytes) as it is. A request with messages to show is
+rendered in full (as is one the policy's middleware did not see), and nothing is kept while
 DEBUG is on, so that a changed template shows at once.
 
 A template rendered this way prints the view's values and does nothing else with them (no
@@ -20,8 +21,10 @@ the key.
 from django.conf import settings
 from django.contrib.messages import get_messages
 from django.http import HttpResponse
+from django.middleware.csp import get_nonce
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.utils.csp import CONTEXT_KEY as CSP_CONTEXT_KEY
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 
@@ -41,7 +44,8 @@ def kept_page(request, template_name: str, values: dict, *, token: str, fixed: d
     view (part of the key)."""
     fixed = fixed or {}
     count = len(shortlist.ids(request))
-    if len(get_messages(request)):
+    nonce = get_nonce(request)
+    if nonce is None or len(get_messages(request)):
         context = {
             **fixed,
             **{name: _as_context(value) for name, value in values.items()},
@@ -63,7 +67,11 @@ def kept_page(request, template_name: str, values: dict, *, token: str, fixed: d
             if len(_kept) >= KEPT_PAGES_LIMIT:
                 _kept.pop(next(iter(_kept)), None)
             _kept[key] = pieces
-    filled = {"token": conditional_escape(token).encode(), "shortlist-count": b"%d" % count}
+    filled = {
+        "token": conditional_escape(token).encode(),
+        "shortlist-count": b"%d" % count,
+        "csp-nonce": conditional_escape(str(nonce)).encode(),
+    }
     filled.update((name, _as_bytes(value)) for name, value in values.items())
     return HttpResponse(b"".join([filled[p] if type(p) is str else p for p in pieces]))
 
@@ -75,6 +83,7 @@ def _pieces(request, template_name: str, fixed: dict, values: dict) -> tuple[byt
         **{name: mark(name) for name in values},
         "csrf_token": TOKEN_MARK,
         "shortlist_count": mark("shortlist-count"),
+        CSP_CONTEXT_KEY: mark("csp-nonce"),
     }
     parts = split_marks(render_to_string(template_name, context, request))
     return tuple(part if at % 2 else part.encode() for at, part in enumerate(parts))

@@ -12,6 +12,7 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.shortcuts import render
 from django.test import Client, RequestFactory
 from django.urls import resolve
+from django.utils.csp import LazyNonce
 from django.utils.safestring import mark_safe
 
 from providers.directory import kept_pages, shortlist
@@ -35,6 +36,7 @@ def request_for(user, shortlisted=(), path="/providers/acme/"):
     request.session["shortlist"] = list(shortlisted)
     request._messages = FallbackStorage(request)
     request.resolver_match = resolve(path)
+    request._csp_nonce = LazyNonce()  # as the policy's middleware does
     return request
 
 
@@ -121,3 +123,15 @@ def test_a_signed_in_buyer_sees_the_watch_form_on_a_kept_provider_page(directory
     buyer.post("/accounts/watch/alpha-discovery/", {"action": "watch"})
     assert "Stop watching" in buyer.get("/providers/alpha-discovery/").content.decode()
     assert "Watch for changes" not in Client().get("/providers/alpha-discovery/").content.decode()
+
+
+def test_each_kept_page_carries_the_nonce_of_its_own_policy(directory):
+    nonces = []
+    for _ in range(3):
+        for address in ("/providers/alpha-discovery/", "/providers/?type=cro"):
+            response = Client().get(address)
+            nonce = re.search(r'<script src="[^"]*htmx[^"]*" defer nonce="([^"]+)"', response.text)
+            assert nonce, "the htmx script carries a nonce"
+            assert f"'nonce-{nonce.group(1)}'" in response.headers["Content-Security-Policy"]
+            nonces.append(nonce.group(1))
+    assert len(set(nonces)) == len(nonces)
