@@ -120,6 +120,29 @@ def _directory_answer(request, index, fragment: bool, signed_in: bool) -> KeptAn
         f"facet-{facet}": facet_options_html(index, facet, entries)
         for facet, entries in found.counts.items()
     }
+    pieces["show-results"] = f"Show {found.total} result{'s' if found.total != 1 else ''}".encode()
+    form = {
+        "active_filters": sum(len(keys) for keys in query.facets.values())
+        + (1 if query.cover_from else 0)
+        + (1 if query.evidence else 0)
+        + (1 if query.checked_within else 0),
+        "rough_counts": bool(found.rough_counts),
+        "service_level": service_level,
+        "phase_hint": phase_hint(index.catalogue, tracks),
+        "coverage_html": coverage_html(
+            index,
+            service_level,
+            range_phases(index.catalogue, tracks, keep=(query.cover_from, query.cover_to)),
+            query.cover_from,
+            query.cover_to,
+        ),
+        "open_facets": tuple(sorted(facet for facet, keys in query.facets.items() if keys)),
+        "chosen_capabilities": len(query.facets.get("capability") or ()),
+        "capability_mode": query.capability_mode,
+        "evidence": bool(query.evidence),
+        "checked_within": query.checked_within,
+        "has_filters": query.has_filters,
+    }
     context = {
         # What varies per request is left open (kept_answers): the CSRF token, the cards'
         # shortlist state; and the page is rendered for one kind and signed-in state.
@@ -130,30 +153,13 @@ def _directory_answer(request, index, fragment: bool, signed_in: bool) -> KeptAn
         "query": query,
         "found": found,
         "cards": CARDS_MARK if cards is not None else "",
-        "capability_modes": MODES,
-        "service_level": service_level,
-        "chosen_counts": {facet: len(keys) for facet, keys in query.facets.items() if keys},
         "page_title": title,
         "result_status": status,
-        "coverage_html": coverage_html(
-            index,
-            service_level,
-            range_phases(index.catalogue, tracks, keep=(query.cover_from, query.cover_to)),
-            query.cover_from,
-            query.cover_to,
-        ),
-        "phase_hint": phase_hint(index.catalogue, tracks),
+        "filters_html": filters_html(index, form, directory_url),
         "sorts": SORTS,
         "pages": pages,
         "first_shown": (found.page - 1) * PAGE_SIZE + 1,
         "last_shown": (found.page - 1) * PAGE_SIZE + len(found.ids),
-        "facet_html": {facet: mark(f"facet-{facet}") for facet in found.counts},
-        "open_facets": {facet: bool(keys) for facet, keys in query.facets.items()},
-        "active_filters": sum(len(keys) for keys in query.facets.values())
-        + (1 if query.cover_from else 0)
-        + (1 if query.evidence else 0)
-        + (1 if query.checked_within else 0),
-        "checked_choices": CHECKED_WITHIN,
         "current_query": query_string(query, page=None),
         "directory_url": directory_url,
     }
@@ -167,6 +173,38 @@ def _directory_answer(request, index, fragment: bool, signed_in: bool) -> KeptAn
         "directory_url": directory_url,
     }
     return KeptAnswer.from_rendering(markup, pieces, page)
+
+
+# Filter forms each index keeps (the most recent): a few KB each.
+FILTERS_MEMO_SIZE = 256
+
+
+def filters_html(index, form: dict, directory_url: str) -> SafeString:
+    """The filter form for the choices in ``form`` (hashable values), with its facets'
+    options and its "Show N results" left as marks (``facet-<name>``, ``show-results``):
+    many answers share it, so it is rendered once per index and state."""
+
+    def render():
+        context = {
+            **form,
+            "open_facets": dict.fromkeys(form["open_facets"], True),
+            "facet_html": _FacetMarks(),
+            "show_results": mark("show-results"),
+            "capability_modes": MODES,
+            "checked_choices": CHECKED_WITHIN,
+            "directory_url": directory_url,
+        }
+        return render_to_string("directory/directory.html#filters", context)
+
+    key = (tuple(form.items()), directory_url)
+    return rendered_once(index, "filters-form", key, render, FILTERS_MEMO_SIZE)
+
+
+class _FacetMarks(dict):
+    """The mark of each facet's options, by facet name (``facet_html.type`` in the form)."""
+
+    def __missing__(self, facet: str) -> SafeString:
+        return mark(f"facet-{facet}")
 
 
 # Facet option lists each index keeps (the most recent): a few KB each, the longest

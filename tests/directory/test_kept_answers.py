@@ -155,3 +155,25 @@ def test_the_whole_page_uses_one_token_for_its_forms_and_its_htmx_headers(client
     html = client.get(ADDRESS).content.decode()
     header = re.search(r'"X-CSRFToken": "([^"]+)"', html).group(1)
     assert tokens(html) == {header}
+
+
+def test_answers_with_the_same_choices_share_one_filter_form(client, directory):
+    def show_results(html: str) -> str:
+        return re.search(r'<a class="show-results" href="#results">([^<]+)</a>', html).group(1)
+
+    def checked(html: str, name: str) -> set[str]:
+        return set(re.findall(rf'name="{name}" value="([^"]+)" checked', html))
+
+    cro = client.get("/providers/?type=cro", headers=HTMX).content.decode()
+    cdmo = client.get("/providers/?type=cdmo", headers=HTMX).content.decode()
+    forms = directory_index.get_index().html_cache["filters-form"]
+    assert len(forms) == 1  # one type chosen, the same panels open: one form
+    for html in (cro, cdmo):  # each with its own total
+        total = int(re.search(r'<h2 id="results-heading">(\d+) provider', html).group(1))
+        assert show_results(html) == f"Show {total} result{'s' * (total != 1)}"
+    assert checked(cro, "type") == {"cro"} and checked(cdmo, "type") == {"cdmo"}
+    assert '<details class="facet" data-panel="modality" open>' not in cro
+    # Another panel open is another form.
+    both = client.get("/providers/?type=cro&modality=small-molecule", headers=HTMX).content
+    assert '<details class="facet" data-panel="modality" open>' in both.decode()
+    assert len(forms) == 2
