@@ -350,6 +350,7 @@ class CardParts:
     form_tails: tuple[bytes, bytes]  # the form's end: not shortlisted, shortlisted
     body: bytes  # after the form: tags, headquarters, state, backing, coverage strip
     capabilities: bytes  # the capabilities line as shown when nothing is chosen
+    slug: str  # the provider's address (the provider page's compare link)
 
 
 def card_parts(row: CardRow, catalogue: DirectoryCatalogue, directory_url: str, today) -> CardParts:
@@ -390,6 +391,7 @@ def card_parts(row: CardRow, catalogue: DirectoryCatalogue, directory_url: str, 
             )
         ),
         kept(capabilities_html(row, catalogue)),
+        row.slug,
     )
 
 
@@ -540,6 +542,22 @@ def card_list(
             for row in rows
         ]
     )
+
+
+def known_card_list(index, ids: list[int], request) -> tuple[SafeString, list[str]]:
+    """The <li> cards for published providers ``ids`` (in order) for this request, and
+    their slugs: each card from its parts kept per index (``index.provider_cache``), and
+    only the providers not kept yet loaded (the provider page's similar providers, which
+    many pages share)."""
+    if not ids:
+        return join_html(()), []
+    chosen, token, next_url, directory_url = _request_values(request)
+    entries = _plain_cards(index, ids, directory_url, timezone.localdate())
+    pieces = []
+    for pk, parts, why_part, capabilities in entries:
+        tail = parts.form_tails[pk in chosen]
+        pieces += _card_pieces(parts, tail, token, next_url, why_part, capabilities)
+    return concat_kept(pieces), [parts.slug for _pk, parts, _why, _caps in entries]
 
 
 # Pages of cards with "why it matched" lines kept per index, by filter state and page:

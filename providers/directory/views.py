@@ -20,6 +20,7 @@ from providers.directory.bitsets import positions_from_bits
 from providers.directory.cards import (
     card_list,
     directory_cards,
+    known_card_list,
     shortlist_button,
     why_context,
 )
@@ -273,7 +274,7 @@ def detail(request, slug: str):
     provider = provider_page(slug)
     if provider is None:
         raise Http404("No published provider has this address.")
-    similar = card_rows(_similar_ids(index, provider))
+    similar, similar_slugs = known_card_list(index, _similar_ids(index, provider), request)
     token = get_token(request)  # once: the page's forms and htmx headers share it
     button = shortlist_button(
         provider.slug,
@@ -288,10 +289,7 @@ def detail(request, slug: str):
         "head": provider_markup.head_html(provider, catalogue, button, timezone.localdate()),
         "watch": watch_form_html(request, provider, token),
         "body": provider_markup.body_html(
-            provider,
-            catalogue,
-            card_list(similar, catalogue, request),
-            [provider.slug] + [row.slug for row in similar[:3]],
+            provider, catalogue, similar, [provider.slug, *similar_slugs[:3]]
         ),
     }
     return kept_page(request, "directory/detail.html", values, token=token)

@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 
 import pytest
 from openpyxl import load_workbook
@@ -41,11 +42,23 @@ def test_provider_page_suggests_similar_providers(client, directory):
     assert "/compare/?p=beta-biologics&amp;p=delta-oligo" in similar
 
 
+def similar_section(page: bytes) -> str:
+    """The similar providers' cards, with each response's own CSRF token masked."""
+    html = page.decode()
+    similar = html[html.index('id="similar-heading"') :]
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", similar)
+
+
 def test_provider_page_runs_a_fixed_number_of_queries(client, directory, django_assert_num_queries):
-    client.get("/providers/beta-biologics/")
-    # Version token, the provider with its services and sites, the similar providers.
+    client.get("/lifecycle/")  # the index, built
+    # Version token, the provider with its services and sites, the similar providers' cards.
     with django_assert_num_queries(3):
-        client.get("/providers/beta-biologics/")
+        first = client.get("/providers/beta-biologics/").content
+    # Again: the similar providers' cards are kept per index, so only the provider is read.
+    with django_assert_num_queries(2):
+        again = client.get("/providers/beta-biologics/").content
+    assert similar_section(again) == similar_section(first)
+    assert "Delta Oligo" in similar_section(again)
     with django_assert_num_queries(3):
         client.get("/providers/delta-oligo/")
 
