@@ -532,8 +532,8 @@ class Command(BaseCommand):
             "database and the load driver.",
             f"- Load: {options['connections']} concurrent connections in a closed loop for "
             f"{options['duration']:.0f} s per scenario (a new connection per request, as "
-            "gunicorn's sync workers close them), after a warm-up that lets each worker build "
-            "its facet index.",
+            "gunicorn's sync workers close them), driven by one asyncio process on uvloop, "
+            "after a warm-up that lets each worker build its facet index.",
             "- Directory mix: URLs drawn from a seed over "
             f"{len(benchmark.SHAPES)} kinds of query (type, stage, phase, capability, modality, "
             "country, certification, industry, text, coverage range, sorts, deep pages and "
