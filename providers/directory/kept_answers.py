@@ -129,10 +129,6 @@ class KeptAnswer:
                     pieces[slot] = ending
         return b"".join(pieces)
 
-    def filled_html(self, csrf_token: str, shortlisted: Collection[int]) -> SafeString:
-        """``filled`` as markup to place in a page (every piece was built safe)."""
-        return mark_safe(self.filled(csrf_token, shortlisted).decode())
-
 
 def kept_answer(index, key: tuple, build: Callable[[], KeptAnswer], limit: int) -> KeptAnswer:
     """The answer for ``key``, built once per index while among the ``limit`` most
