@@ -125,6 +125,16 @@ def test_filters_update_results_and_address_without_a_reload(page, live_server, 
     assert page.locator("#f-type-cmo").is_checked()
 
 
+def test_the_page_title_follows_the_filters_without_a_reload(page, live_server, directory):
+    page.goto(f"{live_server.url}/providers/")
+    assert page.title().startswith("Directory: ")
+    page.locator("#f-type-cdmo").check()
+    wait_for_results(page, ["Beta Biologics", "Delta Oligo"])
+    page.wait_for_function("() => document.title.startsWith('CDMO: ')", timeout=3000)
+    assert page.title() == "CDMO: 2 providers · Outsourcing provider directory"
+    assert page.locator("title").count() == 1  # the answer's title is not left in the body
+
+
 def test_typing_a_search_updates_results(page, live_server, directory):
     page.goto(f"{live_server.url}/providers/")
     page.locator("#q").press_sequentially("oligo", delay=30)
