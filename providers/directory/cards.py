@@ -499,16 +499,19 @@ def card_html(
     )
 
 
-def _request_values(request) -> tuple[set, SafeString, SafeString, SafeString]:
+def _request_values(
+    request, csrf_token: str | None = None
+) -> tuple[set, SafeString, SafeString, SafeString]:
     """What every card of a list shares for this request, escaped once: the shortlist, the
-    CSRF token, the address to come back to, the directory's address."""
+    CSRF token (the page's own when given: a new one is masked for each call of
+    ``get_token``), the address to come back to, the directory's address."""
     from django.middleware.csrf import get_token
 
     from providers.directory import shortlist
 
     return (
         set(shortlist.ids(request)),
-        conditional_escape(get_token(request)),
+        conditional_escape(get_token(request) if csrf_token is None else csrf_token),
         conditional_escape(request.get_full_path()),
         conditional_escape(directory_path()),
     )
@@ -544,14 +547,16 @@ def card_list(
     )
 
 
-def known_card_list(index, ids: list[int], request) -> tuple[SafeString, list[str]]:
-    """The <li> cards for published providers ``ids`` (in order) for this request, and
-    their slugs: each card from its parts kept per index (``index.provider_cache``), and
-    only the providers not kept yet loaded (the provider page's similar providers, which
-    many pages share)."""
+def known_card_list(
+    index, ids: list[int], request, csrf_token: str
+) -> tuple[SafeString, list[str]]:
+    """The <li> cards for published providers ``ids`` (in order) for this request, with
+    the page's CSRF token, and their slugs: each card from its parts kept per index
+    (``index.provider_cache``), and only the providers not kept yet loaded (the provider
+    page's similar providers, which many pages share)."""
     if not ids:
         return join_html(()), []
-    chosen, token, next_url, directory_url = _request_values(request)
+    chosen, token, next_url, directory_url = _request_values(request, csrf_token)
     entries = _plain_cards(index, ids, directory_url, timezone.localdate())
     pieces = []
     for pk, parts, why_part, capabilities in entries:

@@ -274,8 +274,8 @@ def detail(request, slug: str):
     provider = provider_page(slug)
     if provider is None:
         raise Http404("No published provider has this address.")
-    similar, similar_slugs = known_card_list(index, _similar_ids(index, provider), request)
     token = get_token(request)  # once: the page's forms and htmx headers share it
+    similar, similar_slugs = known_card_list(index, _similar_ids(index, provider), request, token)
     button = shortlist_button(
         provider.slug,
         provider.name,

@@ -135,3 +135,14 @@ def test_each_kept_page_carries_the_nonce_of_its_own_policy(directory):
             assert f"'nonce-{nonce.group(1)}'" in response.headers["Content-Security-Policy"]
             nonces.append(nonce.group(1))
     assert len(set(nonces)) == len(nonces)
+
+
+def test_the_provider_page_uses_one_token_for_its_forms_and_its_htmx_headers(directory):
+    client = Client()
+    client.get("/providers/beta-biologics/")  # its similar providers' cards, kept
+    for _ in range(2):
+        html = client.get("/providers/beta-biologics/").content.decode()
+        header = re.search(r'"X-CSRFToken": "([^"]+)"', html).group(1)
+        forms = set(re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', html))
+        assert len(re.findall(r'class="shortlist-form"', html)) >= 2  # its own and a similar one
+        assert forms == {header}
