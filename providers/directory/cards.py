@@ -29,7 +29,7 @@ from providers.directory.markup import (
     kept,
 )
 from providers.directory.matching import Criteria, matched_services
-from providers.directory.memo import rendered_once
+from providers.directory.memo import QUERY_CARDS, rendered_once
 from providers.evidence import state_summary
 from providers.places import place_label
 from providers.text import document_words, words
@@ -462,88 +462,17 @@ _FORM_NEXT, _CARD_END = kept(SHORTLIST_FORM_NEXT), kept(CARD_END)
 _OPEN_TOKEN, _OPEN_TAIL = object(), object()
 
 
-def card_html(
-    row: CardRow,
-    catalogue: DirectoryCatalogue,
-    *,
-    shortlisted: bool,
-    csrf_token: str,
-    next_url: str,
-    directory_url: str,
-    preferred: frozenset[str] = frozenset(),
-    today=None,
-    why: WhyContext | None = None,
-    parts: CardParts | None = None,
-) -> SafeString:
-    """One result card: its fixed parts (``parts``, or built now) with the request's
-    shortlist state, token and address, and what depends on the query; ``csrf_token`` and
-    ``next_url`` may come escaped once per list."""
-    today = today or timezone.localdate()
-    if parts is None:
-        parts = card_parts(row, catalogue, directory_url, today)
-    why_part, explained = why_html(row, why, catalogue) if why else (EMPTY, frozenset())
-    searched = why.words if why else ()
-    if explained or preferred or searched:
-        capabilities = capabilities_html(row, catalogue, preferred, explained, searched)
-    else:
-        capabilities = parts.capabilities
-    return concat_kept(
-        _card_pieces(
-            parts,
-            parts.form_tails[shortlisted],
-            conditional_escape(csrf_token),
-            conditional_escape(next_url),
-            why_part,
-            capabilities,
-        )
-    )
-
-
-def _request_values(
-    request, csrf_token: str | None = None
-) -> tuple[set, SafeString, SafeString, SafeString]:
+def _request_values(request, csrf_token: str) -> tuple[set, SafeString, SafeString, SafeString]:
     """What every card of a list shares for this request, escaped once: the shortlist, the
-    CSRF token (the page's own when given: a new one is masked for each call of
-    ``get_token``), the address to come back to, the directory's address."""
-    from django.middleware.csrf import get_token
-
+    page's CSRF token (``get_token`` masks a new one on every call, so the view takes one
+    for the whole page), the address to come back to, the directory's address."""
     from providers.directory import shortlist
 
     return (
         set(shortlist.ids(request)),
-        conditional_escape(get_token(request) if csrf_token is None else csrf_token),
+        conditional_escape(csrf_token),
         conditional_escape(request.get_full_path()),
         conditional_escape(directory_path()),
-    )
-
-
-def card_list(
-    rows: list[CardRow],
-    catalogue: DirectoryCatalogue,
-    request,
-    preferred=frozenset(),
-    why: WhyContext | None = None,
-):
-    """The <li> cards for ``rows`` as one safe string."""
-    if not rows:
-        return join_html(())
-    chosen, token, next_url, directory_url = _request_values(request)
-    today = timezone.localdate()
-    return concat_html(
-        [
-            card_html(
-                row,
-                catalogue,
-                shortlisted=row.id in chosen,
-                csrf_token=token,
-                next_url=next_url,
-                directory_url=directory_url,
-                preferred=preferred,
-                today=today,
-                why=why,
-            )
-            for row in rows
-        ]
     )
 
 
@@ -553,7 +482,7 @@ def known_card_list(
     """The <li> cards for published providers ``ids`` (in order) for this request, with
     the page's CSRF token, and their slugs: each card from its parts kept per index
     (``index.provider_cache``), and only the providers not kept yet loaded (the provider
-    page's similar providers, which many pages share)."""
+    page's similar providers, which many pages share; the shortlist)."""
     if not ids:
         return join_html(()), []
     chosen, token, next_url, directory_url = _request_values(request, csrf_token)
@@ -603,7 +532,7 @@ def directory_cards(
     else:
         entries = rendered_once(
             index,
-            "query-cards",
+            QUERY_CARDS,
             (state, tuple(ids), today, directory_url),
             lambda: _query_cards(index, ids, preferred, why, directory_url, today),
             QUERY_CARDS_MEMO_SIZE,

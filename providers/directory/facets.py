@@ -19,7 +19,7 @@ from providers.directory.matching import (
     only_provider_level,
     service_pass,
 )
-from providers.directory.memo import rendered_once
+from providers.directory.memo import OPTION_COUNTS, rendered_once
 from providers.directory.query import FACET_LABELS, DirectoryQuery
 from providers.directory.search import TextMatch, match
 
@@ -211,7 +211,7 @@ def option_counts(index: DirectoryIndex, query: DirectoryQuery, text: TextMatch 
     of them made every full collection of a worker's heap take a third of a second."""
     result, numbers, active = rendered_once(
         index,
-        "option-counts",
+        OPTION_COUNTS,
         filter_state(query),
         lambda: _compact(resolve(index, query, text)),
         COUNTS_MEMO_SIZE,

@@ -37,6 +37,7 @@ from lifecycle.models import Phase, Stage, Track
 from providers import regions
 from providers.directory.bitsets import bits_from_positions, positions_from_bits
 from providers.directory.matching import ServiceTable
+from providers.directory.memo import FACET_OPTIONS, QUERY_CARDS
 from providers.directory.wordindex import TextRow, WordIndex, catalogue_words
 from providers.evidence import VerificationState
 from providers.models import (
@@ -1038,12 +1039,12 @@ def _kept_memos(memos: dict, changed: set[int]) -> dict:
     (counts, whole answers) depend on every provider and start empty. Each memo is copied
     by one C call (requests may add to it meanwhile)."""
     kept = {}
-    options = memos.get("facet-options")
+    options = memos.get(FACET_OPTIONS)
     if options:
-        kept["facet-options"] = options.copy()
-    pages = memos.get("query-cards")
+        kept[FACET_OPTIONS] = options.copy()
+    pages = memos.get(QUERY_CARDS)
     if pages:
-        kept["query-cards"] = {
+        kept[QUERY_CARDS] = {
             key: page
             for key, page in list(pages.items())
             if not any(pk in changed for pk in key[1])

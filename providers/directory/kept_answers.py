@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 
-from providers.directory.memo import rendered_once
+from providers.directory.memo import DIRECTORY_ANSWERS, rendered_once
 
 # Marks in a rendering: where the template's CSRF token goes, where the cards go, and where
 # a piece kept elsewhere goes (a facet's options), so that answers share those pieces
@@ -134,4 +134,4 @@ def kept_answer(index, key: tuple, build: Callable[[], KeptAnswer], limit: int) 
     """The answer for ``key``, built once per index while among the ``limit`` most
     recently asked (none kept when ``limit`` is 0): the addresses buyers keep coming back
     to stay, the others make way."""
-    return rendered_once(index, "directory-answer", key, build, limit)
+    return rendered_once(index, DIRECTORY_ANSWERS, key, build, limit)

@@ -11,6 +11,14 @@ goes.
 
 from collections.abc import Callable, Hashable
 
+# The kinds of memo, each a dict in ``index.html_cache`` (``index._kept_memos`` names those a
+# patched index keeps).
+OPTION_COUNTS = "option-counts"  # matching set and counts per filter state
+FACET_OPTIONS = "facet-options"  # a facet's folded option list per counts and choices
+QUERY_CARDS = "query-cards"  # a page of "why it matched" cards per filter state and page
+FILTER_FORMS = "filters-form"  # the filter form per state
+DIRECTORY_ANSWERS = "directory-answer"  # the whole answer per address
+
 
 def rendered_once[T](index, kind: str, key: Hashable, build: Callable[[], T], limit: int) -> T:
     """``build()`` for ``key``, computed once per index while among the ``limit`` keys of

@@ -18,7 +18,6 @@ from providers.directory import provider_markup, shortlist
 from providers.directory.addresses import directory_path
 from providers.directory.bitsets import positions_from_bits
 from providers.directory.cards import (
-    card_list,
     directory_cards,
     known_card_list,
     shortlist_button,
@@ -30,14 +29,14 @@ from providers.directory.folding import folded_options_html
 from providers.directory.index import get_index
 from providers.directory.kept_answers import CARDS_MARK, TOKEN_MARK, KeptAnswer, kept_answer, mark
 from providers.directory.kept_pages import kept_page
-from providers.directory.loading import card_rows, provider_page
+from providers.directory.loading import provider_page
 from providers.directory.markup import (
     grouped_options_html,
     kept,
     options_html,
 )
 from providers.directory.matching import MODES, criteria_for
-from providers.directory.memo import rendered_once
+from providers.directory.memo import FACET_OPTIONS, FILTER_FORMS, rendered_once
 from providers.directory.query import CHECKED_WITHIN, SORTS, DirectoryForm
 from providers.directory.tracks import phase_entries, phase_hint, range_phases, visible_tracks
 from providers.models import Provider
@@ -198,7 +197,7 @@ def filters_html(index, form: dict, directory_url: str) -> SafeString:
         return render_to_string("directory/directory.html#filters", context)
 
     key = (tuple(form.items()), directory_url)
-    return rendered_once(index, "filters-form", key, render, FILTERS_MEMO_SIZE)
+    return rendered_once(index, FILTER_FORMS, key, render, FILTERS_MEMO_SIZE)
 
 
 class _FacetMarks(dict):
@@ -220,7 +219,7 @@ def facet_options_html(index, facet: str, entries: list) -> bytes:
     key = (facet, tuple([(entry.option.key, entry.count, entry.selected) for entry in entries]))
     return rendered_once(
         index,
-        "facet-options",
+        FACET_OPTIONS,
         key,
         lambda: kept(folded_options_html(facet, entries, GROUPED_FACETS.get(facet, options_html))),
         FACET_MEMO_SIZE,
@@ -378,13 +377,14 @@ def shortlist_toggle(request, slug: str):
 
 @require_safe
 def shortlist_page(request):
-    index = get_index()
-    rows = card_rows(shortlist.ids(request))
+    token = get_token(request)  # once: the page's forms and htmx headers share it
+    cards, slugs = known_card_list(get_index(), shortlist.ids(request), request, token)
     context = {
-        "cards": card_list(rows, index.catalogue, request),
-        "count": len(rows),
-        "compare_query": "&".join(f"p={row.slug}" for row in rows[:MAX_COMPARE]),
+        "cards": cards,
+        "count": len(slugs),
+        "compare_query": "&".join(f"p={slug}" for slug in slugs[:MAX_COMPARE]),
         "max_compare": MAX_COMPARE,
+        "csrf_token": token,
     }
     return render(request, "directory/shortlist.html", context)
 
