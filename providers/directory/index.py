@@ -227,33 +227,37 @@ class DirectoryIndex:
         removed_verified = sorted((self.rank[position] for position in removed), reverse=True)
         inserted = sorted((changes.positions[pk], pk) for pk in rows)
 
-        ids = list(self.ids)
-        checked_on = list(self.checked_on)
-        keys = array("q", self.verified_keys)
-        for position in removed:
-            del ids[position]
-            del checked_on[position]
-            del keys[position]
-        for position, pk in inserted:
-            ids.insert(position, pk)
-            row = rows[pk]
-            checked_on.insert(position, row[1] if row[9] != COMPILED else None)
-            keys.insert(position, verified_key(row))
+        ids = _edited(self.ids, removed, inserted)
+        checked_on = _edited(
+            self.checked_on,
+            removed,
+            [(p, rows[pk][1] if rows[pk][9] != COMPILED else None) for p, pk in inserted],
+        )
+        keys = _edited(
+            self.verified_keys, removed, [(p, verified_key(rows[pk])) for p, pk in inserted]
+        )
         gone = [pk for pk in changed if pk in self.position_of and pk not in rows]
         position_of = _moved(self.position_of, ids, gone, removed, [p for p, _pk in inserted])
-        by_verified = list(self.ids_by_verified)
-        for position in removed_verified:
-            del by_verified[position]
+        if ids is self.ids and keys is self.verified_keys:
+            # Nothing moved in name order and no "recently checked" key changed: neither
+            # order changed, and the lists are shared rather than copied.
+            by_verified = self.ids_by_verified
+            inserted_verified = [(place, self.ids_by_verified[place]) for place in removed_verified]
+            inserted_verified.reverse()  # ascending
+        else:
+            by_verified = list(self.ids_by_verified)
+            for position in removed_verified:
+                del by_verified[position]
 
-        def full_key(pk):
-            position = position_of[pk]
-            return keys[position], position
+            def full_key(pk):
+                position = position_of[pk]
+                return keys[position], position
 
-        inserted_verified = []
-        for pk in sorted(rows, key=full_key):  # ascending: earlier places stay put
-            position = bisect_left(by_verified, full_key(pk), key=full_key)
-            by_verified.insert(position, pk)
-            inserted_verified.append((position, pk))
+            inserted_verified = []
+            for pk in sorted(rows, key=full_key):  # ascending: earlier places stay put
+                position = bisect_left(by_verified, full_key(pk), key=full_key)
+                by_verified.insert(position, pk)
+                inserted_verified.append((position, pk))
         members = {pk: self._row_members(row) for pk, row in rows.items()}
         backed = {
             pk: {self._slug_of["capability"].get(c) for c in row[10]} for pk, row in rows.items()
@@ -356,16 +360,19 @@ class DirectoryIndex:
         )
         # Each name position's place in "recently checked" order: only the positions whose
         # provider moved in either order are looked up again.
-        rank = list(self.rank)
-        for position in removed:
-            del rank[position]
-        for position, _pk in inserted:
-            rank.insert(position, 0)
-        for position in _span(removed, [p for p, _pk in inserted], len(ids)):
-            rank[position] = verified_position[ids[position]]
-        for place in _span(removed_verified, [p for p, _pk in inserted_verified], len(ids)):
-            rank[position_of[by_verified[place]]] = place
-        new.rank = rank
+        if by_verified is self.ids_by_verified:
+            new.rank = self.rank  # neither order changed
+        else:
+            rank = list(self.rank)
+            for position in removed:
+                del rank[position]
+            for position, _pk in inserted:
+                rank.insert(position, 0)
+            for position in _span(removed, [p for p, _pk in inserted], len(ids)):
+                rank[position] = verified_position[ids[position]]
+            for place in _span(removed_verified, [p for p, _pk in inserted_verified], len(ids)):
+                rank[position_of[by_verified[place]]] = place
+            new.rank = rank
         new._age_masks = {}
 
         new.services = self.services.patched(
@@ -381,11 +388,15 @@ class DirectoryIndex:
         if set(new.bits["country"]) != set(self.bits["country"]):
             words.set_catalogue(catalogue_words(self.catalogue, new.bits["country"]))
         new.words = words
-        new.options = new._options()
-        new.known_keys = {
-            facet: frozenset(option.key for option in options)
-            for facet, options in new.options.items()
-        }
+        if set(new.bits["country"]) != set(self.bits["country"]):
+            # A country entered or left: its options (and its region's) are listed again.
+            # Otherwise they are the catalogue's and stay (listing the countries' names
+            # cost a patch about 4 ms).
+            new.options = new._options()
+            new.known_keys = {
+                facet: frozenset(option.key for option in options)
+                for facet, options in new.options.items()
+            }
         return new
 
     def _prepare_members(self) -> None:
@@ -1052,6 +1063,23 @@ def _kept_memos(memos: dict, changed: set[int]) -> dict:
     return kept
 
 
+def _edited(items, removals, insertions):
+    """``items`` (a list or array in index order) without the items at places
+    ``removals`` (descending) and with ``insertions`` ((place, item), ascending): a copy, or
+    ``items`` itself when that changes nothing (an index's lists are never written once it
+    is installed, so a patched copy may share them)."""
+    if [place for place, _item in insertions] == sorted(removals) and all(
+        items[place] == item for place, item in insertions
+    ):
+        return items
+    new = items[:]  # one copy in one step
+    for place in removals:
+        del new[place]
+    for place, item in insertions:
+        new.insert(place, item)
+    return new
+
+
 def _span(removed, inserted, size: int) -> range:
     """The places of a list that may hold another item once items left at (old) places
     ``removed`` and came in at (new) places ``inserted``: those between the first and the
@@ -1068,12 +1096,19 @@ def _moved(old: dict, order: list, gone, removed, inserted) -> dict:
     """``old`` (item -> place in a list) for ``order``, the list after items left at places
     ``removed`` and came in at ``inserted`` (``_span``), and the items ``gone`` left it: a
     copy with the places in the span written again, rather than a new dict of every item
-    (at 100,000 providers most of a patch's time)."""
+    (at 100,000 providers most of a patch's time); ``old`` itself when no place changed
+    (dicts of an index are never written once it is installed)."""
+    writes = [
+        (order[place], place)
+        for place in _span(removed, inserted, len(order))
+        if old.get(order[place]) != place
+    ]
+    if not writes and not any(item in old for item in gone):
+        return old  # an edit in place (most edits): nothing moved, nothing to copy
     new = old.copy()
     for item in gone:
         new.pop(item, None)
-    for place in _span(removed, inserted, len(order)):
-        new[order[place]] = place
+    new.update(writes)
     return new
 
 

@@ -20,6 +20,8 @@ from array import array
 from dataclasses import dataclass, field
 from itertools import accumulate, chain
 
+import numpy as np
+
 from providers import regions
 from providers.directory.bitsets import bits_from_positions, positions_from_bits
 
@@ -117,6 +119,12 @@ class ServiceTable:
         the provider's countries)), ascending): one pass copies the runs of providers that
         stay (whole slices of the flat arrays; their offsets shifted only where the
         changes before them moved them) around the services of those that enter."""
+        if [position for position, _columns in insertions] == sorted(removals) and all(
+            self._holds(position, columns) for position, columns in insertions
+        ):
+            # Providers that stayed in place with the same services (an edit of a name,
+            # summary or evidence, most edits): this table, shared, instead of a copy.
+            return self
         new = object.__new__(ServiceTable)
         new.__dict__.update(self.__dict__)
         new.__dict__.pop("_read", None)
@@ -133,11 +141,8 @@ class ServiceTable:
             if low >= high:
                 return
             first, last = start[low], start[high]
-            shift = len(new.capability) - first
-            new.start.extend(map(shift.__add__, start[low:high]) if shift else start[low:high])
-            geo_shift = len(new.geo) - geo_start[first]
-            part = geo_start[first:last]
-            new.geo_start.extend(map(geo_shift.__add__, part) if geo_shift else part)
+            _extend_shifted(new.start, start[low:high], len(new.capability) - first)
+            _extend_shifted(new.geo_start, geo_start[first:last], len(new.geo) - geo_start[first])
             for name in per_service:
                 getattr(new, name).extend(getattr(self, name)[first:last])
             new.geo.extend(geo[geo_start[first] : geo_start[last]])
@@ -184,6 +189,25 @@ class ServiceTable:
         new.geo_start.append(len(new.geo))
         return new
 
+    def _holds(self, position: int, columns) -> bool:
+        """Whether the services at ``position`` are those of ``columns`` (services as
+        columns, the provider's countries), read without adding to the table."""
+        if any(code not in self.country_number for code in _codes_of(*columns)):
+            return False
+        first, last = self.start[position], self.start[position + 1]
+        held = [
+            (
+                self.capability[number],
+                self.first[number],
+                self.last[number],
+                self.modalities[number],
+                bool(self.site_known[number]),
+                tuple(self.geo[self.geo_start[number] : self.geo_start[number + 1]]),
+            )
+            for number in range(first, last)
+        ]
+        return held == self._rows(*columns)
+
     def _country(self, code: str) -> int:
         number = self.country_number.get(code)
         if number is None:
@@ -202,6 +226,26 @@ class ServiceTable:
             self.geo,
         )
         return sum(item.itemsize * len(item) for item in arrays) + 8 * len(self.modalities)
+
+
+def _codes_of(services, countries) -> set[str]:
+    """The country codes a provider's services (as columns) and its own countries name."""
+    places = services[4] if services and services[0] else ()
+    found = set(countries or ())
+    for codes in places:
+        found.update((codes or "").split(","))
+    return found - {""}
+
+
+def _extend_shifted(target: array, part: array, shift: int) -> None:
+    """Append ``part`` (offsets, unsigned 32-bit) to ``target`` with ``shift`` added to each:
+    in one numpy step, as the offsets after a provider whose services changed in number
+    are a hundred thousand or more."""
+    if not shift:
+        target.extend(part)
+        return
+    shifted = np.frombuffer(part, dtype=np.uint32).astype(np.int64) + shift
+    target.frombytes(shifted.astype(np.uint32).tobytes())
 
 
 class _Memo(dict):

@@ -173,3 +173,28 @@ def test_a_patch_moves_only_the_places_that_moved():
         gone = [item for item in leaving if item not in coming]
         moved = index_module._moved(old, new_order, gone, removed, inserted)
         assert moved == {item: place for place, item in enumerate(new_order)}
+
+
+@pytest.mark.django_db
+def test_an_edit_in_place_shares_what_it_leaves_alone(directory):
+    """A summary edit moves no provider and leaves its services alone: the patched index
+    shares the lists, maps and service table of the one before (copying them was most of a
+    patch's time, which buyers' requests of that worker waited out), and still equals a
+    full build."""
+    before = index_module.get_index()
+    Provider.objects.filter(slug="beta-biologics").update(summary="Monoclonal antibodies, edited.")
+    patched = index_module.get_index()
+    assert patched is not before and patched.words.changed
+    for name in ("ids", "position_of", "ids_by_verified", "verified_position", "rank", "services"):
+        assert getattr(patched, name) is getattr(before, name), name
+    same_index(patched, index_module.build_index())
+
+    # A change of its services or of its "recently checked" key copies what it changes.
+    Service.objects.filter(provider__slug="beta-biologics").first().delete()
+    Provider.objects.filter(slug="beta-biologics").update(
+        state="confirmed", state_on=datetime.date(2026, 11, 3)
+    )
+    again = index_module.get_index()
+    assert again.services is not patched.services
+    assert again.ids_by_verified is not patched.ids_by_verified
+    same_index(again, index_module.build_index())
