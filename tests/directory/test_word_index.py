@@ -102,3 +102,30 @@ def test_a_new_word_is_found_two_typos_away_once_patched_in_without_a_rebuild(co
     gc.collect()
     table = patched.words._by_length
     assert not any(gc.is_tracked(entry) for entries in table.values() for entry in entries)
+
+
+def test_numbers_are_held_apart_and_found_whole_by_prefix_and_against_postgresql(corpus):
+    """Regulator identifiers are most of a large directory's words: they are held in one
+    sorted array with their postings (``NumberWords``), not as a string, stem and ids
+    array each, and are found as before: whole (leading zeros kept), by their start while
+    typed, and as PostgreSQL finds them."""
+    from providers.models import SiteIdentity
+
+    words = corpus.words
+    numbers = list(words.numbers)
+    assert numbers, "the synthetic corpus gives its sites identifiers"
+    assert not any(number in words.stem_of for number in numbers)
+    assert not any(key[0] in words.numbers for key in words.sparse)
+    assert numbers == sorted(numbers)
+    identity = SiteIdentity.objects.select_related("site").order_by("pk").first()
+    value = identity.value
+    assert value in words.numbers and words.is_word(value)
+    owner = corpus.position_of[identity.site.provider_id]
+    for typed in (value, value[:-2]):
+        found = index_match(corpus, query_terms(typed)).any
+        assert found >> owner & 1, typed
+    assert not index_match(corpus, query_terms("0" + value)).any >> owner & 1
+    mine = index_match(corpus, query_terms(value)).any
+    assert mine == postgres_match(corpus, value, fuzzy=False).any
+    assert not words.numbers.starting("9" * (words.numbers.width + 1))
+    assert words.numbers.ids_of("not a number", 0) is None
