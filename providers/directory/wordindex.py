@@ -183,34 +183,34 @@ class WordIndex:
             (SUMMARY, (summaries,)),
         ):
             _field_postings(members, field_number, sources)
-        self.dense: dict[tuple[str, int], int] = {}
-        self.sparse: dict[tuple[str, int], array] = {}
         # The providers' own numbers (not the catalogue's: "9001" of ISO 9001), kept apart.
         numbers = {word for word, _field in members if _is_number(word)} - set(catalogue_words)
-        number_postings: dict[str, dict[int, array]] = {}
-        for key, positions in members.items():
-            if len(positions) * DENSE_SHARE >= size:
-                self.dense[key] = bits_from_positions(positions, size)
-                continue
-            positions.sort()
-            found = array("i", map(ids.__getitem__, positions))
-            word, field_number = key
-            if word in numbers:
-                number_postings.setdefault(word, {})[field_number] = found
-            else:
-                self.sparse[key] = found
-        self.numbers = NumberWords(numbers, number_postings)
-        del number_postings
-        # Providers changed since the build, and their current rare words.
-        self.changed: frozenset[int] = frozenset()
-        self.overlay: dict[tuple[str, int], frozenset[int]] = {}
+        vocabulary = {word for word, _field in members if " " not in word} - numbers
         # Pairs of words ("a b"): which words follow a word, here and in the catalogue.
         self.followers: dict[str, frozenset[str]] = _followers(
             word for word, _field in members if " " in word
         )
+        self.dense: dict[tuple[str, int], int] = {}
+        self.sparse: dict[tuple[str, int], array] = {}
+        number_positions: tuple[dict[str, list[int]], ...] = ({}, {}, {})  # per field
+        while members:  # each list freed once it is turned into postings
+            key, positions = members.popitem()
+            if len(positions) * DENSE_SHARE >= size:
+                self.dense[key] = bits_from_positions(positions, size)
+                continue
+            positions.sort()
+            word, field_number = key
+            if word in numbers:
+                number_positions[field_number][word] = positions
+            else:
+                self.sparse[key] = array("i", map(ids.__getitem__, positions))
+        self.numbers = NumberWords(numbers, number_positions, ids)
+        del number_positions
+        # Providers changed since the build, and their current rare words.
+        self.changed: frozenset[int] = frozenset()
+        self.overlay: dict[tuple[str, int], frozenset[int]] = {}
         # word (or pair) -> the facet options whose bitsets are its postings (CORE)
         self.set_catalogue(catalogue_words)
-        vocabulary = {word for word, _field in members if " " not in word} - numbers
         vocabulary |= {word for word in catalogue_words if " " not in word}
         self.sorted_words = sorted(vocabulary)
         self.stem_of = _stems(sorted(vocabulary))
@@ -463,20 +463,22 @@ class NumberWords:
     string, a stem, a dict entry and an ids array each, they were about two thirds of the
     index's memory. A number is its own stem and is never corrected as a typo."""
 
-    def __init__(self, words: set[str], postings: dict[str, dict[int, array]]):
+    def __init__(self, words: set[str], positions: tuple[dict[str, list[int]], ...], ids):
+        """``positions``: per field, each number's index positions (ascending); ``ids``:
+        the provider id at each position."""
         ordered = sorted(words)
         self.words = np.array([word.encode() for word in ordered], dtype=bytes)
         self.width = self.words.dtype.itemsize
+        id_at = np.array(ids, dtype=np.int64)
         self.starts: list[np.ndarray] = []
         self.ids: list[np.ndarray] = []
-        for field_number in FIELDS:
-            found = [postings.get(word, {}).get(field_number, ()) for word in ordered]
+        for table in positions:
+            found = [table.get(word, ()) for word in ordered]
             starts = np.zeros(len(ordered) + 1, dtype=np.int64)
-            np.cumsum([len(ids) for ids in found], out=starts[1:])
+            np.cumsum([len(places) for places in found], out=starts[1:])
+            places = np.fromiter(chain.from_iterable(found), dtype=np.int64, count=int(starts[-1]))
             self.starts.append(starts)
-            self.ids.append(
-                np.fromiter(chain.from_iterable(found), dtype=np.int32, count=int(starts[-1]))
-            )
+            self.ids.append(id_at[places].astype(np.int32))
 
     def __len__(self) -> int:
         return len(self.words)
