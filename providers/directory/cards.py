@@ -7,6 +7,7 @@ directory page the twenty cards were most of the rendering time when they went t
 template includes.
 """
 
+from bisect import bisect_left
 from dataclasses import dataclass
 
 from django.utils import timezone
@@ -83,9 +84,9 @@ def _places(sites, countries, catalogue) -> list[str]:
     ]
 
 
-def searchable_words(row: CardRow, catalogue: DirectoryCatalogue) -> frozenset[str]:
+def searchable_words(row: CardRow, catalogue: DirectoryCatalogue) -> tuple[str, ...]:
     """The words of a card a search can have matched (name, summary, capabilities, the
-    services' modalities), worked out once per row: rows kept per index
+    services' modalities), sorted, worked out once per row: rows kept per index
     (``full_rows``) come back for many searches."""
     found = row.__dict__.get("_searchable_words")
     if found is None:
@@ -103,9 +104,40 @@ def searchable_words(row: CardRow, catalogue: DirectoryCatalogue) -> frozenset[s
                 if pk in catalogue.modalities
             ]
         )
-        # A frozen dataclass: the set is kept beside its fields, not as one of them.
+        # A frozen dataclass: the words are kept beside its fields, not as one of them.
         # Every word of the card: ``words`` keeps only a query's first few.
-        found = row.__dict__["_searchable_words"] = frozenset(document_words(text))
+        found = row.__dict__["_searchable_words"] = tuple(sorted(set(document_words(text))))
+    return found
+
+
+def _starts_any(sorted_words: tuple[str, ...], word: str) -> bool:
+    """Whether a word of ``sorted_words`` starts with ``word`` (one binary search)."""
+    at = bisect_left(sorted_words, word)
+    return at < len(sorted_words) and sorted_words[at].startswith(word)
+
+
+# Searched words whose naming options are kept per catalogue (``_naming``); past this
+# many the memo starts again (buyers type new words all the time).
+NAMING_MEMO = 2048
+
+
+def _naming(catalogue: DirectoryCatalogue, word: str) -> tuple[frozenset, frozenset, frozenset]:
+    """The types, capabilities and modalities (their pks) with a word starting with
+    ``word`` among those search finds them by: once per catalogue and word, not once per
+    card and option."""
+    memo = catalogue.html_cache.get("naming")
+    if memo is None or len(memo) >= NAMING_MEMO:
+        memo = catalogue.html_cache["naming"] = {}
+    found = memo.get(word)
+    if found is None:
+        found = memo[word] = tuple(
+            frozenset(
+                pk
+                for pk, option in rows.items()
+                if _starts_any(_option_terms(option, catalogue), word)
+            )
+            for rows in (catalogue.types, catalogue.capabilities, catalogue.modalities)
+        )
     return found
 
 
@@ -113,29 +145,27 @@ def _named_by(row: CardRow, catalogue: DirectoryCatalogue, word: str) -> str:
     """When a searched word is not in the card's own text: the name of the card's type,
     capability, modality or country whose synonyms (or category) hold it, as search found
     it there ("aseptic" names Sterile fill-finish); "" when none does."""
-    options = [
-        *[catalogue.types[pk] for pk in row.type_ids if pk in catalogue.types],
-        *[catalogue.capabilities[pk] for pk in row.capability_ids if pk in catalogue.capabilities],
-        *[
-            catalogue.modalities[pk]
-            for service in row.services
-            for pk in service[3]
-            if pk in catalogue.modalities
-        ],
-    ]
-    for option in options:
-        if any(term.startswith(word) for term in _option_terms(option, catalogue)):
-            return option.name
+    types, capabilities, modalities = _naming(catalogue, word)
+    for pk in row.type_ids:
+        if pk in types:
+            return catalogue.types[pk].name
+    for pk in row.capability_ids:
+        if pk in capabilities:
+            return catalogue.capabilities[pk].name
+    for service in row.services:
+        for pk in service[3]:
+            if pk in modalities:
+                return catalogue.modalities[pk].name
     for code in row.countries:
         name = country_name(code, catalogue)
-        if any(term.startswith(word) for term in document_words(name)):
+        if _starts_any(_country_terms(code, name, catalogue), word):
             return name
     return ""
 
 
-def _option_terms(option, catalogue: DirectoryCatalogue) -> frozenset[str]:
-    """The words search finds an option by (its name, synonyms, code and category), once
-    per catalogue."""
+def _option_terms(option, catalogue: DirectoryCatalogue) -> tuple[str, ...]:
+    """The words search finds an option by (its name, synonyms, code and category),
+    sorted, once per catalogue."""
     key = ("terms", type(option).__name__, option.pk)
     found = catalogue.html_cache.get(key)
     if found is None:
@@ -148,7 +178,26 @@ def _option_terms(option, catalogue: DirectoryCatalogue) -> frozenset[str]:
                 category.name if category else "",
             ]
         )
-        found = catalogue.html_cache[key] = frozenset(document_words(text))
+        found = catalogue.html_cache[key] = tuple(sorted(set(document_words(text))))
+    return found
+
+
+def _name_words(capability, catalogue: DirectoryCatalogue) -> tuple[str, ...]:
+    """The words of a capability's name as a query splits them, sorted, once per
+    catalogue."""
+    key = ("name-words", capability.pk)
+    found = catalogue.html_cache.get(key)
+    if found is None:
+        found = catalogue.html_cache[key] = tuple(sorted(set(words(capability.name))))
+    return found
+
+
+def _country_terms(code: str, name: str, catalogue: DirectoryCatalogue) -> tuple[str, ...]:
+    """The words of a country's name, sorted, once per catalogue."""
+    key = ("country-terms", code)
+    found = catalogue.html_cache.get(key)
+    if found is None:
+        found = catalogue.html_cache[key] = tuple(sorted(set(document_words(name))))
     return found
 
 
@@ -192,7 +241,7 @@ def why_html(row: CardRow, why: WhyContext, catalogue: DirectoryCatalogue):
         present = searchable_words(row, catalogue)
         found = []
         for word in why.words:
-            if any(candidate.startswith(word) for candidate in present):
+            if _starts_any(present, word):
                 found.append(format_html("<mark>{}</mark>", word))
                 continue
             named = _named_by(row, catalogue, word)
@@ -416,7 +465,7 @@ def capabilities_html(
         preferred = preferred | {
             capability.slug
             for capability in capabilities
-            if any(name.startswith(word) for name in words(capability.name) for word in searched)
+            if any(_starts_any(_name_words(capability, catalogue), word) for word in searched)
         }
     if preferred:  # capabilities the buyer filtered on first, then catalogue order
         capabilities.sort(key=lambda capability: capability.slug not in preferred)
