@@ -355,12 +355,10 @@ class WordIndex:
         if len(term) < TYPO_ONE or term.isdigit():
             return set()
         vocabulary, added = self.stem_of, self.added_stem_of
-        numbers = self.numbers
-        found = {
-            word
-            for word in _edits(term)
-            if word in vocabulary or word in added or (_is_number(word) and word in numbers)
-        }
+        edits = _edits(term)
+        found = {word for word in edits if word in vocabulary or word in added}
+        if not term.isalpha():  # a number one edit away ("12345a": "12345")
+            found.update(word for word in edits if _is_number(word) and word in self.numbers)
         if len(term) >= TYPO_TWO:
             # Two edits: vocabulary words of about the same length sharing enough pairs of
             # letters (an edit spoils at most three), then their true distance.
