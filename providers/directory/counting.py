@@ -52,6 +52,34 @@ def matrix(index, facet: str) -> np.ndarray:
     return found
 
 
+def carry_over(old, new) -> None:
+    """Give a patched index ``new`` the matrices of ``old`` it can use: a facet's matrix
+    as it is when no option's bitset changed (an edit in place leaves most bitsets the same
+    int), a copy with the changed rows written again when a few did. The first requests
+    after each curator's save no longer build every facet's matrix again."""
+    found = _matrices.get(old)
+    if not found or new.size != old.size:
+        return
+    carried = {}
+    for facet, kept in found.items():
+        options = new.options[facet]
+        if options is not old.options[facet]:
+            continue  # options entered or left: built again when used
+        before, after = old.bits[facet], new.bits[facet]
+        changed = [
+            row
+            for row, option in enumerate(options)
+            if after.get(option.key, 0) is not before.get(option.key, 0)
+        ]
+        if changed:
+            kept = kept.copy()
+            for row in changed:
+                kept[row] = _words(after.get(options[row].key, 0), kept.shape[1])
+        carried[facet] = kept
+    if carried:
+        _matrices[new] = carried
+
+
 def option_counts(index, facet: str, base: int) -> list[int]:
     """For each option of ``facet`` (in ``index.options`` order), how many providers of
     ``base`` (a bitset over the index's positions) it holds."""

@@ -39,6 +39,7 @@ from django.utils import timezone
 
 from lifecycle.models import Phase, Stage, Track
 from providers import regions
+from providers.directory import counting
 from providers.directory.bitsets import bits_from_positions, positions_from_bits
 from providers.directory.matching import ServiceTable
 from providers.directory.memo import FACET_OPTIONS, QUERY_CARDS
@@ -404,6 +405,7 @@ class DirectoryIndex:
                 facet: frozenset(option.key for option in options)
                 for facet, options in new.options.items()
             }
+        counting.carry_over(self, new)
         return new
 
     def _prepare_members(self) -> None:

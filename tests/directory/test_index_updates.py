@@ -198,3 +198,31 @@ def test_an_edit_in_place_shares_what_it_leaves_alone(directory):
     assert again.services is not patched.services
     assert again.ids_by_verified is not patched.ids_by_verified
     same_index(again, index_module.build_index())
+
+
+@pytest.mark.django_db
+def test_a_patched_index_carries_the_count_matrices_over_exactly(directory):
+    """The facet count matrices of a patched index come from the old one (shared, or with
+    the changed rows written again), and equal the matrices built from its bitsets."""
+    from providers.directory import counting
+
+    edits = [
+        lambda: Provider.objects.filter(slug="beta-biologics").update(summary="Edited."),
+        lambda: Provider.objects.filter(slug="delta-oligo").update(name="Aardvark Oligo"),
+        lambda: Service.objects.filter(provider__slug="beta-biologics").first().delete(),
+    ]
+    for edit in edits:
+        before = index_module.get_index()
+        for facet in before.options:
+            counting.matrix(before, facet)
+        edit()
+        after = index_module.get_index()
+        assert after is not before
+        carried = counting._matrices.get(after, {})
+        assert carried, "carried over, not built again"
+        for facet, kept in carried.items():
+            assert (kept == counting._matrix(after, facet)).all(), facet
+            assert counting.option_counts(after, facet, after.all) == [
+                (after.all & after.bits[facet].get(option.key, 0)).bit_count()
+                for option in after.options[facet]
+            ]
