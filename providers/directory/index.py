@@ -32,6 +32,7 @@ from bisect import bisect_left
 from collections import deque
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from urllib.parse import parse_qs, urlsplit
 
 from django.conf import settings
 from django.db import close_old_connections, connections, transaction
@@ -42,7 +43,7 @@ from providers import regions
 from providers.directory import counting
 from providers.directory.bitsets import bits_from_positions, positions_from_bits
 from providers.directory.matching import ServiceTable
-from providers.directory.memo import FACET_OPTIONS, QUERY_CARDS
+from providers.directory.memo import DIRECTORY_ANSWERS, FACET_OPTIONS, OPTION_COUNTS, QUERY_CARDS
 from providers.directory.wordindex import TextRow, WordIndex, catalogue_words
 from providers.evidence import VerificationState
 from providers.models import (
@@ -406,7 +407,37 @@ class DirectoryIndex:
                 for facet, options in new.options.items()
             }
         counting.carry_over(self, new)
+        if self._answers_hold(new):
+            new.html_cache.update(_kept_answers(self.html_cache, changed))
         return new
+
+    def _answers_hold(self, new: "DirectoryIndex") -> bool:
+        """Whether every answer without a text search still holds in ``new`` but for the
+        changed providers' own cards: no provider moved in either order, every bitset of
+        facets and evidence (by identity: a patch keeps the same int where nothing changed),
+        the check dates and the service table are the old ones (an edit of a summary, a
+        site's city, most edits). The words may have changed: answers with a text search
+        are not kept (``_kept_answers``)."""
+        if not (
+            new.ids is self.ids
+            and new.ids_by_verified is self.ids_by_verified
+            and new.services is self.services
+            and new.checked_on is self.checked_on
+            and new.options is self.options
+            and new.backed_any is self.backed_any
+            and new.backed_any_verified is self.backed_any_verified
+        ):
+            return False
+        tables = [(new.backed_capability, self.backed_capability)]
+        tables += [(new.backed_capability_verified, self.backed_capability_verified)]
+        for facet in FACETS:
+            if facet != "region":  # made again from the countries' bitsets, which are checked
+                tables += [(new.bits[facet], self.bits[facet])]
+                tables += [(new.bits_verified[facet], self.bits_verified[facet])]
+        return all(
+            mine.keys() == theirs.keys() and all(mine[key] is theirs[key] for key in mine)
+            for mine, theirs in tables
+        )
 
     def _prepare_members(self) -> None:
         catalogue = self.catalogue
@@ -1103,6 +1134,34 @@ def _edited(items, removals, insertions):
     for place, item in insertions:
         new.insert(place, item)
     return new
+
+
+def _kept_answers(memos: dict, changed: set[int]) -> dict:
+    """The counts and whole answers a patched index keeps when its bitsets, orders and
+    services are the old ones (``DirectoryIndex._answers_hold``): those without a text
+    search (a changed provider's words may have changed), and of the answers those that show
+    no changed provider's card. Without them every curator's save emptied each worker's
+    answers, a third of what buyers ask again."""
+    kept = {}
+    counts = memos.get(OPTION_COUNTS)
+    if counts:
+        # The filter state: text at 1, modalities named by the text at 7 (facets.filter_state).
+        kept[OPTION_COUNTS] = {
+            key: found for key, found in list(counts.items()) if not key[1] and not key[7]
+        }
+    answers = memos.get(DIRECTORY_ANSWERS)
+    if answers:
+        kept[DIRECTORY_ANSWERS] = {
+            key: answer
+            for key, answer in list(answers.items())
+            if not _searched(key[0]) and not any(pk in changed for _s, pk, _e in answer.tail_slots)
+        }
+    return kept
+
+
+def _searched(path: str) -> bool:
+    """Whether a directory address carries a text search."""
+    return any(value.strip() for value in parse_qs(urlsplit(path).query).get("q", ()))
 
 
 def _span(removed, inserted, size: int) -> range:

@@ -226,3 +226,35 @@ def test_a_patched_index_carries_the_count_matrices_over_exactly(directory):
                 (after.all & after.bits[facet].get(option.key, 0)).bit_count()
                 for option in after.options[facet]
             ]
+
+
+@pytest.mark.django_db
+def test_answers_without_the_changed_provider_outlive_an_edit_in_place(client, directory):
+    """A rename that keeps the name order changes no bitset, order or service: the kept
+    answers and counts of addresses without a text search survive the patch unless they
+    show the renamed provider's card, which is built again with its new name."""
+    from providers.directory.memo import DIRECTORY_ANSWERS
+
+    headers = {"HX-Request": "true"}
+    cro, cdmo = "/providers/?type=cro", "/providers/?type=cdmo"
+    searched = "/providers/?q=biologics&type=cdmo"
+    for path in (cro, cdmo, searched):
+        assert client.get(path, headers=headers).status_code == 200
+    before = index_module.get_index()
+    answers = before.html_cache[DIRECTORY_ANSWERS]
+    kept_cro = next(answer for key, answer in answers.items() if key[0] == cro)
+
+    Provider.objects.filter(slug="beta-biologics").update(name="Beta Biologics Zebrafish")
+    after = index_module.get_index()
+    assert after is not before
+    carried = {key[0]: answer for key, answer in after.html_cache[DIRECTORY_ANSWERS].items()}
+    assert carried == {cro: kept_cro}  # beta is a CDMO: its lists and the search go
+    assert b"Zebrafish" in client.get(cdmo, headers=headers).content
+    assert b"Zebrafish" not in client.get(cro, headers=headers).content
+
+    # A change of a bitset (beta becomes a CRO too) keeps no answer at all.
+    beta = Provider.objects.get(slug="beta-biologics")
+    beta.types.add(*beta.types.model.objects.filter(slug="cro"))
+    again = index_module.get_index()
+    assert not again.html_cache.get(DIRECTORY_ANSWERS)
+    assert b"Beta" in client.get(cro, headers=headers).content
