@@ -394,10 +394,11 @@ class DirectoryIndex:
             key: remap(bits, removed, inserted, lambda pk, key=key: key in dense_members[pk])
             for key, bits in self.words.dense.items()
         }
-        if set(new.bits["country"]) != set(self.bits["country"]):
+        countries_changed = set(new.bits["country"]) != set(self.bits["country"])
+        if countries_changed:
             words.set_catalogue(catalogue_words(self.catalogue, new.bits["country"]))
         new.words = words
-        if set(new.bits["country"]) != set(self.bits["country"]):
+        if countries_changed:
             # A country entered or left: its options (and its region's) are listed again.
             # Otherwise they are the catalogue's and stay (listing the countries' names
             # cost a patch about 4 ms).
