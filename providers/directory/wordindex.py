@@ -24,7 +24,9 @@ words of ``TYPO_TWO`` or more two edits away.
 Postings of common words are bitsets over the index's positions (patched with the facet
 bitsets); rare words keep arrays of provider ids, turned into positions when searched,
 and providers changed since the index was built are kept in an overlay (their current
-words), so a patch never rewrites a rare word's array.
+words), so a patch never rewrites a rare word's array. The providers' own numbers
+(regulator identifiers, most of the vocabulary) are held apart, compactly
+(``NumberWords``).
 """
 
 import re
