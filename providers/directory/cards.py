@@ -106,7 +106,7 @@ def searchable_words(row: CardRow, catalogue: DirectoryCatalogue) -> tuple[str, 
         )
         # A frozen dataclass: the words are kept beside its fields, not as one of them.
         # Every word of the card: ``words`` keeps only a query's first few.
-        found = row.__dict__["_searchable_words"] = tuple(sorted(set(document_words(text))))
+        found = row.__dict__["_searchable_words"] = _sorted_words(text)
     return found
 
 
@@ -166,39 +166,37 @@ def _named_by(row: CardRow, catalogue: DirectoryCatalogue, word: str) -> str:
 def _option_terms(option, catalogue: DirectoryCatalogue) -> tuple[str, ...]:
     """The words search finds an option by (its name, synonyms, code and category),
     sorted, once per catalogue."""
-    key = ("terms", type(option).__name__, option.pk)
-    found = catalogue.html_cache.get(key)
-    if found is None:
+
+    def build():
         category = catalogue.categories.get(getattr(option, "category_id", None))
-        text = " ".join(
-            [
-                option.name,
-                getattr(option, "synonyms", "") or "",
-                getattr(option, "code", "") or "",
-                category.name if category else "",
-            ]
+        return _sorted_words(
+            " ".join(
+                [
+                    option.name,
+                    getattr(option, "synonyms", "") or "",
+                    getattr(option, "code", "") or "",
+                    category.name if category else "",
+                ]
+            )
         )
-        found = catalogue.html_cache[key] = tuple(sorted(set(document_words(text))))
-    return found
+
+    return _cached(catalogue, ("terms", type(option).__name__, option.pk), build)
 
 
 def _name_words(capability, catalogue: DirectoryCatalogue) -> tuple[str, ...]:
     """The words of a capability's name as a query splits them, sorted, once per
     catalogue."""
-    key = ("name-words", capability.pk)
-    found = catalogue.html_cache.get(key)
-    if found is None:
-        found = catalogue.html_cache[key] = tuple(sorted(set(words(capability.name))))
-    return found
+    return _cached(catalogue, ("name-words", capability.pk), _sorted_words, capability.name, words)
 
 
 def _country_terms(code: str, name: str, catalogue: DirectoryCatalogue) -> tuple[str, ...]:
     """The words of a country's name, sorted, once per catalogue."""
-    key = ("country-terms", code)
-    found = catalogue.html_cache.get(key)
-    if found is None:
-        found = catalogue.html_cache[key] = tuple(sorted(set(document_words(name))))
-    return found
+    return _cached(catalogue, ("country-terms", code), _sorted_words, name)
+
+
+def _sorted_words(text: str, split=document_words) -> tuple[str, ...]:
+    """The distinct words of ``text`` in order, for prefix tests by ``_starts_any``."""
+    return tuple(sorted(set(split(text))))
 
 
 def why_html(row: CardRow, why: WhyContext, catalogue: DirectoryCatalogue):
@@ -302,7 +300,8 @@ def backing_html(backed: int, claims: int) -> SafeString:
 
 
 def _cached(catalogue: DirectoryCatalogue, key: tuple, build, *args):
-    """Markup that depends only on ``key`` (and the index), built once per index."""
+    """Markup or words that depend only on ``key`` and the catalogue, built once per
+    catalogue."""
     found = catalogue.html_cache.get(key)
     if found is None:
         found = catalogue.html_cache[key] = build(*args)

@@ -491,7 +491,7 @@ class NumberWords:
 
     def _place(self, word: str) -> int:
         """The number's place in ``words``, or -1."""
-        if not (word.isascii() and word.isdigit()) or len(word) > self.width:
+        if not _is_number(word) or len(word) > self.width:
             return -1
         key = word.encode()
         place = int(np.searchsorted(self.words, key))
@@ -499,7 +499,7 @@ class NumberWords:
 
     def starting(self, start: str) -> list[str]:
         """The numbers that start with ``start``."""
-        if not (start.isascii() and start.isdigit()) or len(start) > self.width:
+        if not _is_number(start) or len(start) > self.width:
             return []
         key = start.encode()
         low = int(np.searchsorted(self.words, key))
