@@ -158,9 +158,11 @@ def test_each_provider_is_in_the_options_and_services_its_own_row_names():
     seeded_directory(seed=11)
     index = index_module.build_index()
     with connection.cursor() as cursor:
-        cursor.execute(index_module.INDEX_IDS_SQL, {**index_module.INDEX_PARAMS, "ids": index.ids})
+        cursor.execute(
+            index_module.INDEX_IDS_SQL, {**index_module.INDEX_PARAMS, "ids": list(index.ids)}
+        )
         rows = [index_module._index_row(row) for row in cursor.fetchall()]
-    assert [row[0] for row in rows] == index.ids
+    assert [row[0] for row in rows] == list(index.ids)
     table = index.services
     for position, row in enumerate(rows):
         found = {
@@ -277,3 +279,20 @@ def test_the_service_table_spliced_is_the_table_built_afresh():
             insertions = [(p + (p >= at), e) for p, e in insertions] + [(at, entry)]
         patched = table(providers).patched(removals[::-1], sorted(insertions, key=lambda i: i[0]))
         assert contents(patched) == contents(table(remaining))
+
+
+@pytest.mark.django_db
+def test_the_parts_made_again_after_the_build_are_the_parts_it_made(monkeypatch):
+    """``_compact`` writes out and reads back the word index and the option lists once the
+    build's rows are freed (for memory): nothing of them is lost on the way."""
+    seeded_directory(seed=5)
+    compacted = index_module.build_index()
+    monkeypatch.setattr(index_module, "_compact", lambda index: None)
+    as_built = index_module.build_index()
+    assert compacted.words is not as_built.words
+    same_words(compacted, as_built)
+    assert compacted.words.sorted_words == as_built.words.sorted_words
+    assert compacted.known_keys == as_built.known_keys
+    assert {
+        facet: [(o.key, o.label) for o in options] for facet, options in compacted.options.items()
+    } == {facet: [(o.key, o.label) for o in options] for facet, options in as_built.options.items()}

@@ -1,0 +1,96 @@
+"""Where each published provider stands in one of the index's orders: provider id ->
+position, for the name order (``DirectoryIndex.position_of``) and the "recently checked"
+order (``verified_position``).
+
+A dict of a hundred thousand Python ints held about 7 MB each, and worse, its ints were
+made in the middle of the build, among the rows it reads and drops, so they kept many of
+the allocator's pages from being handed back (the index's resident memory was four times
+its live size). Here the positions are one array indexed by provider id (4 bytes an id,
+``ABSENT`` where a provider has none): provider ids come from the database's sequence,
+so the array is about as long as the directory. An index is never written once it is
+installed: a patch writes a copy (``copy``, then ``pop`` and ``update``).
+"""
+
+from array import array
+
+import numpy as np
+
+ABSENT = -1
+
+
+class Positions:
+    """A read-mostly map of provider id to position with the dict methods the index uses
+    (``get``, ``[]``, ``in``, ``len``, ``copy``, ``pop``, ``update``, ``items``)."""
+
+    __slots__ = ("_at", "_count")
+
+    def __init__(self, at: array, count: int):
+        self._at = at
+        self._count = count
+
+    @classmethod
+    def of(cls, order) -> "Positions":
+        """The positions of the ids in ``order`` (a sequence of distinct provider ids)."""
+        ids = np.frombuffer(order, dtype=np.int64) if isinstance(order, array) else None
+        if ids is None or order.typecode != "q":
+            ids = np.fromiter(order, dtype=np.int64, count=len(order))
+        at = np.full(int(ids.max()) + 1 if len(ids) else 0, ABSENT, dtype=np.int32)
+        at[ids] = np.arange(len(ids), dtype=np.int32)
+        held = array("i")
+        held.frombytes(at.tobytes())
+        return cls(held, len(ids))
+
+    def get(self, pk: int, default=None):
+        if pk < 0:
+            return default
+        try:
+            place = self._at[pk]
+        except IndexError:
+            return default
+        return default if place == ABSENT else place
+
+    def __getitem__(self, pk: int) -> int:
+        place = self.get(pk)
+        if place is None:
+            raise KeyError(pk)
+        return place
+
+    def __contains__(self, pk) -> bool:
+        return self.get(pk) is not None
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __eq__(self, other) -> bool:
+        if isinstance(other, Positions):
+            return dict(self.items()) == dict(other.items())
+        return NotImplemented
+
+    __hash__ = None  # written by patches before they are installed: not a key
+
+    def items(self):
+        return ((pk, place) for pk, place in enumerate(self._at) if place != ABSENT)
+
+    def copy(self) -> "Positions":
+        return Positions(self._at[:], self._count)
+
+    def pop(self, pk: int, default=None):
+        place = self.get(pk)
+        if place is None:
+            return default
+        self._at[pk] = ABSENT
+        self._count -= 1
+        return place
+
+    def update(self, pairs) -> None:
+        """Write (provider id, position) pairs, growing the array for new ids."""
+        at = self._at
+        for pk, place in pairs:
+            if pk >= len(at):
+                at.extend(array("i", [ABSENT]) * (pk + 1 - len(at)))
+            if at[pk] == ABSENT:
+                self._count += 1
+            at[pk] = place
+
+    def nbytes(self) -> int:
+        return self._at.itemsize * len(self._at)

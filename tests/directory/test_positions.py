@@ -1,0 +1,33 @@
+"""Positions: the index's map of provider id to position, held in one array by id."""
+
+from array import array
+
+import pytest
+
+from providers.directory.positions import Positions
+
+
+def test_positions_answer_as_the_dict_of_an_order_would():
+    order = array("q", [40, 7, 12])
+    positions = Positions.of(order)
+    expected = {40: 0, 7: 1, 12: 2}
+    assert dict(positions.items()) == expected
+    assert len(positions) == 3
+    for pk, place in expected.items():
+        assert positions[pk] == place and positions.get(pk) == place and pk in positions
+    for missing in (0, 8, 41, 10**6, -1):
+        assert positions.get(missing) is None and missing not in positions
+        assert positions.get(missing, "none") == "none"
+        with pytest.raises(KeyError):
+            positions[missing]
+    assert Positions.of([]) == Positions.of(array("q")) and len(Positions.of([])) == 0
+
+
+def test_a_copy_is_written_without_touching_the_original():
+    original = Positions.of([5, 3, 9])
+    copy = original.copy()
+    assert copy.pop(3) == 1 and copy.pop(3) is None
+    copy.update([(9, 1), (200, 2)])  # a new id past the array's end grows it
+    assert dict(copy.items()) == {5: 0, 9: 1, 200: 2} and len(copy) == 3
+    assert dict(original.items()) == {5: 0, 3: 1, 9: 2} and len(original) == 3
+    assert copy != original and copy == Positions.of([5, 9, 200])
