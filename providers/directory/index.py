@@ -848,13 +848,15 @@ class IndexColumns:
     services: ServiceTable
 
 
-def _read_columns(cursor, modality_ids: list[int], chunk: int = 5000) -> IndexColumns:
+def _read_columns(
+    cursor, modality_ids: list[int], capability_ids: list[int], chunk: int = 5000
+) -> IndexColumns:
     """The rows of the index's query, read a chunk at a time into columns: no object per
     row outlives its chunk but the providers' text."""
     number = {name: place for place, name in enumerate(INDEX_COLUMNS)}
     values: dict[str, list] = {name: [] for name in VALUE_COLUMNS}
     groups: dict[str, dict] = {name: {} for name in LIST_COLUMNS}
-    services = ServiceTable(modality_ids)
+    services = ServiceTable(modality_ids, capability_ids)
     size = 0
     while rows := cursor.fetchmany(chunk):
         columns = list(zip(*rows, strict=True))
@@ -1016,7 +1018,7 @@ def _build(cursor, today: datetime.date) -> DirectoryIndex:
     # A cursor on the server: the rows come a chunk at a time, never all at once.
     with cursor.db.chunked_cursor() as rows:
         rows.execute(INDEX_SQL, INDEX_PARAMS)
-        columns = _read_columns(rows, list(catalogue.modalities))
+        columns = _read_columns(rows, list(catalogue.modalities), list(catalogue.capabilities))
     index = DirectoryIndex(token, columns, catalogue, built_on=today)
     index.watermark = watermark
     del columns

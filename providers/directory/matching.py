@@ -29,6 +29,14 @@ SERVICE_FACETS = ("capability", "modality", "stage", "phase", "region", "country
 MODES = {"all": "all of them, one partner", "any": "any of them"}
 
 
+def _bit_array(bits: int) -> array | list:
+    """An empty array of unsigned ints of at least ``bits`` bits (a list past 64)."""
+    for typecode in "BHIQ":
+        if bits <= 8 * array(typecode).itemsize:
+            return array(typecode)
+    return []
+
+
 class ServiceTable:
     """Every published provider's services as flat arrays, in index position order.
 
@@ -39,18 +47,20 @@ class ServiceTable:
     service's unstated sites.
     """
 
-    def __init__(self, modality_ids: list[int]):
-        """An empty table; ``extend`` fills it, in position order, and ``done`` ends that."""
+    def __init__(self, modality_ids: list[int], capability_ids=()):
+        """An empty table; ``extend`` fills it, in position order, and ``done`` ends that.
+        Its columns are the narrowest arrays that hold the catalogue's ids and modality bits
+        (a catalogue change builds a new table)."""
         self.modality_bit = {pk: 1 << number for number, pk in enumerate(modality_ids)}
         self.modality_of_bit = {bit: pk for pk, bit in self.modality_bit.items()}
         self.country_codes: list[str] = []
         self.country_number: dict[str, int] = {}
         self.start = array("I", [0])
-        self.capability = array("I")
+        self.capability = array("H" if max(capability_ids, default=0) < 1 << 16 else "I")
         self.first = array("B")
         self.last = array("B")
-        # one bit per modality: an unsigned 64-bit array while the catalogue fits in it
-        self.modalities = array("Q") if len(modality_ids) <= 64 else []
+        # one bit per modality: the narrowest unsigned array that holds them (a list past 64)
+        self.modalities = _bit_array(len(modality_ids))
         self.site_known = array("B")
         self.geo_start = array("I", [0])
         self.geo = array("H")
@@ -225,7 +235,9 @@ class ServiceTable:
             self.geo_start,
             self.geo,
         )
-        return sum(item.itemsize * len(item) for item in arrays) + 8 * len(self.modalities)
+        modalities = self.modalities
+        width = modalities.itemsize if isinstance(modalities, array) else 8
+        return sum(item.itemsize * len(item) for item in arrays) + width * len(modalities)
 
 
 def _codes_of(services, countries) -> set[str]:

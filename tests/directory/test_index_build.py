@@ -8,6 +8,7 @@ number of providers it patches."""
 import datetime
 import random
 import re
+from array import array
 
 import pytest
 from django.db import connection
@@ -296,3 +297,23 @@ def test_the_parts_made_again_after_the_build_are_the_parts_it_made(monkeypatch)
     assert {
         facet: [(o.key, o.label) for o in options] for facet, options in compacted.options.items()
     } == {facet: [(o.key, o.label) for o in options] for facet, options in as_built.options.items()}
+
+
+def test_the_service_table_keeps_ids_and_modality_bits_in_the_narrowest_arrays():
+    from providers.directory.matching import ServiceTable
+
+    def widths(modalities: int, capabilities: list[int]):
+        table = ServiceTable(list(range(1, modalities + 1)), capabilities)
+        kept = table.modalities
+        return (kept.typecode if isinstance(kept, array) else "list", table.capability.typecode)
+
+    assert widths(8, [1, 109]) == ("B", "H")
+    assert widths(11, [65535]) == ("H", "H")
+    assert widths(17, [65536]) == ("I", "I")
+    assert widths(64, []) == ("Q", "H")
+    assert widths(65, []) == ("list", "H")
+    table = ServiceTable([1, 2, 3], [70000])
+    table.extend([([70000], [1], [3], ["1,3"], [None])], [["FR"]])
+    table = table.done()
+    assert list(table.capability) == [70000]
+    assert list(table.modalities) == [0b101]
