@@ -461,7 +461,10 @@ class NumberWords:
     all found in one provider each: held as one sorted array of the numbers (as ASCII
     bytes) and, per field, their postings as offsets into one array of provider ids. As a
     string, a stem, a dict entry and an ids array each, they were about two thirds of the
-    index's memory. A number is its own stem and is never corrected as a typo."""
+    index's memory. A field holds postings for few of the numbers (the identifiers are in
+    the core text, hardly any in names or summaries), so each field keeps the places of the
+    numbers it holds beside their offsets, all as 32-bit ints. A number is its own stem and
+    is never corrected as a typo."""
 
     def __init__(self, words: set[str], positions: tuple[dict[str, list[int]], ...], ids):
         """``positions``: per field, each number's index positions (ascending); ``ids``:
@@ -470,13 +473,19 @@ class NumberWords:
         self.words = np.array([word.encode() for word in ordered], dtype=bytes)
         self.width = self.words.dtype.itemsize
         id_at = np.array(ids, dtype=np.int64)
-        self.starts: list[np.ndarray] = []
+        self.held: list[np.ndarray] = []  # per field: the places of the numbers it holds
+        self.starts: list[np.ndarray] = []  # per field: where each one's ids start
         self.ids: list[np.ndarray] = []
         for table in positions:
-            found = [table.get(word, ()) for word in ordered]
-            starts = np.zeros(len(ordered) + 1, dtype=np.int64)
-            np.cumsum([len(places) for places in found], out=starts[1:])
-            places = np.fromiter(chain.from_iterable(found), dtype=np.int64, count=int(starts[-1]))
+            held = [(place, table[word]) for place, word in enumerate(ordered) if table.get(word)]
+            starts = np.zeros(len(held) + 1, dtype=np.int32)
+            np.cumsum([len(found) for _place, found in held], out=starts[1:])
+            places = np.fromiter(
+                chain.from_iterable(found for _place, found in held),
+                dtype=np.int64,
+                count=int(starts[-1]),
+            )
+            self.held.append(np.array([place for place, _found in held], dtype=np.int32))
             self.starts.append(starts)
             self.ids.append(id_at[places].astype(np.int32))
 
@@ -514,12 +523,15 @@ class NumberWords:
         place = self._place(word)
         if place < 0:
             return None
+        held = self.held[field_number]
+        at = int(np.searchsorted(held, place))
+        if at == len(held) or held[at] != place:
+            return None
         starts = self.starts[field_number]
-        low, high = int(starts[place]), int(starts[place + 1])
-        return self.ids[field_number][low:high].tolist() if high > low else None
+        return self.ids[field_number][starts[at] : starts[at + 1]].tolist()
 
     def nbytes(self) -> int:
-        return self.words.nbytes + sum(a.nbytes for a in (*self.starts, *self.ids))
+        return self.words.nbytes + sum(a.nbytes for a in (*self.held, *self.starts, *self.ids))
 
 
 def _followers(pairs) -> dict[str, frozenset[str]]:
