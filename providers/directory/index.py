@@ -166,7 +166,7 @@ class DirectoryIndex:
         # provider id -> verified position (kept so that a patch moves only what moved)
         self.verified_position = Positions.of(self.ids_by_verified)
         # rank[name position] = verified position
-        rank = array("q", bytes(8 * size))
+        rank = array("i", bytes(4 * size))  # positions: 32 bits hold them
         deque(map(rank.__setitem__, verified_order, range(size)), maxlen=0)
         self.rank = rank
 
