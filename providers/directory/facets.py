@@ -19,7 +19,7 @@ from providers.directory.matching import (
     only_provider_level,
     service_pass,
 )
-from providers.directory.memo import OPTION_COUNTS, rendered_once
+from providers.directory.memo import OPTION_COUNTS, bitset_memo_limit, rendered_once
 from providers.directory.query import FACET_LABELS, DirectoryQuery
 from providers.directory.search import TextMatch, match
 
@@ -181,9 +181,11 @@ def _counts(index, query, facet: str, base: int) -> list[OptionCount]:
     ]
 
 
-# Filter states whose answer (matching set and counts) each index keeps: about 50 KB each
-# at 100,000 providers.
+# Filter states whose answer (matching set and counts) each index keeps: about 35 KB each
+# at 100,000 providers, mostly the matching set and the active masks (about three bitsets;
+# fewer states are kept where they would pass memo.BITSET_MEMO_BYTES).
 COUNTS_MEMO_SIZE = 512
+COUNTS_MEMO_BITSETS = 3
 
 
 def filter_state(query: DirectoryQuery) -> tuple:
@@ -203,8 +205,9 @@ def filter_state(query: DirectoryQuery) -> tuple:
 
 def option_counts(index: DirectoryIndex, query: DirectoryQuery, text: TextMatch | None):
     """``resolve(index, query, text)``, once per index and filter state while among the
-    last ``COUNTS_MEMO_SIZE`` states: (matching set, counts per facet, active masks). The
-    counts dict and its lists are the caller's own.
+    last ``COUNTS_MEMO_SIZE`` states (or fewer, ``memo.bitset_memo_limit``): (matching
+    set, counts per facet, active masks). The counts dict and its lists are the caller's
+    own.
 
     The memo keeps the counts as tuples of numbers (in ``index.options`` order), which the
     garbage collector stops tracking: kept as option objects, the memo's hundred thousand
@@ -214,7 +217,7 @@ def option_counts(index: DirectoryIndex, query: DirectoryQuery, text: TextMatch 
         OPTION_COUNTS,
         filter_state(query),
         lambda: _compact(resolve(index, query, text)),
-        COUNTS_MEMO_SIZE,
+        bitset_memo_limit(COUNTS_MEMO_SIZE, index.size, COUNTS_MEMO_BITSETS),
     )
     counts: dict = {}
     for facet, found in numbers.items():

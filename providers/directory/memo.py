@@ -11,6 +11,21 @@ goes.
 
 from collections.abc import Callable, Hashable
 
+# What each memo of bitsets (a filter state's matching sets, a text search's tiers) may hold
+# per process. Such an entry grows with the directory (a bitset is a bit per provider): at
+# 100,000 providers their counts bound them first, at a million this does (the counts memo
+# alone held 174 MB of a worker's memory there).
+BITSET_MEMO_BYTES = 32 * 2**20
+
+
+def bitset_memo_limit(limit: int, providers: int, bitsets: int) -> int:
+    """``limit`` entries, or fewer when each holds about ``bitsets`` bitsets over
+    ``providers`` and ``limit`` of them would hold more than ``BITSET_MEMO_BYTES`` (never
+    fewer than 16)."""
+    per_entry = bitsets * (providers // 8 + 1)
+    return min(limit, max(16, BITSET_MEMO_BYTES // per_entry))
+
+
 # The kinds of memo, each a dict in ``index.html_cache`` (``index._kept_memos`` names those a
 # patched index keeps).
 OPTION_COUNTS = "option-counts"  # matching set and counts per filter state

@@ -25,6 +25,7 @@ from django.conf import settings
 
 from providers.directory.bitsets import bits_from_positions
 from providers.directory.index import DirectoryIndex, on_rebuild
+from providers.directory.memo import bitset_memo_limit
 from providers.directory.wordindex import STOP_WORDS
 from providers.models import PUBLISHED
 from providers.reads import read_connection
@@ -140,7 +141,7 @@ def match(index: DirectoryIndex, text: str) -> TextMatch | None:
     if found is not None:
         return found
     found = index_match(index, terms, groups)
-    store_text(index.token, key, found)
+    store_text(index.token, key, found, index.size)
     return found
 
 
@@ -212,10 +213,14 @@ def cached_text(token: str, query: str) -> "TextMatch | None":
         return value
 
 
-def store_text(token: str, query: str, value: "TextMatch") -> None:
+def store_text(token: str, query: str, value: "TextMatch", providers: int) -> None:
+    """Keep ``value`` among the last ``DIRECTORY_TEXT_CACHE_SIZE`` queries' matches, or
+    fewer where their bitsets (one per tier over ``providers``) would pass
+    ``memo.BITSET_MEMO_BYTES``."""
     size = _cache_size()
     if not size:
         return
+    size = bitset_memo_limit(size, providers, TIERS)
     with _text_lock:
         _text_cache[(token, query)] = value
         _text_cache.move_to_end((token, query))

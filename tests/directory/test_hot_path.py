@@ -257,3 +257,26 @@ def test_a_patch_keeps_the_memos_whose_keys_still_hold(client, directory):
     kept = [key for key in pages if after["query-cards"].get(key) is pages[key]]
     without_beta = [key for key in pages if beta.pk not in key[1]]
     assert kept == without_beta and 0 < len(kept) < len(pages)  # GLP's kept, not biologics'
+
+
+def test_memos_of_bitsets_keep_fewer_entries_where_a_directory_makes_them_large():
+    from providers.directory.memo import BITSET_MEMO_BYTES, bitset_memo_limit
+
+    # At 100,000 providers the counts memo keeps its 512 states (about 37 KB each).
+    assert bitset_memo_limit(512, 100_000, 3) == 512
+    # At a million providers it keeps what fits in its bytes (about 370 KB each).
+    kept = bitset_memo_limit(512, 1_000_000, 3)
+    assert kept < 512 and kept * 3 * 1_000_000 // 8 <= BITSET_MEMO_BYTES
+    assert bitset_memo_limit(512, 10**9, 4) == 16  # never fewer than 16
+
+
+def test_the_text_cache_keeps_fewer_searches_for_a_large_directory(directory, settings):
+    from providers.directory import search
+
+    settings.DIRECTORY_TEXT_CACHE_SIZE = 512
+    search.clear_text_cache()
+    for number in range(40):
+        search.store_text("token", f"query {number}", f"match {number}", 10**7)
+    assert len(search._text_cache) == 16  # 4 tiers of 1.25 MB each: at most 32 MB, 16 at least
+    assert search.cached_text("token", "query 39") and not search.cached_text("token", "query 0")
+    search.clear_text_cache()

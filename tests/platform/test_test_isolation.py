@@ -11,7 +11,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("cache-isolation")]
 
 def test_a_test_that_fills_the_caches(directory):
     index = facets.get_index()
-    search.store_text(index.token, "oligo", "a cached match")
+    search.store_text(index.token, "oligo", "a cached match", index.size)
     assert facets._cached is index and search.cached_text(index.token, "oligo")
 
 
