@@ -422,7 +422,7 @@ class Command(BaseCommand):
             "",
             "## The index per worker",
             "",
-            "Built once in the benchmark's own process from one snapshot (facet bitsets, "
+            "Built once in a process of its own from one snapshot (facet bitsets, "
             "service table, word index): build time, growth of the resident memory, and the "
             "index's own estimate of its structures.",
             "",
@@ -477,7 +477,7 @@ class Command(BaseCommand):
             "# Performance by size",
             "",
             "Written by `manage.py bench --sizes ...`: for each size, the synthetic directory is "
-            f"generated, the index built once in the benchmark's process, and gunicorn "
+            f"generated, the index built once in a process of its own, and gunicorn "
             f"({options['workers']} workers, {options['connections']} connections, "
             f"{options['duration']:.0f} s per scenario) measured on the htmx fragment.",
             f"Run at {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.machine()}, "
