@@ -6,8 +6,9 @@ A dict of a hundred thousand Python ints held about 7 MB each, and worse, its in
 made in the middle of the build, among the rows it reads and drops, so they kept many of
 the allocator's pages from being handed back (the index's resident memory was four times
 its live size). Here the positions are one array indexed by provider id (4 bytes an id,
-``ABSENT`` where a provider has none): provider ids come from the database's sequence,
-so the array is about as long as the directory. An index is never written once it is
+``ABSENT`` where a provider has none), as long as the highest published id: about the
+directory's length while ids come from the database's sequence, more where some are far
+apart (4 bytes for every id up to the highest). An index is never written once it is
 installed: a patch writes a copy (``copy``, then ``pop`` and ``update``).
 """
 
@@ -31,8 +32,9 @@ class Positions:
     @classmethod
     def of(cls, order) -> "Positions":
         """The positions of the ids in ``order`` (a sequence of distinct provider ids)."""
-        ids = np.frombuffer(order, dtype=np.int64) if isinstance(order, array) else None
-        if ids is None or order.typecode != "q":
+        if isinstance(order, array) and order.typecode == "q":
+            ids = np.frombuffer(order, dtype=np.int64)
+        else:
             ids = np.fromiter(order, dtype=np.int64, count=len(order))
         at = np.full(int(ids.max()) + 1 if len(ids) else 0, ABSENT, dtype=np.int32)
         at[ids] = np.arange(len(ids), dtype=np.int32)
@@ -41,11 +43,9 @@ class Positions:
         return cls(held, len(ids))
 
     def get(self, pk: int, default=None):
-        if pk < 0:
-            return default
         try:
-            place = self._at[pk]
-        except IndexError:
+            place = self._at[pk] if pk >= 0 else ABSENT
+        except (IndexError, TypeError):  # past the end; not an id (None)
             return default
         return default if place == ABSENT else place
 
@@ -61,9 +61,12 @@ class Positions:
     def __len__(self) -> int:
         return self._count
 
+    def __iter__(self):
+        return (pk for pk, _place in self.items())
+
     def __eq__(self, other) -> bool:
         if isinstance(other, Positions):
-            return dict(self.items()) == dict(other.items())
+            return self._count == other._count and dict(self.items()) == dict(other.items())
         return NotImplemented
 
     __hash__ = None  # written by patches before they are installed: not a key

@@ -10,6 +10,7 @@ import pytest
 from django.db import connection
 
 from providers.directory import index as index_module
+from providers.directory.positions import Positions
 from providers.directory.search import index_match, query_terms
 from providers.models import Provider, Service, Site
 from tests.directory.test_directory import names
@@ -160,7 +161,7 @@ def test_a_patch_moves_only_the_places_that_moved():
     rng = random.Random(7)
     for _ in range(500):
         order = rng.sample(range(10_000), rng.randint(1, 60))
-        old = {item: place for place, item in enumerate(order)}
+        old = Positions.of(order)
         leaving = rng.sample(order, rng.randint(0, min(5, len(order))))
         staying = [item for item in order if item not in leaving]
         coming = [item for item in leaving if rng.random() < 0.7]
@@ -171,8 +172,10 @@ def test_a_patch_moves_only_the_places_that_moved():
         removed = sorted((old[item] for item in leaving), reverse=True)
         inserted = sorted(new_order.index(item) for item in coming)
         gone = [item for item in leaving if item not in coming]
+        before = dict(old.items())
         moved = index_module._moved(old, new_order, gone, removed, inserted)
-        assert moved == {item: place for place, item in enumerate(new_order)}
+        assert moved == Positions.of(new_order) and len(moved) == len(new_order)
+        assert dict(old.items()) == before  # the installed map is never written
 
 
 @pytest.mark.django_db

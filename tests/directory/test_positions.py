@@ -31,3 +31,9 @@ def test_a_copy_is_written_without_touching_the_original():
     assert dict(copy.items()) == {5: 0, 9: 1, 200: 2} and len(copy) == 3
     assert dict(original.items()) == {5: 0, 3: 1, 9: 2} and len(original) == 3
     assert copy != original and copy == Positions.of([5, 9, 200])
+
+
+def test_positions_iterate_and_refuse_what_is_not_an_id_as_a_dict_would():
+    positions = Positions.of(array("i", [9, 4]))  # any array of ids, not only 64-bit ones
+    assert list(positions) == [4, 9] and sorted(positions) == [4, 9]
+    assert positions.get(None) is None and None not in positions

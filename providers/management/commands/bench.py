@@ -16,7 +16,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
 from providers.devdata import benchmark
@@ -385,8 +385,9 @@ class Command(BaseCommand):
             cwd=settings.BASE_DIR,
             capture_output=True,
             text=True,
-            check=True,
         )
+        if found.returncode:
+            raise CommandError(f"The index could not be profiled:\n{found.stderr}")
         return json.loads(found.stdout.strip().splitlines()[-1])
 
     def profile_here(self) -> dict:
