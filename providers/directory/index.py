@@ -689,9 +689,6 @@ class DirectoryIndex:
         rank = self.rank
         return bits_from_positions([rank[p] for p in positions_from_bits(bits)], self.size)
 
-    def positions_of_ids(self, ids) -> list[int]:
-        return [self.position_of[pk] for pk in ids if pk in self.position_of]
-
 
 def _load_catalogue(alias: str) -> DirectoryCatalogue:
     phases = list(Phase.objects.using(alias).select_related("stage", "track"))
@@ -1022,17 +1019,17 @@ def _build(cursor, today: datetime.date) -> DirectoryIndex:
     index = DirectoryIndex(token, columns, catalogue, built_on=today)
     index.watermark = watermark
     del columns
-    _compact(index)
+    _repack(index)
     _release_free_memory()
     return index
 
 
 # The parts of an index made of many small objects (the word index's words, tuples and
-# arrays; the option lists), made again once the build's rows are freed (``_compact``).
+# arrays; the option lists), made again once the build's rows are freed (``_repack``).
 SMALL_OBJECT_PARTS = ("words", "options", "known_keys")
 
 
-def _compact(index: DirectoryIndex) -> None:
+def _repack(index: DirectoryIndex) -> None:
     """Make the index's small objects again, side by side. Python's allocator hands a
     block of memory back to the system only when nothing in it is alive, and the build made
     the word index's sixty thousand small objects (at 100,000 providers) in the middle of

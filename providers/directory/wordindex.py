@@ -434,20 +434,11 @@ class WordIndex:
             if bits is not None:
                 found[field_number] = bits
                 continue
-            positions = []
             rare = self.sparse.get(key)
             if rare is None:
                 rare = self.numbers.ids_of(word, field_number)
-            if rare is not None:
-                for pk in rare:
-                    if pk not in changed:
-                        position = position_of.get(pk)
-                        if position is not None:
-                            positions.append(position)
-            for pk in self.overlay.get(key, ()):
-                position = position_of.get(pk)
-                if position is not None:
-                    positions.append(position)
+            positions = position_of.places([pk for pk in rare or () if pk not in changed])
+            positions += position_of.places(self.overlay.get(key, ()))
             if positions:
                 found[field_number] = bits_from_positions(positions, index.size)
         for facet, key in self.catalogue_words.get(word, ()):

@@ -284,11 +284,11 @@ def test_the_service_table_spliced_is_the_table_built_afresh():
 
 @pytest.mark.django_db
 def test_the_parts_made_again_after_the_build_are_the_parts_it_made(monkeypatch):
-    """``_compact`` writes out and reads back the word index and the option lists once the
+    """``_repack`` writes out and reads back the word index and the option lists once the
     build's rows are freed (for memory): nothing of them is lost on the way."""
     seeded_directory(seed=5)
     compacted = index_module.build_index()
-    monkeypatch.setattr(index_module, "_compact", lambda index: None)
+    monkeypatch.setattr(index_module, "_repack", lambda index: None)
     as_built = index_module.build_index()
     same_words(compacted, as_built)
     assert compacted.words.sorted_words == as_built.words.sorted_words

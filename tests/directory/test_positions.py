@@ -37,3 +37,11 @@ def test_positions_iterate_and_refuse_what_is_not_an_id_as_a_dict_would():
     positions = Positions.of(array("i", [9, 4]))  # any array of ids, not only 64-bit ones
     assert list(positions) == [4, 9] and sorted(positions) == [4, 9]
     assert positions.get(None) is None and None not in positions
+
+
+def test_many_ids_are_placed_at_once_as_one_at_a_time_would_be():
+    positions = Positions.of([40, 7, 12])
+    asked = [12, 5, 40, 10**6, -3, 7]
+    one_by_one = [positions.get(pk) for pk in asked if positions.get(pk) is not None]
+    assert positions.places(asked) == one_by_one == [2, 0, 1]
+    assert positions.places([]) == []
