@@ -169,11 +169,15 @@ def test_shortlist_and_compare(page, live_server, directory):
     expect(page.locator("#shortlist-count")).to_contain_text("2")
 
     page.get_by_role("link", name="Shortlist").click()
+    # A click does not wait for the page it opens: wait for it before reading it.
+    page.wait_for_url("**/shortlist/")
+    expect(page.locator(".results .result h3 a")).to_have_count(2)
     assert page.locator(".results .result h3 a").all_inner_texts() == [
         "Beta Biologics",
         "Delta Oligo",
     ]
     page.get_by_role("link", name="Compare").click()
+    page.wait_for_url("**/compare/?*")
     assert "p=beta-biologics" in page.url and "p=delta-oligo" in page.url
     table = page.locator("table.compare")
     assert "Mammalian cell culture biologics manufacture" in table.inner_text()

@@ -109,6 +109,7 @@ def test_a_buyer_sends_providers_answer_and_the_buyer_compares(browser, live_ser
     assert "Opened" in buyer.content() or "Answered" in buyer.content()
     buyer.get_by_role("link", name="Compare the answers").click()
     table = buyer.locator("table.compare")
+    table.wait_for()  # the click does not wait for the page it opens
     assert table.locator("thead th").all_inner_texts() == ["Beta Biologics", "Delta Oligo"]
     text = table.inner_text()
     assert "A 2000 L line from May" in text and "Yes, through a partner" in text
