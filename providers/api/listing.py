@@ -23,7 +23,7 @@ from django.urls import reverse
 from providers.api.problems import ApiProblem
 from providers.api.schemas import ListQuery
 from providers.directory.bitsets import positions_from_bits
-from providers.directory.facets import answer, combine, masks, matching
+from providers.directory.facets import answer, matching
 from providers.directory.index import FACETS, DirectoryIndex
 from providers.directory.loading import card_rows
 from providers.directory.query import DirectoryForm, DirectoryQuery, printable
@@ -141,9 +141,7 @@ class Order:
 
 def order_of(index: DirectoryIndex, query: DirectoryQuery, text, result: int) -> Order:
     if query.sort == "verified":
-        return Order(
-            [combine(index, masks(index, query, text, verified=True))], index.ids_by_verified, True
-        )
+        return Order([index.to_verified(result)], index.ids_by_verified, True)
     if query.sort == "relevance" and text is not None:
         return Order([result & tier for tier in text.tiers], index.ids)
     return Order([result], index.ids)

@@ -56,39 +56,35 @@ class Answer:
     rough_counts: bool = False
 
 
-def masks(index: DirectoryIndex, query: DirectoryQuery, text: TextMatch | None, verified=False):
+def masks(index: DirectoryIndex, query: DirectoryQuery, text: TextMatch | None):
     """One bitset per active constraint (facets, coverage range, text)."""
     active: dict[str, int] = {}
     for facet in FACETS:
         keys = query.facets.get(facet) or []
         if keys:
-            active[facet] = index.facet_mask(
-                facet, keys, verified, every=query.capability_mode != "any"
-            )
+            active[facet] = index.facet_mask(facet, keys, every=query.capability_mode != "any")
     named = getattr(query, "text_modalities", None)
     if named:
         # The search text names a modality: asked for as if chosen (any of the chosen).
-        mask = index.facet_mask("modality", named, verified, every=False)
+        mask = index.facet_mask("modality", named, every=False)
         active["modality"] = active.get("modality", 0) | mask
     if query.cover_from:
-        active["coverage"] = index.coverage_mask(query.cover_from, query.cover_to, verified)
+        active["coverage"] = index.coverage_mask(query.cover_from, query.cover_to)
     if text is not None:
-        active["text"] = index.to_verified(text.any) if verified else text.any
-    active.update(trust_masks(index, query, verified))
+        active["text"] = text.any
+    active.update(trust_masks(index, query))
     return active
 
 
 # --- Trust filters: evidence on services and the age of a check (masks of their own) ---
 
 
-def trust_masks(index: DirectoryIndex, query: DirectoryQuery, verified=False) -> dict[str, int]:
+def trust_masks(index: DirectoryIndex, query: DirectoryQuery) -> dict[str, int]:
     found: dict[str, int] = {}
     if query.evidence:
-        found["evidence"] = index.evidence_mask(query.facets.get("capability") or [], verified)
+        found["evidence"] = index.evidence_mask(query.facets.get("capability") or [])
     if query.checked_within:
-        found["checked"] = index.checked_within_mask(
-            query.checked_within, timezone.localdate(), verified
-        )
+        found["checked"] = index.checked_within_mask(query.checked_within, timezone.localdate())
     return found
 
 
@@ -262,10 +258,7 @@ def page_ids(index, query, active, result, text, start: int, size: int) -> list[
     if not result:
         return []
     if query.sort == "verified":
-        if criteria_for(index, query) is None:
-            verified = combine(index, masks(index, query, text, verified=True))
-        else:  # service-level answers exist in name order only
-            verified = index.to_verified(result)
+        verified = index.to_verified(result)
         return [index.ids_by_verified[p] for p in positions_from_bits(verified, start, size)]
     if query.sort == "relevance" and text is not None:
         positions: list[int] = []

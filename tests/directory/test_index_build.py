@@ -316,3 +316,26 @@ def test_the_service_table_keeps_ids_and_modality_bits_in_the_narrowest_arrays()
     table = table.done()
     assert list(table.capability) == [70000]
     assert list(table.modalities) == [0b101]
+
+
+@pytest.mark.django_db
+def test_a_set_in_recently_checked_order_puts_each_provider_at_its_rank(settings):
+    """The index keeps its bitsets in name order only; ``to_verified`` re-expresses a set
+    for a page in "recently checked" order. Each provider's bit lands at its rank, for any
+    set, in an index built afresh and in one patched after edits."""
+    settings.DIRECTORY_BACKGROUND_REBUILD = False
+    rng = seeded_directory(seed=11, count=40)
+    index_module.get_index()
+    for edit in edits(rng)[:3]:
+        edit()
+    for index in (index_module.get_index(), index_module.build_index()):
+        everyone = list(range(index.size))
+        for chosen in ([], everyone, rng.sample(everyone, 5), everyone[::3]):
+            bits = index_module.bits_from_positions(chosen, index.size)
+            expected = index_module.bits_from_positions(
+                [index.rank[position] for position in chosen], index.size
+            )
+            assert index.to_verified(bits) == expected
+        # In that order, the providers a person checked most recently come first.
+        keys = [index.verified_keys[index.position_of[pk]] for pk in index.ids_by_verified]
+        assert keys == sorted(keys)

@@ -618,8 +618,8 @@ class Command(BaseCommand):
             "",
             "- Facet counts come from an in-process bitset index "
             "(`providers/directory/index.py`): one Python `int` per filter option over the "
-            "published providers in name order, and a "
-            "second copy in verified order. A request ANDs and ORs a few dozen bitsets and counts "
+            "published providers in name order (a page in verified order re-expresses its "
+            "matching set in that order). A request ANDs and ORs a few dozen bitsets and counts "
             "bits; its only queries are the one-row version token and the page of providers by "
             "primary key. The index is brought up to date when the token changes (any "
             "buyer-visible edit).",
