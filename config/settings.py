@@ -310,6 +310,11 @@ DIRECTORY_REBUILD_WAIT = env_int("DIRECTORY_REBUILD_WAIT_MS", 250) / 1000
 # How long a process answers from its index before asking the database's version token
 # again: the most a change waits, beyond its update, to reach every process.
 DIRECTORY_TOKEN_TTL = env_int("DIRECTORY_TOKEN_TTL_MS", 100) / 1000
+# Build each new index in a child process and read it back, so that what a build leaves
+# behind (tens of megabytes at 100,000 providers) leaves with the child rather than staying
+# in the worker (providers/directory/child_build.py). Tests build in their own process,
+# where their uncommitted data is.
+DIRECTORY_BUILD_IN_CHILD = env_bool("DIRECTORY_BUILD_IN_CHILD", default=True)
 # Move each newly installed index out of the cycle collector's way (gc.freeze).
 DIRECTORY_FREEZE_INDEX = env_bool("DIRECTORY_FREEZE_INDEX", default=True)
 IMPORT_MAX_UPLOAD_BYTES = env_int("IMPORT_MAX_UPLOAD_BYTES", 5 * 1024 * 1024)

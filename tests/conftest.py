@@ -24,6 +24,13 @@ def _fresh_process_caches():
     reset()
 
 
+@pytest.fixture(autouse=True)
+def _index_built_here(settings):
+    """Tests build the index in their own process, where their uncommitted data is
+    (tests/directory/test_child_build.py builds it in a child, from committed data)."""
+    settings.DIRECTORY_BUILD_IN_CHILD = False
+
+
 @pytest.fixture
 def directory(request):
     """A small directory covering every kind of provider and filter."""

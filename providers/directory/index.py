@@ -942,9 +942,10 @@ def current_token() -> str:
 
 
 @contextmanager
-def _snapshot():
-    """A cursor in one repeatable-read, read-only transaction: every read sees one state."""
-    connection = read_connection()
+def _snapshot(alias: str | None = None):
+    """A cursor in one repeatable-read, read-only transaction: every read sees one state.
+    On the connection ``alias`` names, or buyers' read connection (``read_connection``)."""
+    connection = connections[alias] if alias else read_connection()
     with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
         if connection.in_atomic_block and not connection.savepoint_ids:
             # The outermost transaction is ours: take one snapshot for every read.
@@ -971,13 +972,25 @@ def _read_watermark(cursor) -> Watermark:
     return Watermark(last, tuple(pending))
 
 
-def build_index(today: datetime.date | None = None) -> DirectoryIndex:
+def build_index(today: datetime.date | None = None, alias: str | None = None) -> DirectoryIndex:
     """Build the index from one consistent snapshot: the token, the change log's
     watermark, the catalogue and the rows are read in a single repeatable-read
-    transaction, so a commit in between cannot give an index that mixes two states."""
+    transaction, so a commit in between cannot give an index that mixes two states.
+    Built here, in this process (``full_build`` decides where a server builds)."""
     today = today or timezone.localdate()
-    with _snapshot() as cursor:
+    with _snapshot(alias) as cursor:
         return _build(cursor, today)
+
+
+def full_build(today: datetime.date) -> DirectoryIndex:
+    """A new index for a server process: built in a child process and read back
+    (``child_build``) with ``DIRECTORY_BUILD_IN_CHILD``, so the build's garbage never
+    stays in a worker's memory; otherwise built here."""
+    if settings.DIRECTORY_BUILD_IN_CHILD:
+        from providers.directory.child_build import build_in_child
+
+        return build_in_child(today, read_connection().alias)
+    return build_index(today)
 
 
 def _build(cursor, today: datetime.date) -> DirectoryIndex:
@@ -1040,11 +1053,12 @@ def update_index(index: DirectoryIndex | None, today: datetime.date | None = Non
     """The index for the current data, from ``index`` (None: none yet), in one snapshot:
     the changes the log records since ``index`` was read are patched in when they are few
     and name providers only; otherwise (a catalogue edit, a bulk load, a new day, a log
-    that no longer reaches back) the index is built anew."""
+    that no longer reaches back) the index is built anew (``full_build``, in a snapshot
+    of its own)."""
     today = today or timezone.localdate()
+    if index is None or index.built_on != today:
+        return full_build(today)
     with _snapshot() as cursor:
-        if index is None or index.built_on != today:
-            return _build(cursor, today)
         token = _read_token(cursor)
         watermark = _read_watermark(cursor)
         cursor.execute(
@@ -1058,15 +1072,19 @@ def update_index(index: DirectoryIndex | None, today: datetime.date | None = Non
             or len(ids) > PATCH_LIMIT
             or len(index.words.changed) + len(ids) > OVERLAY_LIMIT
         ):
-            return _build(cursor, today)
-        if not ids:  # a change buyers do not see through the index (a new token only)
+            patched = None  # built anew, after this snapshot ends
+        elif not ids:  # a change buyers do not see through the index (a new token only)
             patched = object.__new__(DirectoryIndex)
             patched.__dict__.update(index.__dict__)
             patched.token = token
         else:
             patched = index.patched(token, _read_changes(cursor, ids, index))
-        patched.watermark = Watermark(max(watermark.last, index.watermark.last), watermark.pending)
-        return patched
+        if patched is not None:
+            patched.watermark = Watermark(
+                max(watermark.last, index.watermark.last), watermark.pending
+            )
+            return patched
+    return full_build(today)
 
 
 def _read_changes(cursor, ids: set[int], index: DirectoryIndex) -> Changes:

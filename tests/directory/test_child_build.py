@@ -1,0 +1,76 @@
+"""A server process builds its index in a child process and reads it back
+(providers/directory/child_build.py): the index it gets is the one a build in its own
+process gives, a failed child says why, and the process keeps answering from its last
+index when that happens."""
+
+import shutil
+
+import pytest
+from django.utils import timezone
+
+from providers.directory import index as index_module
+from providers.directory.child_build import ChildBuildFailed, build_in_child
+from tests.directory.test_index_build import same_words, seeded_directory
+from tests.directory.test_index_updates import same_index
+from tests.factories import make_provider
+
+# The child reads what is committed: these tests commit (and their data is flushed after).
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.xdist_group("rebuild")]
+
+
+def test_the_index_built_in_a_child_is_the_index_built_here():
+    seeded_directory(seed=3, count=30)
+    today = timezone.localdate()
+    here = index_module.build_index(today)
+    there = build_in_child(today, "default")
+    assert there.size == here.size > 10
+    assert there.token == here.token and there.watermark == here.watermark
+    assert there.built_on == today
+    same_index(there, here)
+    same_words(there, here)
+    for facet, table in here.bits.items():
+        assert there.bits[facet] == table, facet
+    assert there.backed_capability == here.backed_capability
+
+
+def test_a_server_process_builds_in_a_child_and_patches_in_its_own(settings, monkeypatch):
+    settings.DIRECTORY_BUILD_IN_CHILD = True
+    settings.DIRECTORY_BACKGROUND_REBUILD = False
+    children = []
+    real = build_in_child
+
+    def counted(today, alias):
+        children.append(alias)
+        return real(today, alias)
+
+    monkeypatch.setattr("providers.directory.child_build.build_in_child", counted)
+    make_provider("First Co", slug="first-co")
+    first = index_module.get_index()
+    assert children == ["default"] and first.size == 1
+    make_provider("Second Co", slug="second-co")
+    second = index_module.get_index()
+    assert second.size == 2 and children == ["default"]  # a patch: no child for it
+    assert second.words.changed
+
+
+def test_a_child_that_fails_says_why():
+    with pytest.raises(ChildBuildFailed) as failed:
+        build_in_child(timezone.localdate(), "nowhere")
+    message = str(failed.value)
+    assert "exit status 1" in message
+    assert "nowhere" in message  # the child's own error: no such connection
+
+
+def test_a_failed_child_leaves_the_last_index_in_place(settings, monkeypatch, caplog):
+    settings.DIRECTORY_BUILD_IN_CHILD = True
+    settings.DIRECTORY_BACKGROUND_REBUILD = True
+    settings.DIRECTORY_REBUILD_WAIT = 5
+    make_provider("First Co", slug="first-co")
+    first = index_module.get_index()
+    monkeypatch.setattr(index_module, "PATCH_LIMIT", 0)  # any change: a full build
+    monkeypatch.setattr("providers.directory.child_build.sys.executable", shutil.which("false"))
+    make_provider("Second Co", slug="second-co")
+    index_module._checked_at = 0.0
+    assert index_module.get_index() is first  # the build failed: buyers see the last index
+    assert "could not be built in a child process (exit status 1): it wrote nothing" in caplog.text
+    assert index_module.get_index() is first
