@@ -1,5 +1,5 @@
-"""What the benchmark reports of memory: the index's build in a process of its own, and the
-resident memory of a server's workers."""
+"""What the benchmark reports of memory: the index as a server process gets it (in a
+process of its own), and the resident memory of a server's workers."""
 
 import io
 import json

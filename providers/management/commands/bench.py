@@ -70,7 +70,7 @@ class Command(BaseCommand):
         parser.add_argument("--workers", type=int, default=2)
         parser.add_argument("--seed", type=int, default=20261125)
         parser.add_argument("--output", default=str(settings.BASE_DIR / "docs" / "performance.md"))
-        # The index built once in this process, its profile printed as JSON (index_profile
+        # The index got once by this process, its profile printed as JSON (index_profile
         # runs it in a process of its own).
         parser.add_argument("--index-profile", action="store_true", help=argparse.SUPPRESS)
         parser.add_argument(
@@ -376,8 +376,9 @@ class Command(BaseCommand):
         )
 
     def index_profile(self) -> dict:
-        """Build the index once in a new process: how long it takes and how much memory it
-        holds. Not here: what this process allocated and freed before (generating a size's
+        """Get the index once in a new process, as a server process gets it (built in a
+        child process and read back, ``index.full_build``): how long it takes and how much
+        memory it holds. Not here: what this process allocated and freed before (generating a size's
         data, an earlier size's index) would be reused by the build and hide its growth."""
         connection.close()
         found = subprocess.run(
@@ -393,7 +394,9 @@ class Command(BaseCommand):
     def profile_here(self) -> dict:
         import gc
 
-        from providers.directory.index import build_index
+        from django.utils import timezone
+
+        from providers.directory.index import full_build
 
         def resident() -> int:
             for line in Path("/proc/self/status").read_text().splitlines():
@@ -405,7 +408,7 @@ class Command(BaseCommand):
         gc.collect()
         before = resident()
         started = time.perf_counter()
-        index = build_index()
+        index = full_build(timezone.localdate())
         seconds = time.perf_counter() - started
         gc.collect()
         grown = resident() - before
@@ -423,9 +426,10 @@ class Command(BaseCommand):
             "",
             "## The index per worker",
             "",
-            "Built once in a process of its own from one snapshot (facet bitsets, "
-            "service table, word index): build time, growth of the resident memory, and the "
-            "index's own estimate of its structures.",
+            "Got once by a process of its own as a server process gets it: built from one "
+            "snapshot (facet bitsets, service table, word index) in a child process and read "
+            "back. Time to get it, growth of the resident memory, and the index's own estimate "
+            "of its structures.",
             "",
             "| published providers | build s | resident MB | estimate MB |",
             "| ---: | ---: | ---: | ---: |",
@@ -478,14 +482,15 @@ class Command(BaseCommand):
             "# Performance by size",
             "",
             "Written by `manage.py bench --sizes ...`: for each size, the synthetic directory is "
-            f"generated, the index built once in a process of its own, and gunicorn "
+            f"generated, the index got once by a process of its own, and gunicorn "
             f"({options['workers']} workers, {options['connections']} connections, "
             f"{options['duration']:.0f} s per scenario) measured on the htmx fragment.",
             f"Run at {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.machine()}, "
             f"{os.cpu_count()} CPU cores.",
             "",
-            "The index's memory is the growth of a new process's resident memory as it builds "
-            "the index; a worker's is the whole resident memory of a gunicorn worker (Django, "
+            "The index's memory is the growth of a new process's resident memory as it gets "
+            "the index the way a server process does (built in a child process and read back); "
+            "a worker's is the whole resident memory of a gunicorn worker (Django, "
             "the index, the answers it keeps) after the facet mix, the mean of the workers.",
             "",
             "| published providers | index build s | index resident MB | worker resident MB "
