@@ -16,9 +16,12 @@ The data crosses a pipe between this process and a child it started itself, so r
 it back with ``pickle`` trusts nothing from outside.
 """
 
+import ctypes
+import ctypes.util
 import datetime
 import os
 import pickle
+import signal
 import subprocess
 import sys
 import tempfile
@@ -28,6 +31,7 @@ from django.db import connections
 
 # How much of the child's error output an exception carries.
 ERROR_TAIL = 4000
+PR_SET_PDEATHSIG = 1  # prctl: the signal a process gets when its parent ends
 
 
 class ChildBuildFailed(RuntimeError):
@@ -48,27 +52,31 @@ def build_in_child(today: datetime.date, alias: str):
     module = os.environ.get("DJANGO_SETTINGS_MODULE") or settings.SETTINGS_MODULE
     environment = {**os.environ, "DJANGO_SETTINGS_MODULE": module}
     with tempfile.TemporaryFile() as errors:
-        child = subprocess.Popen(
-            [sys.executable, "-m", __name__],
+        with subprocess.Popen(
+            [sys.executable, "-m", __name__, str(os.getpid())],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=errors,
             cwd=settings.BASE_DIR,
             env=environment,
-        )
-        index = None
-        try:
-            with child.stdin:
-                pickle.dump(request, child.stdin, protocol=pickle.HIGHEST_PROTOCOL)
-            with child.stdout:
+        ) as child:
+            index = None
+            try:
+                with child.stdin:
+                    pickle.dump(request, child.stdin, protocol=pickle.HIGHEST_PROTOCOL)
                 index = pickle.load(child.stdout)
-        except (EOFError, OSError, pickle.UnpicklingError):
-            pass  # the child ended early: its exit status and error output say why
-        finally:
-            code = child.wait()
+            except Exception:  # the child's exit status and error output say why
+                index = None
+            finally:
+                if index is None:
+                    try:
+                        child.wait(timeout=5)
+                    except subprocess.TimeoutExpired:
+                        child.kill()  # not left building for nobody
+                code = child.wait()
         if code != 0 or index is None:
-            errors.seek(0)
-            said = errors.read()[-ERROR_TAIL:].decode(errors="replace").strip()
+            errors.seek(max(0, errors.seek(0, os.SEEK_END) - ERROR_TAIL))
+            said = errors.read().decode(errors="replace").strip()
             raise ChildBuildFailed(
                 f"The directory index could not be built in a child process "
                 f"(exit status {code}): {said or 'it wrote nothing'}"
@@ -82,6 +90,7 @@ def build_in_child(today: datetime.date, alias: str):
 def main() -> None:
     """The child: read the request from standard input, build, write the index to the
     standard output it was given. Anything else printed goes to standard error."""
+    _end_with_parent(int(sys.argv[1]))
     handed_back = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
     request = pickle.load(sys.stdin.buffer)
@@ -90,7 +99,8 @@ def main() -> None:
 
     django.setup()
     for name, params in request["databases"].items():
-        connections[name].settings_dict.update(params)
+        options = {key: value for key, value in params.get("OPTIONS", {}).items() if key != "pool"}
+        connections[name].settings_dict.update({**params, "OPTIONS": options})  # one connection
 
     from providers.directory.index import build_index
 
@@ -98,6 +108,19 @@ def main() -> None:
     with handed_back:
         pickle.dump(index, handed_back, protocol=pickle.HIGHEST_PROTOCOL)
     connections.close_all()
+    os._exit(0)  # freeing the build's millions of objects one by one would only keep it waiting
+
+
+def _end_with_parent(parent: int) -> None:
+    """Be ended if the server process that started this child ends (a worker killed by
+    gunicorn's timeout, say), rather than go on building for nobody (Linux)."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:  # it ended before that was set
+        sys.exit("The server process that asked for this build has ended.")
 
 
 if __name__ == "__main__":

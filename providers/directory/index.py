@@ -38,6 +38,7 @@ from urllib.parse import parse_qs, urlsplit
 import numpy as np
 from django.conf import settings
 from django.db import close_old_connections, connections, transaction
+from django.db.models import Prefetch
 from django.utils import timezone
 
 from lifecycle.models import Phase, Stage, Track
@@ -649,7 +650,7 @@ class DirectoryIndex:
             count=size,
             bitorder="little",
         )
-        ordered = np.empty(size, dtype=np.uint8)
+        ordered = np.zeros(size, dtype=np.uint8)
         ordered[np.frombuffer(self.rank, dtype=np.int32)] = members
         return int.from_bytes(np.packbits(ordered, bitorder="little").tobytes(), "little")
 
@@ -669,7 +670,11 @@ def _load_catalogue(alias: str) -> DirectoryCatalogue:
         phases=phases,
         types={
             row.pk: row
-            for row in ProviderType.objects.using(alias).prefetch_related("typical_stages")
+            # The prefetch names its connection: left to the router, it follows the request
+            # (a child building for buyers' replica has none, and asked the primary).
+            for row in ProviderType.objects.using(alias).prefetch_related(
+                Prefetch("typical_stages", queryset=Stage.objects.using(alias))
+            )
         },
         capabilities={
             row.pk: row

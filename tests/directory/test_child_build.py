@@ -18,6 +18,14 @@ from tests.factories import make_provider
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.xdist_group("rebuild")]
 
 
+@pytest.fixture(autouse=True)
+def _reference_data(transactional_db):
+    """The catalogue the migrations load (an earlier test's flush may have removed it)."""
+    from tests.factories import ensure_reference_data
+
+    ensure_reference_data()
+
+
 def test_the_index_built_in_a_child_is_the_index_built_here():
     seeded_directory(seed=3, count=30)
     today = timezone.localdate()
