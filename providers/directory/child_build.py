@@ -9,8 +9,9 @@ interpreter (``python -m providers.directory.child_build``), which builds the in
 its own snapshot, on the connection settings the server gives it, and writes it pickled to
 its standard output; the server reads it back, its objects made side by side, and the
 build's garbage ends with the child. Starting the child costs about a second, against a
-build of seconds (a minute and more at a million providers), and no buyer request waits
-for it (``index.get_index``).
+build of seconds (minutes at a million providers). Only a process's first index is
+waited for by a request; later full builds run beside the installed index
+(``index.get_index``).
 
 The data crosses a pipe between this process and a child it started itself, so reading
 it back with ``pickle`` trusts nothing from outside.

@@ -3,8 +3,8 @@
 Each set is a bitset held in a Python ``int``: bit *i* stands for the *i*-th published
 provider in name order. Filtering is AND / OR of bitsets and a facet count is
 ``(candidates & option).bit_count()``, so every count on the page costs microseconds
-whatever the number of providers. A second copy of every bitset, in "most recently
-verified" order, serves that sort without re-sorting results.
+whatever the number of providers. A page in "recently checked" order re-expresses its
+matching set in that order (``DirectoryIndex.to_verified``).
 
 The index is built from the derived columns (``providers.derived``) of published
 providers, with the word index of text search (``wordindex.py``), and cached per process.

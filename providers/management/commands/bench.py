@@ -488,12 +488,14 @@ class Command(BaseCommand):
             f"Run at {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.machine()}, "
             f"{os.cpu_count()} CPU cores.",
             "",
-            "The index's memory is the growth of a new process's resident memory as it gets "
+            "The index's time is from asking for it to holding it (the build, starting the "
+            "child and reading the index back); its memory is the growth of a new process's "
+            "resident memory as it gets "
             "the index the way a server process does (built in a child process and read back); "
             "a worker's is the whole resident memory of a gunicorn worker (Django, "
             "the index, the answers it keeps) after the facet mix, the mean of the workers.",
             "",
-            "| published providers | index build s | index resident MB | worker resident MB "
+            "| published providers | index ready s | index resident MB | worker resident MB "
             "| facet mix /s | facet mix p95 ms | fresh text /s | fresh text p95 ms |",
             "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
         ]
