@@ -32,7 +32,9 @@ def test_the_index_built_in_a_child_is_the_index_built_here():
     here = index_module.build_index(today)
     there = build_in_child(today, "default")
     assert there.size == here.size > 10
-    assert there.token == here.token and there.watermark == here.watermark
+    # The same log position (transactions still running, on other databases of the server
+    # too, are another matter: they change from one snapshot to the next).
+    assert there.token == here.token and there.watermark.last == here.watermark.last
     assert there.built_on == today
     same_index(there, here)
     same_words(there, here)
