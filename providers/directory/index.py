@@ -1072,24 +1072,23 @@ def update_index(index: DirectoryIndex | None, today: datetime.date | None = Non
         )
         entries = cursor.fetchall()
         ids = {pk for _seq, pk in entries}
-        if (
-            None in ids
-            or len(ids) > PATCH_LIMIT
-            or len(index.words.changed) + len(ids) > OVERLAY_LIMIT
-        ):
-            patched = None  # built anew, after this snapshot ends
-        elif not ids:  # a change buyers do not see through the index (a new token only)
-            patched = object.__new__(DirectoryIndex)
-            patched.__dict__.update(index.__dict__)
-            patched.token = token
-        else:
-            patched = index.patched(token, _read_changes(cursor, ids, index))
-        if patched is not None:
+        patchable = (
+            None not in ids
+            and len(ids) <= PATCH_LIMIT
+            and len(index.words.changed) + len(ids) <= OVERLAY_LIMIT
+        )
+        if patchable:
+            if not ids:  # a change buyers do not see through the index (a new token only)
+                patched = object.__new__(DirectoryIndex)
+                patched.__dict__.update(index.__dict__)
+                patched.token = token
+            else:
+                patched = index.patched(token, _read_changes(cursor, ids, index))
             patched.watermark = Watermark(
                 max(watermark.last, index.watermark.last), watermark.pending
             )
             return patched
-    return full_build(today)
+    return full_build(today)  # after this snapshot ends
 
 
 def _read_changes(cursor, ids: set[int], index: DirectoryIndex) -> Changes:
