@@ -315,6 +315,9 @@ DIRECTORY_TOKEN_TTL = env_int("DIRECTORY_TOKEN_TTL_MS", 100) / 1000
 # in the worker (providers/directory/child_build.py). Tests build in their own process,
 # where their uncommitted data is.
 DIRECTORY_BUILD_IN_CHILD = env_bool("DIRECTORY_BUILD_IN_CHILD", default=True)
+# A child still building after this many seconds is killed, and its server keeps its last
+# index (a build takes seconds at 100,000 providers, minutes at a million).
+DIRECTORY_BUILD_TIMEOUT = env_int("DIRECTORY_BUILD_TIMEOUT_S", 1800)
 # Move each newly installed index out of the cycle collector's way (gc.freeze).
 DIRECTORY_FREEZE_INDEX = env_bool("DIRECTORY_FREEZE_INDEX", default=True)
 IMPORT_MAX_UPLOAD_BYTES = env_int("IMPORT_MAX_UPLOAD_BYTES", 5 * 1024 * 1024)

@@ -14,29 +14,62 @@ waited for by a request; later full builds run beside the installed index
 (``index.get_index``).
 
 The data crosses a pipe between this process and a child it started itself, so reading
-it back with ``pickle`` trusts nothing from outside.
+it back with ``pickle`` trusts nothing from outside. The child runs the code on disk, which
+an in-place deploy may have changed since the server started: the server sends the version
+of the code it runs (``CODE_VERSION``), and a child running other code refuses to build
+(``CodeChanged``) rather than hand back objects the server's classes may not read. A child
+that takes longer than ``DIRECTORY_BUILD_TIMEOUT`` is killed.
 """
 
 import ctypes
 import ctypes.util
 import datetime
+import hashlib
 import os
 import pickle
 import signal
 import subprocess
 import sys
 import tempfile
+import threading
+from pathlib import Path
 
+import django
+import numpy
 from django.conf import settings
 from django.db import connections
 
 # How much of the child's error output an exception carries.
 ERROR_TAIL = 4000
 PR_SET_PDEATHSIG = 1  # prctl: the signal a process gets when its parent ends
+# The child's exit status when its code is not the server's.
+CODE_CHANGED_STATUS = 3
+
+
+def _code_version() -> str:
+    """A digest of the code whose objects an index pickles (the directory package, the
+    models, the versions of Django and numpy), as this process read it from disk."""
+    root = Path(__file__).resolve().parent
+    files = [*sorted(root.glob("*.py")), root.parent / "models.py"]
+    files.append(root.parent.parent / "lifecycle" / "models.py")
+    digest = hashlib.sha256(f"{django.__version__} {numpy.__version__}".encode())
+    for path in files:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+# The code this process runs: read once, when it is imported (a server imports it when it
+# starts, through the index module).
+CODE_VERSION = _code_version()
 
 
 class ChildBuildFailed(RuntimeError):
     """The child process ended without handing back an index."""
+
+
+class CodeChanged(ChildBuildFailed):
+    """The code on disk is no longer the code this process runs (an in-place deploy): no
+    child can build for it until it is restarted."""
 
 
 def build_in_child(today: datetime.date, alias: str):
@@ -44,6 +77,7 @@ def build_in_child(today: datetime.date, alias: str):
     (with this process's settings for every connection: a test database's name among
     them), as ``index.build_index(today, alias)`` would build it here."""
     request = {
+        "code": CODE_VERSION,
         "today": today,
         "alias": alias,
         "databases": {name: dict(connections[name].settings_dict) for name in connections},
@@ -61,6 +95,15 @@ def build_in_child(today: datetime.date, alias: str):
             cwd=settings.BASE_DIR,
             env=environment,
         ) as child:
+            timeout = settings.DIRECTORY_BUILD_TIMEOUT
+            expired = threading.Event()
+
+            def end() -> None:
+                expired.set()
+                child.kill()  # its pipe closes: the reading below ends
+
+            deadline = threading.Timer(timeout, end)
+            deadline.start()
             index = None
             try:
                 with child.stdin:
@@ -69,6 +112,7 @@ def build_in_child(today: datetime.date, alias: str):
             except Exception:  # the child's exit status and error output say why
                 index = None
             finally:
+                deadline.cancel()
                 if index is None:
                     try:
                         child.wait(timeout=5)
@@ -78,7 +122,10 @@ def build_in_child(today: datetime.date, alias: str):
         if code != 0 or index is None:
             errors.seek(max(0, errors.seek(0, os.SEEK_END) - ERROR_TAIL))
             said = errors.read().decode(errors="replace").strip()
-            raise ChildBuildFailed(
+            if expired.is_set():
+                said = f"it did not finish within {timeout:g} s and was ended. {said}".strip()
+            failure = CodeChanged if code == CODE_CHANGED_STATUS else ChildBuildFailed
+            raise failure(
                 f"The directory index could not be built in a child process "
                 f"(exit status {code}): {said or 'it wrote nothing'}"
             )
@@ -95,8 +142,12 @@ def main() -> None:
     handed_back = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
     request = pickle.load(sys.stdin.buffer)
-
-    import django
+    if request["code"] != CODE_VERSION:
+        sys.stderr.write(
+            "The code on disk has changed since the server process started: restart it to "
+            "build its index in a child process again.\n"
+        )
+        sys.exit(CODE_CHANGED_STATUS)
 
     django.setup()
     for name, params in request["databases"].items():
@@ -105,7 +156,7 @@ def main() -> None:
 
     from providers.directory.index import build_index
 
-    index = build_index(request["today"], request["alias"])
+    index = build_index(request["today"], request["alias"], tidy=False)
     with handed_back:
         pickle.dump(index, handed_back, protocol=pickle.HIGHEST_PROTOCOL)
     connections.close_all()

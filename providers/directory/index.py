@@ -43,7 +43,7 @@ from django.utils import timezone
 
 from lifecycle.models import Phase, Stage, Track
 from providers import regions
-from providers.directory import counting
+from providers.directory import child_build, counting
 from providers.directory.bitsets import bits_from_positions
 from providers.directory.matching import ServiceTable
 from providers.directory.memo import DIRECTORY_ANSWERS, FACET_OPTIONS, OPTION_COUNTS, QUERY_CARDS
@@ -977,28 +977,40 @@ def _read_watermark(cursor) -> Watermark:
     return Watermark(last, tuple(pending))
 
 
-def build_index(today: datetime.date | None = None, alias: str | None = None) -> DirectoryIndex:
+def build_index(
+    today: datetime.date | None = None, alias: str | None = None, tidy: bool = True
+) -> DirectoryIndex:
     """Build the index from one consistent snapshot: the token, the change log's
     watermark, the catalogue and the rows are read in a single repeatable-read
     transaction, so a commit in between cannot give an index that mixes two states.
-    Built here, in this process (``full_build`` decides where a server builds)."""
+    Built here, in this process (``full_build`` decides where a server builds).
+    ``tidy``: leave this process's memory as compact as it can (``_repack``); a child
+    that hands the index over and ends has no use for it."""
     today = today or timezone.localdate()
     with _snapshot(alias) as cursor:
-        return _build(cursor, today)
+        return _build(cursor, today, tidy)
 
 
-def full_build(today: datetime.date) -> DirectoryIndex:
+def full_build(today: datetime.date, first: bool = False) -> DirectoryIndex:
     """A new index for a server process: built in a child process and read back
     (``child_build``) with ``DIRECTORY_BUILD_IN_CHILD``, so the build's garbage never
-    stays in a worker's memory; otherwise built here."""
+    stays in a worker's memory; otherwise built here. Built here too when no child can
+    build for this process (the code on disk changed since it started), and when a child
+    fails the ``first`` index of a process, which has no last index to answer from; any
+    other failure is raised, and the process keeps its last index."""
     if settings.DIRECTORY_BUILD_IN_CHILD:
-        from providers.directory.child_build import build_in_child
-
-        return build_in_child(today, read_connection().alias)
+        try:
+            return child_build.build_in_child(today, read_connection().alias)
+        except child_build.CodeChanged as changed:
+            log.warning("%s The directory index is built in this process meanwhile.", changed)
+        except child_build.ChildBuildFailed:
+            if not first:
+                raise
+            log.exception("The first directory index is built in this process instead.")
     return build_index(today)
 
 
-def _build(cursor, today: datetime.date) -> DirectoryIndex:
+def _build(cursor, today: datetime.date, tidy: bool = True) -> DirectoryIndex:
     token = _read_token(cursor)
     watermark = _read_watermark(cursor)
     catalogue = _load_catalogue(cursor.db.alias)
@@ -1009,8 +1021,9 @@ def _build(cursor, today: datetime.date) -> DirectoryIndex:
     index = DirectoryIndex(token, columns, catalogue, built_on=today)
     index.watermark = watermark
     del columns
-    _repack(index)
-    _release_free_memory()
+    if tidy:
+        _repack(index)
+        _release_free_memory()
     return index
 
 
@@ -1062,7 +1075,7 @@ def update_index(index: DirectoryIndex | None, today: datetime.date | None = Non
     of its own)."""
     today = today or timezone.localdate()
     if index is None or index.built_on != today:
-        return full_build(today)
+        return full_build(today, first=index is None)
     with _snapshot() as cursor:
         token = _read_token(cursor)
         watermark = _read_watermark(cursor)

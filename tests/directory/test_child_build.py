@@ -4,12 +4,14 @@ process gives, a failed child says why, and the process keeps answering from its
 index when that happens."""
 
 import shutil
+import time
 
 import pytest
 from django.utils import timezone
 
+from providers.directory import child_build
 from providers.directory import index as index_module
-from providers.directory.child_build import ChildBuildFailed, build_in_child
+from providers.directory.child_build import ChildBuildFailed, CodeChanged, build_in_child
 from tests.directory.test_index_build import same_words, seeded_directory
 from tests.directory.test_index_updates import same_index
 from tests.factories import make_provider
@@ -84,3 +86,47 @@ def test_a_failed_child_leaves_the_last_index_in_place(settings, monkeypatch, ca
     assert index_module.get_index() is first  # the build failed: buyers see the last index
     assert "could not be built in a child process (exit status 1): it wrote nothing" in caplog.text
     assert index_module.get_index() is first
+
+
+def test_a_child_past_its_time_is_ended(settings, monkeypatch, tmp_path):
+    settings.DIRECTORY_BUILD_TIMEOUT = 1
+    stuck = tmp_path / "stuck"
+    stuck.write_text("#!/bin/sh\nexec sleep 60\n")
+    stuck.chmod(0o755)
+    monkeypatch.setattr("providers.directory.child_build.sys.executable", str(stuck))
+    started = time.monotonic()
+    with pytest.raises(ChildBuildFailed) as failed:
+        build_in_child(timezone.localdate(), "default")
+    assert time.monotonic() - started < 30  # not the minute it would have slept
+    assert "did not finish within 1 s and was ended" in str(failed.value)
+
+
+def test_a_child_running_other_code_refuses_and_the_server_builds_itself(
+    settings, monkeypatch, caplog
+):
+    """During an in-place deploy the code on disk is no longer the server's: a child
+    would hand back objects of other classes. It refuses, and the server builds here."""
+    settings.DIRECTORY_BUILD_IN_CHILD = True
+    settings.DIRECTORY_BACKGROUND_REBUILD = False
+    monkeypatch.setattr(child_build, "CODE_VERSION", "the code the server started with")
+    with pytest.raises(CodeChanged) as refused:
+        build_in_child(timezone.localdate(), "default")
+    assert "restart it" in str(refused.value)
+    make_provider("First Co", slug="first-co")
+    assert index_module.get_index().size == 1
+    make_provider("Second Co", slug="second-co")
+    monkeypatch.setattr(index_module, "PATCH_LIMIT", 0)  # any change: a full build
+    index_module._checked_at = 0.0
+    assert index_module.get_index().size == 2  # built here, not left stale
+    assert caplog.text.count("The directory index is built in this process meanwhile.") == 2
+
+
+def test_a_first_index_whose_child_fails_is_built_here(settings, monkeypatch, caplog):
+    """A process with no index yet has nothing to answer from: it builds for itself."""
+    settings.DIRECTORY_BUILD_IN_CHILD = True
+    settings.DIRECTORY_BACKGROUND_REBUILD = False
+    monkeypatch.setattr("providers.directory.child_build.sys.executable", shutil.which("false"))
+    make_provider("First Co", slug="first-co")
+    assert index_module.get_index().size == 1
+    assert "The first directory index is built in this process instead." in caplog.text
+    assert "could not be built in a child process (exit status 1)" in caplog.text
