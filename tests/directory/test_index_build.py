@@ -330,10 +330,13 @@ def test_a_set_in_recently_checked_order_puts_each_provider_at_its_rank(settings
         edit()
     for index in (index_module.get_index(), index_module.build_index()):
         everyone = list(range(index.size))
+        # Where each provider stands in that order, from the ids in that order (not from
+        # the ranks to_verified itself uses).
+        place = {pk: number for number, pk in enumerate(index.ids_by_verified)}
         for chosen in ([], everyone, rng.sample(everyone, 5), everyone[::3]):
             bits = index_module.bits_from_positions(chosen, index.size)
             expected = index_module.bits_from_positions(
-                [index.rank[position] for position in chosen], index.size
+                [place[index.ids[position]] for position in chosen], index.size
             )
             assert index.to_verified(bits) == expected
         # In that order, the providers a person checked most recently come first.
