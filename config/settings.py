@@ -315,8 +315,10 @@ DIRECTORY_TOKEN_TTL = env_int("DIRECTORY_TOKEN_TTL_MS", 100) / 1000
 # in the worker (providers/directory/child_build.py). Tests build in their own process,
 # where their uncommitted data is.
 DIRECTORY_BUILD_IN_CHILD = env_bool("DIRECTORY_BUILD_IN_CHILD", default=True)
-# A child still building after this many seconds is killed, and its server keeps its last
-# index (a build takes seconds at 100,000 providers, minutes at a million).
+# A child still building after this many seconds is killed (0: no limit); its server keeps
+# its last index, or, with none yet, that request fails and the next tries again. A build
+# takes seconds at 100,000 providers, minutes at a million; gunicorn's --timeout ends a
+# worker whose first index takes longer than it, child and all.
 DIRECTORY_BUILD_TIMEOUT = env_int("DIRECTORY_BUILD_TIMEOUT_S", 1800)
 # Move each newly installed index out of the cycle collector's way (gc.freeze).
 DIRECTORY_FREEZE_INDEX = env_bool("DIRECTORY_FREEZE_INDEX", default=True)

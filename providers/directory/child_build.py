@@ -46,25 +46,46 @@ PR_SET_PDEATHSIG = 1  # prctl: the signal a process gets when its parent ends
 CODE_CHANGED_STATUS = 3
 
 
-def _code_version() -> str:
-    """A digest of the code whose objects an index pickles (the directory package, the
-    models, the versions of Django and numpy), as this process read it from disk."""
-    root = Path(__file__).resolve().parent
-    files = [*sorted(root.glob("*.py")), root.parent / "models.py"]
-    files.append(root.parent.parent / "lifecycle" / "models.py")
-    digest = hashlib.sha256(f"{django.__version__} {numpy.__version__}".encode())
-    for path in files:
-        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+# The code a child must share with its server: the project's own packages (an index
+# pickles their objects and is read with their functions: the directory package, the
+# models, regions, evidence states...).
+CODE_FOLDERS = (
+    Path(__file__).resolve().parent.parent,  # providers
+    Path(__file__).resolve().parent.parent.parent / "lifecycle",
+)
+
+
+def code_files(folders=CODE_FOLDERS) -> dict[str, Path]:
+    """The Python files in ``folders``, by their names from the folders' parent."""
+    return {
+        str(path.relative_to(folder.parent)): path
+        for folder in folders
+        for path in sorted(folder.rglob("*.py"))
+    }
+
+
+def code_version(folders=CODE_FOLDERS) -> str:
+    """A digest of the Python source in ``folders`` and of the versions of Python, Django
+    and numpy, as this process reads them from disk now."""
+    digest = hashlib.sha256(f"{sys.version} {django.__version__} {numpy.__version__}".encode())
+    for name, path in code_files(folders).items():
+        digest.update(b"\0".join([name.encode(), path.read_bytes(), b""]))
     return digest.hexdigest()
 
 
-# The code this process runs: read once, when it is imported (a server imports it when it
-# starts, through the index module).
-CODE_VERSION = _code_version()
+# The code this process runs, read once, when Django starts (ProvidersConfig.ready
+# imports this module), before any request.
+CODE_VERSION = code_version()
 
 
 class ChildBuildFailed(RuntimeError):
-    """The child process ended without handing back an index."""
+    """The child process ended without handing back an index. ``killed``: it was ended by
+    a signal (its time limit, or the system out of memory), so building the same index in
+    the server process would most likely fare no better."""
+
+    def __init__(self, message: str, killed: bool = False):
+        super().__init__(message)
+        self.killed = killed
 
 
 class CodeChanged(ChildBuildFailed):
@@ -86,53 +107,86 @@ def build_in_child(today: datetime.date, alias: str):
     # environment; overridden settings, as in tests, do not carry it).
     module = os.environ.get("DJANGO_SETTINGS_MODULE") or settings.SETTINGS_MODULE
     environment = {**os.environ, "DJANGO_SETTINGS_MODULE": module}
+    timeout = settings.DIRECTORY_BUILD_TIMEOUT
     with tempfile.TemporaryFile() as errors:
-        with subprocess.Popen(
-            [sys.executable, "-m", __name__, str(os.getpid())],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=errors,
-            cwd=settings.BASE_DIR,
-            env=environment,
-        ) as child:
-            timeout = settings.DIRECTORY_BUILD_TIMEOUT
-            expired = threading.Event()
-
-            def end() -> None:
-                expired.set()
-                child.kill()  # its pipe closes: the reading below ends
-
-            deadline = threading.Timer(timeout, end)
-            deadline.start()
+        try:
+            child = subprocess.Popen(
+                [sys.executable, "-m", __name__, str(os.getpid())],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=errors,
+                cwd=settings.BASE_DIR,
+                env=environment,
+            )
+        except OSError as error:  # no interpreter there any more, no process to spare
+            raise ChildBuildFailed(
+                f"The directory index could not be built in a child process: it could not "
+                f"be started ({error})."
+            ) from error
+        with child, _Deadline(timeout, child) as deadline:
             index = None
             try:
                 with child.stdin:
                     pickle.dump(request, child.stdin, protocol=pickle.HIGHEST_PROTOCOL)
                 index = pickle.load(child.stdout)
+                deadline.met()
             except Exception:  # the child's exit status and error output say why
                 index = None
             finally:
-                deadline.cancel()
-                if index is None:
-                    try:
-                        child.wait(timeout=5)
-                    except subprocess.TimeoutExpired:
-                        child.kill()  # not left building for nobody
+                try:  # a child has seconds to end once it has answered or failed
+                    child.wait(timeout=5)
+                except subprocess.TimeoutExpired:
+                    child.kill()  # not left building for nobody
                 code = child.wait()
-        if code != 0 or index is None:
+        if index is None:  # an index read in full is whole, whatever the child did next
             errors.seek(max(0, errors.seek(0, os.SEEK_END) - ERROR_TAIL))
             said = errors.read().decode(errors="replace").strip()
-            if expired.is_set():
+            if deadline.expired:
                 said = f"it did not finish within {timeout:g} s and was ended. {said}".strip()
             failure = CodeChanged if code == CODE_CHANGED_STATUS else ChildBuildFailed
             raise failure(
                 f"The directory index could not be built in a child process "
-                f"(exit status {code}): {said or 'it wrote nothing'}"
+                f"(exit status {code}): {said or 'it wrote nothing'}",
+                killed=code < 0,
             )
     from providers.directory.index import _release_free_memory
 
     _release_free_memory()  # the reading's buffers
     return index
+
+
+class _Deadline:
+    """Kills ``child`` once ``seconds`` have passed (none: no limit), unless ``met`` was
+    called first: the check and the kill under one lock, so an index read in full is never
+    followed by a kill that reports a timeout."""
+
+    def __init__(self, seconds: float, child: subprocess.Popen):
+        self.child = child
+        self.expired = False
+        self._done = False
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._end) if seconds > 0 else None
+
+    def __enter__(self) -> "_Deadline":
+        if self._timer is not None:
+            self._timer.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.met()
+        if self._timer is not None:
+            self._timer.cancel()
+
+    def met(self) -> None:
+        with self._lock:
+            self._done = True
+
+    def _end(self) -> None:
+        with self._lock:
+            if self._done:
+                return
+            self.expired = True
+            self.child.kill()  # its pipe closes: the reading ends
 
 
 def main() -> None:
@@ -142,7 +196,7 @@ def main() -> None:
     handed_back = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
     request = pickle.load(sys.stdin.buffer)
-    if request["code"] != CODE_VERSION:
+    if request.get("code") != CODE_VERSION:
         sys.stderr.write(
             "The code on disk has changed since the server process started: restart it to "
             "build its index in a child process again.\n"

@@ -994,20 +994,28 @@ def build_index(
 def full_build(today: datetime.date, first: bool = False) -> DirectoryIndex:
     """A new index for a server process: built in a child process and read back
     (``child_build``) with ``DIRECTORY_BUILD_IN_CHILD``, so the build's garbage never
-    stays in a worker's memory; otherwise built here. Built here too when no child can
-    build for this process (the code on disk changed since it started), and when a child
-    fails the ``first`` index of a process, which has no last index to answer from; any
-    other failure is raised, and the process keeps its last index."""
-    if settings.DIRECTORY_BUILD_IN_CHILD:
+    stays in a worker's memory; otherwise built here. Built here too once no child can
+    build for this process (the code on disk changed since it started: remembered until it
+    is restarted), and when a child fails the ``first`` index of a process, which has no
+    last index to answer from, unless the child was killed (its time limit, or the system
+    out of memory: the same build here would fare no better). Any other failure is raised,
+    and the process keeps its last index."""
+    global _code_changed
+    if settings.DIRECTORY_BUILD_IN_CHILD and not _code_changed:
         try:
             return child_build.build_in_child(today, read_connection().alias)
         except child_build.CodeChanged as changed:
-            log.warning("%s The directory index is built in this process meanwhile.", changed)
-        except child_build.ChildBuildFailed:
-            if not first:
+            _code_changed = True
+            log.warning("%s Until then its directory index is built in the process.", changed)
+        except child_build.ChildBuildFailed as failed:
+            if not first or failed.killed:
                 raise
             log.exception("The first directory index is built in this process instead.")
     return build_index(today)
+
+
+# Whether a child refused to build for this process because the code on disk changed.
+_code_changed = False
 
 
 def _build(cursor, today: datetime.date, tidy: bool = True) -> DirectoryIndex:

@@ -99,26 +99,79 @@ def test_a_child_past_its_time_is_ended(settings, monkeypatch, tmp_path):
         build_in_child(timezone.localdate(), "default")
     assert time.monotonic() - started < 30  # not the minute it would have slept
     assert "did not finish within 1 s and was ended" in str(failed.value)
+    assert failed.value.killed
+
+
+def test_a_first_index_whose_child_was_killed_is_not_built_again_here(settings, monkeypatch):
+    """Past its time limit (or out of memory) the same build in the server would fare no
+    better: the request fails, and the next tries again."""
+    settings.DIRECTORY_BUILD_IN_CHILD = True
+    settings.DIRECTORY_BACKGROUND_REBUILD = False
+    built_here = []
+    monkeypatch.setattr(index_module, "build_index", lambda *args: built_here.append(args))
+
+    def killed(today, alias):
+        raise ChildBuildFailed("killed", killed=True)
+
+    monkeypatch.setattr("providers.directory.child_build.build_in_child", killed)
+    make_provider("First Co", slug="first-co")
+    with pytest.raises(ChildBuildFailed):
+        index_module.get_index()
+    assert built_here == []
 
 
 def test_a_child_running_other_code_refuses_and_the_server_builds_itself(
     settings, monkeypatch, caplog
 ):
     """During an in-place deploy the code on disk is no longer the server's: a child
-    would hand back objects of other classes. It refuses, and the server builds here."""
+    would hand back objects of other classes. It refuses, and the server builds here
+    from then on, without starting a child only to be refused."""
     settings.DIRECTORY_BUILD_IN_CHILD = True
     settings.DIRECTORY_BACKGROUND_REBUILD = False
     monkeypatch.setattr(child_build, "CODE_VERSION", "the code the server started with")
+    monkeypatch.setattr(index_module, "_code_changed", False)
     with pytest.raises(CodeChanged) as refused:
         build_in_child(timezone.localdate(), "default")
     assert "restart it" in str(refused.value)
+    assert not refused.value.killed
+    children = []
+    real = build_in_child
+
+    def counted(today, alias):
+        children.append(alias)
+        return real(today, alias)
+
+    monkeypatch.setattr("providers.directory.child_build.build_in_child", counted)
     make_provider("First Co", slug="first-co")
     assert index_module.get_index().size == 1
     make_provider("Second Co", slug="second-co")
     monkeypatch.setattr(index_module, "PATCH_LIMIT", 0)  # any change: a full build
     index_module._checked_at = 0.0
     assert index_module.get_index().size == 2  # built here, not left stale
-    assert caplog.text.count("The directory index is built in this process meanwhile.") == 2
+    assert children == ["default"]  # asked once
+    assert caplog.text.count("Until then its directory index is built in the process.") == 1
+
+
+def test_the_code_version_covers_the_projects_python_files(tmp_path):
+    assert {"providers/regions.py", "providers/directory/index.py", "lifecycle/models.py"} <= set(
+        child_build.code_files()
+    )
+    package = tmp_path / "package"
+    (package / "inner").mkdir(parents=True)
+    (package / "inner" / "module.py").write_text("A = 1\n")
+    before = child_build.code_version([package])
+    (package / "notes.txt").write_text("not code")
+    assert child_build.code_version([package]) == before
+    (package / "inner" / "module.py").write_text("A = 2\n")
+    assert child_build.code_version([package]) != before
+
+
+def test_a_child_that_cannot_be_started_fails_with_a_reason(monkeypatch, tmp_path):
+    monkeypatch.setattr(
+        "providers.directory.child_build.sys.executable", str(tmp_path / "no-python-here")
+    )
+    with pytest.raises(ChildBuildFailed, match="could not be started"):
+        build_in_child(timezone.localdate(), "default")
 
 
 def test_a_first_index_whose_child_fails_is_built_here(settings, monkeypatch, caplog):
