@@ -278,6 +278,24 @@ def test_pages_fit_a_375_pixel_screen(browser, live_server, directory, path):
     assert overflow <= 375
 
 
+@pytest.mark.parametrize("width", [375, 1280])
+def test_a_long_unbroken_search_that_matches_nothing_stays_inside_the_page(
+    browser, live_server, directory, width
+):
+    """The suggestions under "no provider matches" quote the search: a pasted string with
+    no spaces (an identifier, a web address) wraps instead of running off the screen."""
+    context = watched_context(browser, viewport={"width": width, "height": 800})
+    page = context.new_page()
+    page.goto(f"{live_server.url}/providers/?q={'x' * 150}")
+    expect(page.locator(".empty")).to_contain_text("Remove the search")
+    overflow = page.evaluate("document.documentElement.scrollWidth")
+    box = page.locator(".empty").bounding_box()
+    link = page.locator(".empty a").first.bounding_box()
+    close_and_check(context)
+    assert overflow <= width
+    assert link["x"] + link["width"] <= box["x"] + box["width"]
+
+
 def test_no_asset_comes_from_another_host(page, live_server, directory):
     hosts = set()
     page.on("request", lambda request: hosts.add(request.url.split("/")[2]))
