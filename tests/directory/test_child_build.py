@@ -45,17 +45,23 @@ def test_the_index_built_in_a_child_is_the_index_built_here():
     assert there.backed_capability == here.backed_capability
 
 
-def test_a_server_process_builds_in_a_child_and_patches_in_its_own(settings, monkeypatch):
-    settings.DIRECTORY_BUILD_IN_CHILD = True
-    settings.DIRECTORY_BACKGROUND_REBUILD = False
-    children = []
+@pytest.fixture
+def children(monkeypatch) -> list[str]:
+    """The connections children were started for, from now on."""
+    started = []
     real = build_in_child
 
     def counted(today, alias):
-        children.append(alias)
+        started.append(alias)
         return real(today, alias)
 
     monkeypatch.setattr("providers.directory.child_build.build_in_child", counted)
+    return started
+
+
+def test_a_server_process_builds_in_a_child_and_patches_in_its_own(settings, children):
+    settings.DIRECTORY_BUILD_IN_CHILD = True
+    settings.DIRECTORY_BACKGROUND_REBUILD = False
     make_provider("First Co", slug="first-co")
     first = index_module.get_index()
     assert children == ["default"] and first.size == 1
@@ -121,7 +127,7 @@ def test_a_first_index_whose_child_was_killed_is_not_built_again_here(settings, 
 
 
 def test_a_child_running_other_code_refuses_and_the_server_builds_itself(
-    settings, monkeypatch, caplog
+    settings, monkeypatch, caplog, children
 ):
     """During an in-place deploy the code on disk is no longer the server's: a child
     would hand back objects of other classes. It refuses, and the server builds here
@@ -134,14 +140,6 @@ def test_a_child_running_other_code_refuses_and_the_server_builds_itself(
         build_in_child(timezone.localdate(), "default")
     assert "restart it" in str(refused.value)
     assert not refused.value.killed
-    children = []
-    real = build_in_child
-
-    def counted(today, alias):
-        children.append(alias)
-        return real(today, alias)
-
-    monkeypatch.setattr("providers.directory.child_build.build_in_child", counted)
     make_provider("First Co", slug="first-co")
     assert index_module.get_index().size == 1
     make_provider("Second Co", slug="second-co")
