@@ -343,6 +343,24 @@ def test_sorting_updates_results_and_the_page_breaks_no_security_policy(
     assert problems == []
 
 
+def test_an_inline_style_set_by_a_script_breaks_no_security_policy_on_a_swap(
+    page, live_server, directory
+):
+    # A script outside the page's own (a browser extension, an automation tool taking a
+    # screenshot) may give the filter form's fields an inline style. htmx's settle step
+    # must not copy that style attribute onto the swapped-in fields: the policy forbids
+    # inline styles, so the copy would be blocked and reported on every swap.
+    page.goto(f"{live_server.url}/providers/")
+    page.evaluate(
+        "() => document.querySelectorAll('#filters input, #filters select')"
+        ".forEach(field => { field.style.outline = '1px solid'; })"
+    )
+    page.locator("#f-type-cmo").check()
+    wait_for_results(page, ["Epsilon Agro", "Gamma Manufacturing"])
+    page.wait_for_timeout(100)  # past htmx's settle delay (20 ms)
+    assert page.context.csp_violations == []
+
+
 def test_a_broken_security_policy_is_noticed(page, live_server, directory):
     # The watcher the other tests rely on: an inline script, which the policy forbids, is
     # blocked and reported. (The list is emptied again so this test itself passes.)
