@@ -8,7 +8,6 @@ from dataclasses import dataclass
 
 from providers.interchange.format import SHEET_TITLE, InterchangeError
 from providers.interchange.limits import Limits, UnreadableFile, limited_rows
-from providers.interchange.xlsx import read_sheet
 
 
 @dataclass
@@ -98,6 +97,10 @@ def _read_csv(data: bytes) -> Table:
 
 def _read_xlsx(data: bytes) -> Table:
     try:
+        # Imported here: the XLSX reader brings openpyxl (about 5 MB of a process's memory),
+        # which only a process reading a workbook needs.
+        from providers.interchange.xlsx import read_sheet
+
         rows = read_sheet(data, Limits.from_settings(), SHEET_TITLE)
     except UnreadableFile as error:
         raise InterchangeError(str(error)) from None

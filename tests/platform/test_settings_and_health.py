@@ -66,6 +66,19 @@ def test_check_deploy_with_production_settings_is_clean():
     assert "WARNINGS" not in result.stderr
 
 
+def test_a_web_process_does_not_load_the_spreadsheet_library():
+    # openpyxl (about 5 MB of each process's memory once Django has started) is needed by
+    # the task worker that reads an uploaded workbook and by the export, not by every page.
+    result = run_python(
+        "import sys, config.wsgi, config.urls;"
+        " print(sorted({name.split('.')[0] for name in sys.modules} & {'openpyxl'}))",
+        DEBUG="false",
+        SECRET_KEY=GOOD_KEY,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
+
+
 @pytest.mark.django_db
 def test_healthz_is_200_when_the_database_answers(client):
     response = client.get("/healthz")
