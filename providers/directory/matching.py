@@ -3,7 +3,7 @@ program, so the other service facets (coverage range, stage, phase, region, coun
 hold for one service, not for the provider's services added together.
 
 The index keeps, besides its per-option bitsets, a compact table of every published
-provider's services (``ServiceTable``: a few flat arrays, about 20 bytes a service). A
+provider's services (``ServiceTable``: a few flat arrays, about 8 bytes a service). A
 query first narrows the providers with the provider-level bitsets, which are necessary
 conditions (a service covering Phase I to commercial means the provider does); only the
 providers they leave are checked service by service, here. One pass over them gives the
@@ -18,7 +18,6 @@ headquarters and sites stand in ("site not stated").
 
 from array import array
 from dataclasses import dataclass, field
-from itertools import accumulate, chain
 
 import numpy as np
 
@@ -45,6 +44,10 @@ class ServiceTable:
     comma-separated text or None when no site is recorded; all None when it has none);
     ``countries``: per position, the provider's own countries, which stand in for a
     service's unstated sites.
+
+    Where a service is done is the number of its place set (``place_sets``: country
+    numbers, ascending): a large directory's services share about a thousand such sets, so
+    two bytes a service say it, where its own list of countries took six or more.
     """
 
     def __init__(self, modality_ids: list[int], capability_ids=()):
@@ -62,17 +65,18 @@ class ServiceTable:
         # one bit per modality: the narrowest unsigned array that holds them (a list past 64)
         self.modalities = _bit_array(len(modality_ids))
         self.site_known = array("B")
-        self.geo_start = array("I", [0])
-        self.geo = array("H")
+        self.places = array("H")  # per service: the number of its place set
+        self.place_sets: list[tuple[int, ...]] = []
+        self.place_set_number: dict[tuple[int, ...], int] = {}
         # Many services share their modalities and places: while filling, each text is read
         # once.
-        self._read = (_Memo(self._modality_bits), _Memo(self._place_numbers))
+        self._read = (_Memo(self._modality_bits), _Memo(self._place_set_of_text))
 
     def extend(self, services, countries) -> None:
         """Add the next providers' services: ``services`` and ``countries`` as in the class
         docstring, one entry per provider."""
-        modality_bits, place_numbers = self._read
-        start, capability, geo, geo_start = self.start, self.capability, self.geo, self.geo_start
+        modality_bits, place_sets = self._read
+        start, capability = self.start, self.capability
         for (capabilities, firsts, lasts, modalities, places), own_countries in zip(
             services, countries, strict=True
         ):
@@ -83,10 +87,9 @@ class ServiceTable:
                 self.modalities.extend(map(modality_bits.__getitem__, modalities))
                 self.site_known.extend([codes is not None for codes in places])
                 fallback = ",".join(own_countries or ()) if None in places else ""
-                numbers = [place_numbers[fallback if codes is None else codes] for codes in places]
-                ends = list(accumulate(map(len, numbers), initial=len(geo)))
-                geo.extend(chain.from_iterable(numbers))
-                geo_start.extend(ends[1:])
+                self._add_places(
+                    [place_sets[fallback if codes is None else codes] for codes in places]
+                )
             start.append(len(capability))
 
     def done(self) -> "ServiceTable":
@@ -101,6 +104,27 @@ class ServiceTable:
 
     def _place_numbers(self, codes: str) -> tuple[int, ...]:
         return tuple(self._country(code) for code in sorted(set(codes.split(",")) - {""}))
+
+    def _place_set_of_text(self, codes: str) -> int:
+        return self._place_set(self._place_numbers(codes))
+
+    def _place_set(self, numbers: tuple[int, ...]) -> int:
+        """The number of the place set ``numbers`` (country numbers), added if new."""
+        number = self.place_set_number.get(numbers)
+        if number is None:
+            number = self.place_set_number[numbers] = len(self.place_sets)
+            self.place_sets.append(numbers)
+        return number
+
+    def _add_places(self, numbers: list[int]) -> None:
+        """Append services' place set numbers, widening the column once they outgrow it."""
+        if self.places.typecode == "H" and len(self.place_sets) > 1 << 16:
+            self.places = array("I", self.places)
+        self.places.extend(numbers)
+
+    def places_of(self, service: int) -> tuple[int, ...]:
+        """The country numbers where the service numbered ``service`` is done."""
+        return self.place_sets[self.places[service]]
 
     def _rows(self, columns, countries) -> list[tuple]:
         """One provider's services (``columns`` as in the constructor) as (capability,
@@ -140,11 +164,13 @@ class ServiceTable:
         new.__dict__.pop("_read", None)
         new.country_codes = list(self.country_codes)
         new.country_number = dict(self.country_number)
-        per_service = ("capability", "first", "last", "modalities", "site_known")
+        new.place_sets = list(self.place_sets)
+        new.place_set_number = dict(self.place_set_number)
+        per_service = ("capability", "first", "last", "modalities", "site_known", "places")
         for name in per_service:
             setattr(new, name, getattr(self, name)[:0])
-        start, geo_start, geo = self.start, self.geo_start, self.geo
-        new.start, new.geo_start, new.geo = start[:0], geo_start[:0], geo[:0]
+        start = self.start
+        new.start = start[:0]
 
         def copy(low: int, high: int) -> None:
             """The providers at old positions low .. high - 1, as they were."""
@@ -152,10 +178,8 @@ class ServiceTable:
                 return
             first, last = start[low], start[high]
             _extend_shifted(new.start, start[low:high], len(new.capability) - first)
-            _extend_shifted(new.geo_start, geo_start[first:last], len(new.geo) - geo_start[first])
             for name in per_service:
                 getattr(new, name).extend(getattr(self, name)[first:last])
-            new.geo.extend(geo[geo_start[first] : geo_start[last]])
 
         def add(columns) -> None:
             new.start.append(len(new.capability))
@@ -165,8 +189,7 @@ class ServiceTable:
                 new.last.append(last)
                 new.modalities.append(bits)
                 new.site_known.append(known)
-                new.geo_start.append(len(new.geo))
-                new.geo.extend(numbers)
+                new._add_places([new._place_set(numbers)])
 
         size = len(start) - 1
         removed = sorted(removals)
@@ -196,7 +219,6 @@ class ServiceTable:
         for run_low, run_high in runs:
             copy(run_low, run_high)
         new.start.append(len(new.capability))
-        new.geo_start.append(len(new.geo))
         return new
 
     def _holds(self, position: int, columns) -> bool:
@@ -212,7 +234,7 @@ class ServiceTable:
                 self.last[number],
                 self.modalities[number],
                 bool(self.site_known[number]),
-                tuple(self.geo[self.geo_start[number] : self.geo_start[number + 1]]),
+                self.places_of(number),
             )
             for number in range(first, last)
         ]
@@ -232,12 +254,14 @@ class ServiceTable:
             self.first,
             self.last,
             self.site_known,
-            self.geo_start,
-            self.geo,
+            self.places,
         )
         modalities = self.modalities
         width = modalities.itemsize if isinstance(modalities, array) else 8
-        return sum(item.itemsize * len(item) for item in arrays) + width * len(modalities)
+        place_sets = sum(64 + 8 * len(numbers) for numbers in self.place_sets) * 2
+        return (
+            sum(item.itemsize * len(item) for item in arrays) + width * len(modalities) + place_sets
+        )
 
 
 def _codes_of(services, countries) -> set[str]:
@@ -367,7 +391,7 @@ def matching_providers(index, criteria: Criteria, candidates: int) -> int:
     per chosen capability (or one service, with ``any``) meets every criterion."""
     table = index.services
     start, capability_of, firsts, lasts = table.start, table.capability, table.first, table.last
-    modalities, geo_start, geo = table.modalities, table.geo_start, table.geo
+    modalities, places_of, place_sets = table.modalities, table.places, table.place_sets
     wanted_bits = criteria.modality_bits
     phases_mask = 0
     for phase in criteria.phases or ():
@@ -407,7 +431,7 @@ def matching_providers(index, criteria: Criteria, candidates: int) -> int:
             if criteria.stage_phases is not None and not span & stage_mask:
                 continue
             if countries is not None or region_countries is not None:
-                places = geo[geo_start[service] : geo_start[service + 1]]
+                places = place_sets[places_of[service]]
                 if countries is not None and countries.isdisjoint(places):
                     continue
                 if region_countries is not None and region_countries.isdisjoint(places):
@@ -481,7 +505,7 @@ def service_pass(
     counts: dict[str, dict[str, int]] = {facet: {} for facet in SERVICE_FACETS}
     matched: list[int] = []
     start, capability_of, firsts, lasts = table.start, table.capability, table.first, table.last
-    modalities, geo_start, geo = table.modalities, table.geo_start, table.geo
+    modalities, places_of = table.modalities, table.places
     # What a service fails is a set of flags (FLAGS) and what it reaches, per facet, a set of
     # options; both depend on a few values shared by many services (the phase range, the
     # modality bits, the places), so each is worked out once per pass.
@@ -490,7 +514,7 @@ def service_pass(
         allowed |= FLAGS.get(name, 0)
     by_range: dict[tuple[int, int], tuple[int, frozenset, frozenset]] = {}
     by_modalities: dict[int, tuple[int, frozenset]] = {}
-    by_places: dict[tuple, tuple[int, frozenset, frozenset]] = {}
+    by_places: dict[int, tuple[int, frozenset, frozenset]] = {}  # by place set
     counted_facets = [(facet, FLAGS[facet]) for facet in SERVICE_FACETS if facet != "capability"]
     wanted = list(chosen_capabilities) if chosen_capabilities and criteria.every else ["any"]
     for position in positions_from_bits(union):
@@ -515,10 +539,12 @@ def service_pass(
                 modality_facts = by_modalities[bits] = _modality_facts(
                     criteria, bits, modality_slug
                 )
-            places = tuple(geo[geo_start[service] : geo_start[service + 1]])
-            place_facts = by_places.get(places)
+            place_set = places_of[service]
+            place_facts = by_places.get(place_set)
             if place_facts is None:
-                place_facts = by_places[places] = _place_facts(criteria, places, codes)
+                place_facts = by_places[place_set] = _place_facts(
+                    criteria, table.place_sets[place_set], codes
+                )
             failed = (range_facts[0] | modality_facts[0] | place_facts[0]) & allowed
             if not failed:
                 capability_options.add(capability_slug.get(capability, ""))

@@ -27,7 +27,7 @@ from providers.models import (
     Site,
 )
 from providers.regulatory import SiteIdentity
-from tests.directory.test_index_updates import same_index
+from tests.directory.test_index_updates import same_index, service_places
 from tests.factories import make_provider
 
 CITIES = [
@@ -187,11 +187,7 @@ def test_each_provider_is_in_the_options_and_services_its_own_row_names():
             for at in range(first, last)
         ]
         assert [[table.country_codes[n] for n in service[5]] for service in services] == [
-            [
-                table.country_codes[n]
-                for n in table.geo[table.geo_start[at] : table.geo_start[at + 1]]
-            ]
-            for at in range(first, last)
+            [table.country_codes[n] for n in table.places_of(at)] for at in range(first, last)
         ]
         words = index_module._text_of(row).keys()
         for field_number in FIELDS:
@@ -265,8 +261,8 @@ def test_the_service_table_spliced_is_the_table_built_afresh():
     def contents(found):
         return (
             *(list(getattr(found, name)) for name in ("start", "capability", "first", "last")),
-            *(list(getattr(found, name)) for name in ("modalities", "site_known", "geo_start")),
-            [found.country_codes[number] for number in found.geo],
+            *(list(getattr(found, name)) for name in ("modalities", "site_known")),
+            service_places(found),
         )
 
     for _trial in range(500):
@@ -316,6 +312,38 @@ def test_the_service_table_keeps_ids_and_modality_bits_in_the_narrowest_arrays()
     table = table.done()
     assert list(table.capability) == [70000]
     assert list(table.modalities) == [0b101]
+
+
+def test_the_service_table_keeps_one_number_per_service_for_its_places_and_widens_it():
+    """Services share place sets (country numbers, once each); the column of set numbers
+    is 16-bit until more sets than that are known, when building or patching."""
+    from providers.directory.matching import ServiceTable
+
+    def provider(codes):
+        return ([1] * len(codes), [1] * len(codes), [3] * len(codes), [""] * len(codes), codes)
+
+    table = ServiceTable([1])
+    table.extend([provider(["FR,US", "US,FR", None, "DE"])], [["US", "FR"]])
+    table = table.done()
+    assert table.places.typecode == "H"
+    assert service_places(table) == [["FR", "US"], ["FR", "US"], ["FR", "US"], ["DE"]]
+    assert len(table.place_sets) == 2  # FR and US (however they were named), and DE
+
+    # 65,536 sets fill the 16-bit column; one more, by a patch or while building, widens it.
+    codes = [f"{first:02X},Z{second:03X}" for first in range(256) for second in range(256)]
+    full = ServiceTable([1])
+    full.extend([provider(codes)], [[]])
+    full = full.done()
+    assert (len(full.place_sets), full.places.typecode) == (65536, "H")
+    patched = full.patched([], [(1, (provider(["FR", "00,Z000"]), []))])
+    assert patched.places.typecode == "I"
+    assert full.places.typecode == "H"  # the table patched is left as it was
+    assert service_places(patched)[-2:] == [["FR"], ["00", "Z000"]]
+    assert service_places(patched)[:65536] == service_places(full)
+    grown = ServiceTable([1])
+    grown.extend([provider([*codes, "FR"])], [[]])
+    assert grown.done().places.typecode == "I"
+    assert service_places(grown)[-1] == ["FR"]
 
 
 @pytest.mark.django_db
