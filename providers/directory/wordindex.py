@@ -452,10 +452,11 @@ class NumberWords:
     all found in one provider each: held as one sorted array of the numbers (as ASCII
     bytes) and, per field, their postings as offsets into one array of provider ids. As a
     string, a stem, a dict entry and an ids array each, they were about two thirds of the
-    index's memory. A field holds postings for few of the numbers (the identifiers are in
-    the core text, hardly any in names or summaries), so each field keeps the places of the
-    numbers it holds beside their offsets, all as 32-bit ints. A number is its own stem and
-    is never corrected as a typo."""
+    index's memory. Names and summaries hold postings for few of the numbers (the
+    identifiers are in the core text), so such a field keeps the places of the numbers it
+    holds beside their offsets; the core text, which holds nearly all of them, keeps an
+    offset for every number. All as 32-bit ints. A number is its own stem and is never
+    corrected as a typo."""
 
     def __init__(self, words: set[str], positions: tuple[dict[str, list[int]], ...], ids):
         """``positions``: per field, each number's index positions (ascending); ``ids``:
@@ -464,19 +465,22 @@ class NumberWords:
         self.words = np.array([word.encode() for word in ordered], dtype=bytes)
         self.width = self.words.dtype.itemsize
         id_at = np.array(ids, dtype=np.int64)
-        self.held: list[np.ndarray] = []  # per field: the places of the numbers it holds
+        # Per field: the places of the numbers it holds, or None when it holds most of them
+        # (the core text): then every number has a start, an empty run where it is not held.
+        self.held: list[np.ndarray | None] = []
         self.starts: list[np.ndarray] = []  # per field: where each one's ids start
         self.ids: list[np.ndarray] = []
         for table in positions:
-            held = [(place, table[word]) for place, word in enumerate(ordered) if table.get(word)]
-            starts = np.zeros(len(held) + 1, dtype=np.int32)
-            np.cumsum([len(found) for _place, found in held], out=starts[1:])
-            places = np.fromiter(
-                chain.from_iterable(found for _place, found in held),
-                dtype=np.int64,
-                count=int(starts[-1]),
-            )
-            self.held.append(np.array([place for place, _found in held], dtype=np.int32))
+            found = [table.get(word) or () for word in ordered]
+            held = [place for place, postings in enumerate(found) if postings]
+            if 2 * len(held) > len(ordered):
+                self.held.append(None)
+            else:
+                self.held.append(np.array(held, dtype=np.int32))
+                found = [found[place] for place in held]
+            starts = np.zeros(len(found) + 1, dtype=np.int32)
+            np.cumsum([len(postings) for postings in found], out=starts[1:])
+            places = np.fromiter(chain.from_iterable(found), dtype=np.int64, count=int(starts[-1]))
             self.starts.append(starts)
             self.ids.append(id_at[places].astype(np.int32))
 
@@ -515,14 +519,18 @@ class NumberWords:
         if place < 0:
             return None
         held = self.held[field_number]
-        at = int(np.searchsorted(held, place))
-        if at == len(held) or held[at] != place:
-            return None
+        if held is None:
+            at = place
+        else:
+            at = int(np.searchsorted(held, place))
+            if at == len(held) or held[at] != place:
+                return None
         starts = self.starts[field_number]
-        return self.ids[field_number][starts[at] : starts[at + 1]].tolist()
+        return self.ids[field_number][starts[at] : starts[at + 1]].tolist() or None
 
     def nbytes(self) -> int:
-        return self.words.nbytes + sum(a.nbytes for a in (*self.held, *self.starts, *self.ids))
+        arrays = (*self.held, *self.starts, *self.ids)
+        return self.words.nbytes + sum(a.nbytes for a in arrays if a is not None)
 
 
 def _followers(pairs) -> dict[str, frozenset[str]]:

@@ -104,6 +104,25 @@ def test_a_new_word_is_found_two_typos_away_once_patched_in_without_a_rebuild(co
     assert not any(gc.is_tracked(entry) for entries in table.values() for entry in entries)
 
 
+def test_numbers_keep_their_postings_per_field_whether_a_field_holds_few_or_most():
+    """A field that holds most numbers (the core text) keeps an offset for every number; a
+    field that holds few keeps the places of those beside their offsets. Both answer the
+    same way."""
+    from providers.directory.wordindex import NumberWords
+
+    held = ({"0012": [0]}, {"0012": [1], "345": [0, 2]}, {})
+    numbers = NumberWords({"0012", "345", "6789"}, held, ids=[10, 20, 30])
+    assert numbers.held[0] is not None and numbers.held[1] is None
+    assert [numbers.ids_of(word, 0) for word in ("0012", "345", "6789", "12")] == [
+        [10],
+        None,
+        None,
+        None,
+    ]
+    assert [numbers.ids_of(word, 1) for word in ("0012", "345", "6789")] == [[20], [10, 30], None]
+    assert [numbers.ids_of(word, 2) for word in ("0012", "345", "6789")] == [None, None, None]
+
+
 def test_numbers_are_held_apart_and_found_whole_by_prefix_and_against_postgresql(corpus):
     """Regulator identifiers are most of a large directory's words: they are held in one
     sorted array with their postings (``NumberWords``), not as a string, stem and ids
