@@ -122,6 +122,18 @@ class ServiceTable:
             self.places = array("I", self.places)
         self.places.extend(numbers)
 
+    def place_members(self) -> np.ndarray:
+        """Which countries each place set holds: a boolean matrix, one row per place set and
+        one column per country number, made on first use (again once either grew)."""
+        shape = (len(self.place_sets), len(self.country_codes))
+        members = self.__dict__.get("_place_members")
+        if members is None or members.shape != shape:
+            members = np.zeros(shape, dtype=bool)
+            for row, numbers in enumerate(self.place_sets):
+                members[row, list(numbers)] = True
+            self._place_members = members
+        return members
+
     def places_of(self, service: int) -> tuple[int, ...]:
         """The country numbers where the service numbered ``service`` is done."""
         return self.place_sets[self.places[service]]
@@ -386,61 +398,94 @@ def only_provider_level(criteria: Criteria) -> bool:
     return not (criteria.capabilities and criteria.modality_bits)
 
 
+# Candidates whose services are checked in one numpy step: bounds the step's arrays (about
+# 30 bytes a service) whatever the number of candidates.
+MATCH_CHUNK = 1 << 16
+
+
 def matching_providers(index, criteria: Criteria, candidates: int) -> int:
     """Of ``candidates`` (which the provider-level bitsets allow), those where one service
-    per chosen capability (or one service, with ``any``) meets every criterion."""
+    per chosen capability (or one service, with ``any``) meets every criterion.
+
+    In numpy, over the candidates' services at once: each criterion is a mask over them
+    (a place criterion is worked out once per place set, not per service), and a provider
+    matches when its passing services cover every chosen capability (or one is left)."""
     table = index.services
-    start, capability_of, firsts, lasts = table.start, table.capability, table.first, table.last
-    modalities, places_of, place_sets = table.modalities, table.places, table.place_sets
-    wanted_bits = criteria.modality_bits
-    phases_mask = 0
-    for phase in criteria.phases or ():
-        phases_mask |= 1 << phase
-    stage_mask = 0
-    for phase in criteria.stage_phases or ():
-        stage_mask |= 1 << phase
-    number = table.country_number
-    countries = (
-        None
-        if criteria.countries is None
-        else {number[code] for code in criteria.countries if code in number}
-    )
-    region_countries = (
-        None
-        if criteria.region_countries is None
-        else {number[code] for code in criteria.region_countries if code in number}
-    )
-    cover = criteria.cover
-    chosen = set(criteria.capabilities)
-    need_all = len(chosen) if criteria.every and chosen else 1
+    positions = _positions(candidates)
+    place_ok = _place_sets_allowed(table, criteria)
     matched: list[int] = []
-    for position in positions_from_bits(candidates):
-        found: set[int] = set()
-        for service in range(start[position], start[position + 1]):
-            capability = capability_of[service]
-            if chosen and capability not in chosen:
-                continue
-            if wanted_bits and not modalities[service] & wanted_bits:
-                continue
-            first, last = firsts[service], lasts[service]
-            if cover and not (first <= cover[0] and cover[1] <= last):
-                continue
-            span = (1 << (last + 1)) - (1 << first)
-            if criteria.phases is not None and not span & phases_mask:
-                continue
-            if criteria.stage_phases is not None and not span & stage_mask:
-                continue
-            if countries is not None or region_countries is not None:
-                places = place_sets[places_of[service]]
-                if countries is not None and countries.isdisjoint(places):
-                    continue
-                if region_countries is not None and region_countries.isdisjoint(places):
-                    continue
-            found.add(capability if need_all > 1 else 0)
-            if len(found) >= need_all:
-                matched.append(position)
-                break
+    for low in range(0, len(positions), MATCH_CHUNK):
+        part = positions[low : low + MATCH_CHUNK]
+        matched += part[_matching_in(table, criteria, part, place_ok)].tolist()
     return bits_from_positions(matched, index.size)
+
+
+def _place_sets_allowed(table: ServiceTable, criteria: Criteria) -> np.ndarray | None:
+    """Per place set, whether it meets the country and region criteria (None: there are
+    none)."""
+    if criteria.countries is None and criteria.region_countries is None:
+        return None
+    number = table.country_number
+    members = table.place_members()
+    allowed = np.ones(len(members), dtype=bool)
+    for codes in (criteria.countries, criteria.region_countries):
+        if codes is not None:
+            allowed &= members[:, sorted(number[code] for code in codes if code in number)].any(1)
+    return allowed
+
+
+def _matching_in(
+    table: ServiceTable, criteria: Criteria, positions: np.ndarray, place_ok: np.ndarray | None
+) -> np.ndarray:
+    """Which of the providers at ``positions`` match (indexes into ``positions``)."""
+    start = _column(table.start)
+    first_service = start[positions].astype(np.int64)
+    counts = start[positions + 1].astype(np.int64) - first_service
+    owner = np.repeat(np.arange(len(positions)), counts)  # the provider of each service
+    services = np.arange(len(owner)) + np.repeat(
+        first_service - (np.cumsum(counts) - counts), counts
+    )
+    capability = _column(table.capability)[services]
+    passing = np.ones(len(services), dtype=bool)
+    chosen = sorted(set(criteria.capabilities))
+    if chosen:
+        passing &= np.isin(capability, chosen)
+    if criteria.modality_bits:
+        passing &= (_column(table.modalities)[services] & criteria.modality_bits) != 0
+    first, last = _column(table.first)[services], _column(table.last)[services]
+    if criteria.cover:
+        passing &= (first <= criteria.cover[0]) & (last >= criteria.cover[1])
+    for phases in (criteria.phases, criteria.stage_phases):
+        if phases is not None:
+            within = np.zeros(len(services), dtype=bool)
+            for phase in phases:
+                within |= (first <= phase) & (phase <= last)
+            passing &= within
+    if place_ok is not None:
+        passing &= place_ok[_column(table.places)[services]]
+    need_all = len(chosen) if criteria.every and chosen else 1
+    if need_all == 1:
+        return np.unique(owner[passing])
+    # A passing service of each chosen capability: count each provider's distinct ones.
+    width = int(capability.max(initial=0)) + 1
+    pairs = np.unique(owner[passing] * width + capability[passing])
+    return np.flatnonzero(np.bincount(pairs // width, minlength=len(positions)) >= need_all)
+
+
+def _positions(bits: int) -> np.ndarray:
+    """The positions of the set bits of ``bits``, ascending, as an int64 array."""
+    data = np.frombuffer(bits.to_bytes((bits.bit_length() + 7) // 8, "little"), dtype=np.uint8)
+    filled = np.flatnonzero(data)  # only the bytes with a bit set are unpacked
+    rows, bits_in_byte = np.nonzero(np.unpackbits(data[filled, None], axis=1, bitorder="little"))
+    return filled[rows] * 8 + bits_in_byte
+
+
+def _column(values) -> np.ndarray:
+    """A column of the service table as a numpy array: a view of an array's memory, or
+    Python ints (modality bits past 64 modalities)."""
+    if isinstance(values, array):
+        return np.frombuffer(values, dtype=values.typecode)
+    return np.array(values, dtype=object)
 
 
 def _has(data: bytes, position: int) -> bool:

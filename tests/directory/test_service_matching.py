@@ -297,3 +297,78 @@ def test_a_word_found_through_a_synonym_names_what_it_found(client):
     card = html[html.index(">Quiet Summary Labs<") :]
     card = card[: card.index('<li class="result"')] if '<li class="result"' in card else card
     assert f"Search matched: <mark>safety</mark> ({capability.name})" in card
+
+
+@pytest.mark.parametrize("modalities", [3, 70])  # bits in an array, and past 64 in a list
+def test_matching_agrees_with_checking_each_service_by_its_rule(monkeypatch, modalities):
+    """``matching_providers`` checks the candidates' services in numpy steps; the same
+    answer, for random tables and criteria, comes from checking each service one by one
+    with ``Criteria.failing`` (chunks made small, so several steps make one answer)."""
+    import random
+    from types import SimpleNamespace
+
+    from providers.directory import matching
+    from providers.directory.bitsets import bits_from_positions
+    from providers.directory.matching import Criteria, ServiceTable, matching_providers
+
+    monkeypatch.setattr(matching, "MATCH_CHUNK", 7)
+    rng = random.Random(modalities)
+    codes = ["DE", "FR", "US", "IN", "CN"]
+    modality_ids = list(range(1, modalities + 1))
+
+    def provider():
+        count = rng.randint(0, 4)
+        if not count:
+            return (None,) * 5
+        return (
+            [rng.randint(1, 6) for _ in range(count)],
+            [rng.randint(1, 4) for _ in range(count)],
+            [rng.randint(4, 7) for _ in range(count)],
+            [",".join(map(str, rng.sample(modality_ids, rng.randint(0, 2)))) for _ in range(count)],
+            [
+                rng.choice([None, ",".join(rng.sample(codes, rng.randint(1, 2)))])
+                for _ in range(count)
+            ],
+        )
+
+    def chosen_or_none(values, most):
+        return frozenset(rng.sample(values, rng.randint(1, most))) if rng.random() < 0.4 else None
+
+    for _trial in range(300):
+        size = rng.randint(0, 30)
+        table = ServiceTable(modality_ids, [6])
+        table.extend(
+            [provider() for _ in range(size)],
+            [rng.sample(codes, rng.randint(0, 2)) for _ in range(size)],
+        )
+        table = table.done()
+        index = SimpleNamespace(services=table, size=size)
+        criteria = Criteria(
+            capabilities=rng.sample(range(1, 7), rng.randint(0, 2)),
+            every=rng.random() < 0.5,
+            modality_bits=sum(table.modality_bit[pk] for pk in rng.sample(modality_ids, 1))
+            if rng.random() < 0.4
+            else 0,
+            cover=(rng.randint(1, 4), rng.randint(4, 7)) if rng.random() < 0.3 else None,
+            stage_phases=chosen_or_none(range(1, 8), 3),
+            phases=chosen_or_none(range(1, 8), 2),
+            countries=chosen_or_none(codes, 2),
+            region_countries=chosen_or_none(codes, 3),
+        )
+        candidates = [p for p in range(size) if rng.random() < 0.7]
+        expected = []
+        for position in candidates:
+            found = set()
+            for service in range(table.start[position], table.start[position + 1]):
+                capability = table.capability[service]
+                if criteria.capabilities and capability not in criteria.capabilities:
+                    continue
+                places = {table.country_codes[n] for n in table.places_of(service)}
+                first, last = table.first[service], table.last[service]
+                if not criteria.failing(first, last, table.modalities[service], places):
+                    found.add(capability)
+            every = criteria.every and criteria.capabilities
+            if found and (not every or found >= set(criteria.capabilities)):
+                expected.append(position)
+        answer = matching_providers(index, criteria, bits_from_positions(candidates, size))
+        assert answer == bits_from_positions(expected, size), criteria
