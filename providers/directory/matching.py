@@ -6,7 +6,8 @@ The index keeps, besides its per-option bitsets, a compact table of every publis
 provider's services (``ServiceTable``: a few flat arrays, about 8 bytes a service). A
 query first narrows the providers with the provider-level bitsets, which are necessary
 conditions (a service covering Phase I to commercial means the provider does); only the
-providers they leave are checked service by service, here. One pass over them gives the
+providers they leave are checked service by service, here: the answer alone in numpy steps
+over their services (``matching_providers``), or, with the counts, one pass that gives the
 exact answer and the counts of every service facet under the same rule.
 
 The rule, per service: its capability is one chosen (all of them need one each, or any
@@ -451,7 +452,12 @@ def _matching_in(
     if chosen:
         passing &= np.isin(capability, chosen)
     if criteria.modality_bits:
-        passing &= (_column(table.modalities)[services] & criteria.modality_bits) != 0
+        modalities = table.modalities
+        if isinstance(modalities, array):
+            bits = _column(modalities)[services]
+        else:  # past 64 modalities, Python ints: only the candidates' services are read
+            bits = np.array([modalities[service] for service in services.tolist()], dtype=object)
+        passing &= (bits & criteria.modality_bits) != 0
     first, last = _column(table.first)[services], _column(table.last)[services]
     if criteria.cover:
         passing &= (first <= criteria.cover[0]) & (last >= criteria.cover[1])
@@ -480,12 +486,9 @@ def _positions(bits: int) -> np.ndarray:
     return filled[rows] * 8 + bits_in_byte
 
 
-def _column(values) -> np.ndarray:
-    """A column of the service table as a numpy array: a view of an array's memory, or
-    Python ints (modality bits past 64 modalities)."""
-    if isinstance(values, array):
-        return np.frombuffer(values, dtype=values.typecode)
-    return np.array(values, dtype=object)
+def _column(values: array) -> np.ndarray:
+    """A column of the service table as a numpy array viewing its memory."""
+    return np.frombuffer(values, dtype=values.typecode)
 
 
 def _has(data: bytes, position: int) -> bool:
