@@ -3,7 +3,7 @@ program, so the other service facets (coverage range, stage, phase, region, coun
 hold for one service, not for the provider's services added together.
 
 The index keeps, besides its per-option bitsets, a compact table of every published
-provider's services (``ServiceTable``: a few flat arrays, about 8 bytes a service). A
+provider's services (``ServiceTable``: a few flat arrays, about 10 bytes a service). A
 query first narrows the providers with the provider-level bitsets, which are necessary
 conditions (a service covering Phase I to commercial means the provider does); only the
 providers they leave are checked service by service, here: the answer alone in numpy steps
@@ -19,6 +19,7 @@ headquarters and sites stand in ("site not stated").
 
 from array import array
 from dataclasses import dataclass, field
+from itertools import chain
 
 import numpy as np
 
@@ -47,8 +48,9 @@ class ServiceTable:
     service's unstated sites.
 
     Where a service is done is the number of its place set (``place_sets``: country
-    numbers, ascending): a large directory's services share about a thousand such sets, so
-    two bytes a service say it, where its own list of countries took six or more.
+    numbers, in the order of their codes): a large directory's services share about a
+    thousand such sets, so two bytes a service say it, where its own list of countries took
+    six or more.
     """
 
     def __init__(self, modality_ids: list[int], capability_ids=()):
@@ -130,8 +132,10 @@ class ServiceTable:
         members = self.__dict__.get("_place_members")
         if members is None or members.shape != shape:
             members = np.zeros(shape, dtype=bool)
-            for row, numbers in enumerate(self.place_sets):
-                members[row, list(numbers)] = True
+            lengths = [len(numbers) for numbers in self.place_sets]
+            rows = np.repeat(np.arange(len(lengths)), lengths)
+            columns = np.fromiter(chain.from_iterable(self.place_sets), np.int64, sum(lengths))
+            members[rows, columns] = True
             self._place_members = members
         return members
 
@@ -192,7 +196,10 @@ class ServiceTable:
             first, last = start[low], start[high]
             _extend_shifted(new.start, start[low:high], len(new.capability) - first)
             for name in per_service:
-                getattr(new, name).extend(getattr(self, name)[first:last])
+                target, part = getattr(new, name), getattr(self, name)[first:last]
+                if isinstance(part, array) and part.typecode != target.typecode:
+                    part = array(target.typecode, part)  # the copy's places widened
+                target.extend(part)
 
         def add(columns) -> None:
             new.start.append(len(new.capability))
