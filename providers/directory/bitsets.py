@@ -5,6 +5,8 @@ import re
 from collections import deque
 from itertools import repeat
 
+import numpy as np
+
 _BITS_IN_BYTE = [tuple(bit for bit in range(8) if value >> bit & 1) for value in range(256)]
 _NONZERO_RUN = re.compile(rb"[^\x00]+")
 _CHUNK = 1024  # bytes per block when skipping to a deep page
@@ -52,3 +54,12 @@ def positions_from_bits(bits: int, start: int = 0, limit: int | None = None) -> 
                         return found
                 skipped += 1
     return found
+
+
+def positions_array(bits: int) -> np.ndarray:
+    """The positions of the set bits of ``bits``, ascending, as an int64 numpy array (for
+    work done on them in numpy): only the bytes with a bit set are unpacked."""
+    data = np.frombuffer(bits.to_bytes((bits.bit_length() + 7) // 8, "little"), dtype=np.uint8)
+    filled = np.flatnonzero(data)
+    rows, bits_in_byte = np.nonzero(np.unpackbits(data[filled, None], axis=1, bitorder="little"))
+    return filled[rows] * 8 + bits_in_byte

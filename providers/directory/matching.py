@@ -24,7 +24,7 @@ from itertools import chain
 import numpy as np
 
 from providers import regions
-from providers.directory.bitsets import bits_from_positions, positions_from_bits
+from providers.directory.bitsets import bits_from_positions, positions_array, positions_from_bits
 
 SERVICE_FACETS = ("capability", "modality", "stage", "phase", "region", "country")
 MODES = {"all": "all of them, one partner", "any": "any of them"}
@@ -419,7 +419,7 @@ def matching_providers(index, criteria: Criteria, candidates: int) -> int:
     (a place criterion is worked out once per place set, not per service), and a provider
     matches when its passing services cover every chosen capability (or one is left)."""
     table = index.services
-    positions = _positions(candidates)
+    positions = positions_array(candidates)
     place_ok = _place_sets_allowed(table, criteria)
     matched: list[int] = []
     for low in range(0, len(positions), MATCH_CHUNK):
@@ -483,14 +483,6 @@ def _matching_in(
     width = int(capability.max(initial=0)) + 1
     pairs = np.unique(owner[passing] * width + capability[passing])
     return np.flatnonzero(np.bincount(pairs // width, minlength=len(positions)) >= need_all)
-
-
-def _positions(bits: int) -> np.ndarray:
-    """The positions of the set bits of ``bits``, ascending, as an int64 array."""
-    data = np.frombuffer(bits.to_bytes((bits.bit_length() + 7) // 8, "little"), dtype=np.uint8)
-    filled = np.flatnonzero(data)  # only the bytes with a bit set are unpacked
-    rows, bits_in_byte = np.nonzero(np.unpackbits(data[filled, None], axis=1, bitorder="little"))
-    return filled[rows] * 8 + bits_in_byte
 
 
 def _column(values: array) -> np.ndarray:
