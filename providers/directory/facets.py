@@ -132,12 +132,14 @@ def resolve(index: DirectoryIndex, query: DirectoryQuery, text, counted: bool = 
     other = {name: mask for name, mask in active.items() if name not in prefilter}
     scope = combine(index, other)
     candidates = combine(index, active)
-    if only_provider_level(criteria):
-        exact = candidates
-    else:
-        exact = matching_providers(index, criteria, candidates)
+
+    def exact() -> int:
+        if only_provider_level(criteria):
+            return candidates
+        return matching_providers(index, criteria, candidates)
+
     if not counted:
-        return exact, counts, active
+        return exact(), counts, active
     wider = scope
     for name in other:
         wider |= combine(index, other, skip=name)
@@ -146,12 +148,15 @@ def resolve(index: DirectoryIndex, query: DirectoryQuery, text, counted: bool = 
         looked_at |= scope & combine(index, prefilter, skip=facet)
     if looked_at.bit_count() > COUNT_PASS_LIMIT:
         # Too many to check service by service within a page's time: provider-level counts.
+        matched = exact()
         for facet in FACETS:
             every = facet in ALL_OF and query.capability_mode != "any"
-            base = exact if every else combine(index, active, skip=facet)
+            base = matched if every else combine(index, active, skip=facet)
             counts[facet] = _counts(index, query, facet, base)
         counts["rough"] = True
-        return exact, counts, active
+        return matched, counts, active
+    # The pass checks every provider it looks at, the candidates among them: its answer is
+    # the matching set, so the candidates are not matched a second time.
     found = service_pass(index, criteria, prefilter, scope, wider)
     result = found.matched & scope
     for facet in FACETS:

@@ -279,6 +279,9 @@ class ServiceTable:
         modalities = self.modalities
         width = modalities.itemsize if isinstance(modalities, array) else 8
         place_sets = sum(64 + 8 * len(numbers) for numbers in self.place_sets) * 2
+        members = self.__dict__.get("_place_members")  # made on first use
+        if members is not None:
+            place_sets += members.nbytes
         return (
             sum(item.itemsize * len(item) for item in arrays) + width * len(modalities) + place_sets
         )

@@ -328,6 +328,14 @@ def test_the_service_table_keeps_one_number_per_service_for_its_places_and_widen
     assert table.places.typecode == "H"
     assert service_places(table) == [["FR", "US"], ["FR", "US"], ["FR", "US"], ["DE"]]
     assert len(table.place_sets) == 2  # FR and US (however they were named), and DE
+    # The matrix of which countries each set holds, once made, counts in the table's size.
+    before = table.nbytes()
+    held = [
+        sorted(code for code, member in zip(table.country_codes, row, strict=True) if member)
+        for row in table.place_members().tolist()
+    ]
+    assert held == [["FR", "US"], ["DE"]]
+    assert table.nbytes() == before + table.place_members().nbytes
 
     # 65,536 sets fill the 16-bit column; one more, by a patch or while building, widens it
     # (and a patch copies the providers after the one that widened it).

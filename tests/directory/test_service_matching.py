@@ -123,6 +123,30 @@ def test_a_place_applies_to_where_the_chosen_service_is_done(client, programs):
     assert count_of(response, "region", "europe") == 2  # Visp, and Unstated's HQ
 
 
+def test_a_counted_answer_matches_the_candidates_once(client, programs, monkeypatch):
+    """With counts checked service by service, the pass's own answer is the matching set:
+    the candidates are not matched a second time (the answer stays the same)."""
+    from providers.directory import facets
+
+    base = f"/providers/?capability=mammalian-biologics&{RANGE}"
+    expected = {
+        url: names(client.get(url)) for url in (f"{base}&country=US", f"{base}&region=europe")
+    }
+    directory_index.reset()
+
+    def not_again(*args):
+        raise AssertionError("matched a second time")
+
+    monkeypatch.setattr(facets, "matching_providers", not_again)
+    for url, found in expected.items():
+        assert names(client.get(url)) == found
+    # Without counts (the API's plain list, the shortlist), the candidates are matched.
+    index = directory_index.get_index()
+    query = facets.DirectoryQuery(facets={"capability": ["mammalian-biologics"], "country": ["US"]})
+    with pytest.raises(AssertionError, match="second time"):
+        facets.resolve(index, query, None, counted=False)
+
+
 def test_stage_and_phase_apply_to_the_chosen_service(client, programs):
     # Small Only's GLP toxicology is at pre-clinical; its mAb line is not.
     response = client.get("/providers/?modality=monoclonal-antibody&stage=discovery")
