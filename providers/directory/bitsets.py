@@ -31,11 +31,16 @@ def bits_from_positions(positions, size: int) -> int:
     return int.from_bytes(data, "little")
 
 
+def as_bytes(bits: int) -> bytes:
+    """``bits`` as little-endian bytes, as few as hold its highest set bit."""
+    return bits.to_bytes((bits.bit_length() + 7) // 8, "little")
+
+
 def positions_from_bits(bits: int, start: int = 0, limit: int | None = None) -> list[int]:
     """Positions of the set bits of ``bits``, skipping the first ``start``, at most ``limit``."""
     if bits <= 0 or (limit is not None and limit <= 0):
         return []
-    data = bits.to_bytes((bits.bit_length() + 7) // 8, "little")
+    data = as_bytes(bits)
     offset = 0
     skipped = 0
     while offset < len(data):  # skip whole blocks cheaply
@@ -59,7 +64,7 @@ def positions_from_bits(bits: int, start: int = 0, limit: int | None = None) -> 
 def positions_array(bits: int) -> np.ndarray:
     """The positions of the set bits of ``bits``, ascending, as an int64 numpy array (for
     work done on them in numpy): only the bytes with a bit set are unpacked."""
-    data = np.frombuffer(bits.to_bytes((bits.bit_length() + 7) // 8, "little"), dtype=np.uint8)
+    data = np.frombuffer(as_bytes(bits), dtype=np.uint8)
     filled = np.flatnonzero(data)
     rows, bits_in_byte = np.nonzero(np.unpackbits(data[filled, None], axis=1, bitorder="little"))
     return filled[rows] * 8 + bits_in_byte

@@ -24,7 +24,12 @@ from itertools import chain
 import numpy as np
 
 from providers import regions
-from providers.directory.bitsets import bits_from_positions, positions_array, positions_from_bits
+from providers.directory.bitsets import (
+    as_bytes,
+    bits_from_positions,
+    positions_array,
+    positions_from_bits,
+)
 
 SERVICE_FACETS = ("capability", "modality", "stage", "phase", "region", "country")
 MODES = {"all": "all of them, one partner", "any": "any of them"}
@@ -498,10 +503,6 @@ def _has(data: bytes, position: int) -> bool:
     return byte < len(data) and bool(data[byte] >> (position & 7) & 1)
 
 
-def _as_bytes(bits: int) -> bytes:
-    return bits.to_bytes((bits.bit_length() + 7) // 8, "little")
-
-
 @dataclass
 class ServiceAnswer:
     matched: int  # providers meeting the service criteria (before type, industry, ...)
@@ -537,8 +538,8 @@ def service_pass(
     union = everything
     for base in bases.values():
         union |= base
-    base_bytes = {facet: _as_bytes(bits) for facet, bits in bases.items()}
-    all_bytes = _as_bytes(everything)
+    base_bytes = {facet: as_bytes(bits) for facet, bits in bases.items()}
+    all_bytes = as_bytes(everything)
 
     chosen_capabilities = criteria.capabilities
     chosen_set = set(chosen_capabilities)
