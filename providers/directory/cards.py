@@ -25,9 +25,9 @@ from providers.directory.markup import (
     EMPTY,
     concat_html,
     concat_kept,
-    coverage_strip,
     join_html,
     kept,
+    kept_coverage_strip,
 )
 from providers.directory.matching import Criteria, matched_services
 from providers.directory.memo import QUERY_CARDS, rendered_once
@@ -376,7 +376,7 @@ def shortlist_button(
 
 
 CARD_HEAD = '<li class="result"><div class="result-head"><h3><a href="{}{}/">{}</a></h3>'
-CARD_BODY = '</div><p class="meta">{} <span>HQ: {}</span> {} {}</p>{}'
+CARD_BODY = '</div><p class="meta">{} <span>HQ: {}</span> {} {}</p>'
 
 # Parts of cards kept per index (``DirectoryIndex.provider_cache``) at most: about
 # 5 KB each, so a few tens of megabytes per worker at most.
@@ -396,7 +396,10 @@ class CardParts:
     head: bytes  # up to the shortlist form
     form_head: bytes  # the form up to its CSRF token
     form_tails: tuple[bytes, bytes]  # the form's end: not shortlisted, shortlisted
-    body: bytes  # after the form: tags, headquarters, state, backing, coverage strip
+    body: bytes  # after the form: tags, headquarters, state, backing
+    # The coverage strip (about 2 KB, most of a card): one object per distinct coverage,
+    # shared by every card showing it (``markup.kept_coverage_strip``), not a copy each.
+    strip: bytes
     capabilities: bytes  # the capabilities line as shown when nothing is chosen
     slug: str  # the provider's address (the provider page's compare link)
 
@@ -435,9 +438,9 @@ def card_parts(row: CardRow, catalogue: DirectoryCatalogue, directory_url: str, 
                     row.backed_claim_count,
                     row.claim_count,
                 ),
-                coverage_strip(tuple(row.phase_positions), catalogue),
             )
         ),
+        kept_coverage_strip(tuple(row.phase_positions), catalogue),
         kept(capabilities_html(row, catalogue)),
         row.slug,
     )
@@ -499,6 +502,7 @@ def _card_pieces(
         next_url,
         form_tail,
         parts.body,
+        parts.strip,
         why_part,
         capabilities,
         _CARD_END,

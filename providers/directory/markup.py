@@ -134,14 +134,15 @@ def strip_html(positions: tuple[int, ...], label: str, catalogue: DirectoryCatal
     return found
 
 
-def coverage_strip(positions: tuple[int, ...], catalogue: DirectoryCatalogue) -> SafeString:
-    """The coverage strip of a card, labelled with its coverage; built once per index for
-    each distinct coverage."""
+def kept_coverage_strip(positions: tuple[int, ...], catalogue: DirectoryCatalogue) -> bytes:
+    """The coverage strip of a card, labelled with its coverage, as kept markup: built
+    once per catalogue for each distinct coverage, and that one object is the strip of
+    every card showing it (a worker keeps thousands of cards and few distinct strips)."""
     key = ("card-strip", positions)
     found = catalogue.html_cache.get(key)
     if found is None:
         label = coverage_label(positions, catalogue.phase_by_position)
-        found = catalogue.html_cache[key] = strip_html(positions, label, catalogue)
+        found = catalogue.html_cache[key] = kept(strip_html(positions, label, catalogue))
     return found
 
 

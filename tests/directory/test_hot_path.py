@@ -218,12 +218,33 @@ def test_what_a_worker_keeps_is_left_out_of_the_garbage_collectors_walks(client,
     assert parts and rows
     for part in parts:
         assert {type(value) for value in (part.head, part.form_head, part.body)} == {bytes}
+        assert type(part.strip) is bytes
         assert not gc.is_tracked(part.form_tails)
     for row in rows:
         assert not any(gc.is_tracked(value) for value in (row.services, row.sites, row.type_ids))
     counted = index.html_cache["option-counts"]
     for _result, numbers, _active in counted.values():
         assert not any(gc.is_tracked(value) for value in numbers.values())
+
+
+def test_cards_with_the_same_coverage_share_one_strip(client, directory):
+    """A strip is most of a card's markup and most cards share theirs with many others:
+    a worker keeping ten thousand cards kept ten thousand copies of a few dozen strips."""
+    html = client.get("/providers/").content.decode()
+    index = get_index()
+    parts = list(index.provider_cache.values())
+    by_markup = {}
+    for part in parts:
+        by_markup.setdefault(part.strip, []).append(part.strip)
+    shared = [strips for strips in by_markup.values() if len(strips) > 1]
+    assert shared, "the directory's cards should have coverages in common"
+    for strips in by_markup.values():
+        assert all(strip is strips[0] for strip in strips)
+    # Each card still shows its strip, after its other details.
+    cards = html.split('<li class="result">')[1:]
+    assert len(cards) == len(parts)
+    strip = re.compile(r'</p>(<div class="strip-tracks">.*?)?<ol class="strip"')
+    assert all(strip.search(card) for card in cards)
 
 
 def test_kept_markup_is_only_markup_built_safe():
