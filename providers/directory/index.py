@@ -47,7 +47,7 @@ from providers.directory import child_build, counting
 from providers.directory.bitsets import bits_from_positions
 from providers.directory.matching import ServiceTable
 from providers.directory.memo import DIRECTORY_ANSWERS, FACET_OPTIONS, OPTION_COUNTS, QUERY_CARDS
-from providers.directory.positions import Positions
+from providers.directory.positions import Positions, fitting, id_array
 from providers.directory.wordindex import TextRow, WordIndex, catalogue_words
 from providers.evidence import VerificationState
 from providers.models import (
@@ -150,7 +150,7 @@ class DirectoryIndex:
         column, groups = columns.values, columns.groups
         # Ids and ranks in arrays, positions in an array by id (positions.py): not a
         # hundred thousand Python ints each, made among the build's rows.
-        self.ids = ids = array("q", column["id"])
+        self.ids = ids = id_array(column["id"])
         self.size = size = columns.size
         self.position_of = Positions.of(ids)
         # Each provider's fixed card markup (providers.directory.cards.directory_cards),
@@ -164,7 +164,7 @@ class DirectoryIndex:
         # provider by binary search.
         self.verified_keys = array("q", map(_verified_key, column["state_on"], column["state"]))
         verified_order = sorted(range(size), key=self.verified_keys.__getitem__)
-        self.ids_by_verified = array("q", map(ids.__getitem__, verified_order))
+        self.ids_by_verified = array(ids.typecode, map(ids.__getitem__, verified_order))
         # provider id -> verified position (kept so that a patch moves only what moved)
         self.verified_position = Positions.of(self.ids_by_verified)
         # rank[name position] = verified position
@@ -237,7 +237,7 @@ class DirectoryIndex:
         removed_verified = sorted((self.rank[position] for position in removed), reverse=True)
         inserted = sorted((changes.positions[pk], pk) for pk in rows)
 
-        ids = _edited(self.ids, removed, inserted)
+        ids = _edited(fitting(self.ids, rows), removed, inserted)
         checked_on = _edited(
             self.checked_on,
             removed,
@@ -255,7 +255,7 @@ class DirectoryIndex:
             inserted_verified = [(place, self.ids_by_verified[place]) for place in removed_verified]
             inserted_verified.reverse()  # ascending
         else:
-            by_verified = self.ids_by_verified[:]
+            by_verified = fitting(self.ids_by_verified, rows)[:]
             for position in removed_verified:
                 del by_verified[position]
 

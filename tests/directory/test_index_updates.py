@@ -187,6 +187,7 @@ def test_an_edit_in_place_shares_what_it_leaves_alone(directory):
     patch's time, which buyers' requests of that worker waited out), and still equals a
     full build."""
     before = index_module.get_index()
+    assert before.ids.typecode == before.ids_by_verified.typecode == "i"  # 4 bytes an id
     Provider.objects.filter(slug="beta-biologics").update(summary="Monoclonal antibodies, edited.")
     patched = index_module.get_index()
     assert patched is not before and patched.words.changed
