@@ -108,17 +108,34 @@ def card_rows(ids: list[int], *, services: bool = False, places: bool = False) -
         return []
     with prepared_cursor() as cursor:
         cursor.execute(_CARD_SQL[services, places], [PUBLISHED, list(ids)])
-        found = {values[0]: CardRow(*map(_as_tuples, values)) for values in cursor.fetchall()}
+        found = {values[0]: CardRow(*_kept_values(values)) for values in cursor.fetchall()}
     return [found[pk] for pk in ids if pk in found]
 
 
-def _as_tuples(value):
-    """A row's lists (arrays, the services' JSON) as tuples, all the way down. Rows are
-    kept per index (``cards.full_rows``); the garbage collector stops tracking a tuple of
-    numbers and strings, where thousands of kept lists would make every full collection
-    of a worker's heap slower."""
-    if type(value) is list:
-        return tuple([_as_tuples(item) for item in value])
+def _kept_values(values) -> list:
+    """A row's values as kept: lists as tuples, and equal texts and equal tuples of texts
+    or of ids one object (``_as_tuples``). Rows are kept per index (``cards.full_rows``)."""
+    same: dict = {}
+    return [_as_tuples(value, same) for value in values]
+
+
+def _as_tuples(value, same: dict):
+    """A row's lists (arrays, the services' JSON) as tuples, all the way down: the garbage
+    collector stops tracking a tuple of numbers and strings, where thousands of kept lists
+    would make every full collection of a worker's heap slower. Within the row, a text or
+    a tuple of texts only (a site: name, city, country) or of ints only (a service's
+    modality ids) is one object however often it comes: each of a provider's sites is
+    repeated under every service made there, and a kept row held about 3.3 KB, 2 KB once
+    repeats are shared. Tuples of mixed types are not merged: ``True == 1`` would make
+    ``(True,)`` and ``(1,)`` one."""
+    kind = type(value)
+    if kind is list:
+        value = tuple([_as_tuples(item, same) for item in value])
+        if all(type(item) is str for item in value) or all(type(item) is int for item in value):
+            return same.setdefault(value, value)
+        return value
+    if kind is str:
+        return same.setdefault(value, value)
     return value
 
 

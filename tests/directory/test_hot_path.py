@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-from providers.directory import cards, facets, markup, overview, views
+from providers.directory import cards, facets, loading, markup, overview, views
 from providers.directory.index import get_index
 from providers.models import Provider, ProviderType
 from tests.factories import make_provider
@@ -245,6 +245,33 @@ def test_cards_with_the_same_coverage_share_one_strip(client, directory):
     assert len(cards) == len(parts)
     strip = re.compile(r'</p>(<div class="strip-tracks">.*?)?<ol class="strip"')
     assert all(strip.search(card) for card in cards)
+
+
+@pytest.mark.django_db
+def test_a_kept_card_row_holds_each_repeated_site_and_modality_list_once():
+    """A provider's sites come back under each service made there, and its services
+    often share their modalities: a kept row holds each such text or list once. Lists of
+    ids are never merged with lists of flags (``True == 1``)."""
+    plant = {"sites": ("Basel plant",), "modalities": ("small-molecule",)}
+    provider = make_provider(
+        "Repeat Pharma",
+        services=[
+            ("oral-solid-dose", 6, 7, plant),
+            ("sterile-fill-finish", 6, 7, plant),
+            ("process-development", 3, 7, plant),
+        ],
+        sites=[{"name": "Basel plant", "city": "Basel", "country": "CH"}],
+    )
+    (row,) = loading.card_rows([provider.pk], services=True, places=True)
+    assert len(row.services) == 3
+    sites = [service[4] for service in row.services]
+    modalities = [service[3] for service in row.services]
+    assert sites[0] == (("Basel plant", "Basel", "CH"),)
+    assert all(found[0] is sites[0][0] for found in sites)  # the site itself, once
+    assert all(found is modalities[0] for found in modalities)
+    assert row.sites[0] is sites[0][0]  # the provider's own list of sites shares it too
+    assert all(service[5] is True for service in row.services)
+    assert not any(type(item) is bool for item in modalities[0])
 
 
 def test_kept_markup_is_only_markup_built_safe():
