@@ -193,7 +193,7 @@ class WordIndex:
             word for word, _field in members if " " in word
         )
         self.dense: dict[tuple[str, int], int] = {}
-        self.sparse: dict[tuple[str, int], array] = {}
+        self.sparse = RarePostings()
         number_positions: tuple[dict[str, list[int]], ...] = ({}, {}, {})  # per field
         while members:  # each list freed once it is turned into postings
             key, positions = members.popitem()
@@ -205,7 +205,7 @@ class WordIndex:
             if word in numbers:
                 number_positions[field_number][word] = positions
             else:
-                self.sparse[key] = array("i", map(ids.__getitem__, positions))
+                self.sparse.add(word, field_number, map(ids.__getitem__, positions))
         self.numbers = NumberWords(numbers, number_positions, ids)
         del number_positions
         # Providers changed since the build, and their current rare words.
@@ -243,7 +243,7 @@ class WordIndex:
     def nbytes(self) -> int:
         """Approximate memory of the postings (for the benchmark's size series)."""
         dense = sum((bits.bit_length() + 7) // 8 for bits in self.dense.values())
-        sparse = sum(64 + posting.itemsize * len(posting) for posting in self.sparse.values())
+        sparse = self.sparse.nbytes()
         vocabulary = sum(60 + len(word) for word in self.stem_of) * 3
         return dense + sparse + vocabulary + self.numbers.nbytes()
 
@@ -444,6 +444,52 @@ class WordIndex:
         for facet, key in self.catalogue_words.get(word, ()):
             found[CORE] |= index.bits[facet].get(key, 0)
         return found[NAME], found[CORE], found[SUMMARY]
+
+
+class RarePostings:
+    """The postings of rare words: for each (word, field), the ids of the providers using
+    it. All the ids are one 32-bit array, and each field maps a word to its number, whose
+    span in that array ``starts`` gives. Held as a tuple key and an array object each, a
+    rare word cost about 250 bytes beside its ids (about 40 MB at a million providers,
+    most words found once); here about 80. Written while the index is built, read only
+    after (a patch puts the changed providers' words in the overlay instead)."""
+
+    __slots__ = ("_numbers", "_starts", "_ids")
+
+    def __init__(self):
+        self._numbers: tuple[dict[str, int], ...] = tuple({} for _field in FIELDS)
+        self._starts = array("I", [0])
+        self._ids = array("i")
+
+    def add(self, word: str, field_number: int, ids) -> None:
+        """A word's postings in a field (once per word and field, while building)."""
+        self._numbers[field_number][word] = len(self._starts) - 1
+        self._ids.extend(ids)
+        self._starts.append(len(self._ids))
+
+    def get(self, key: tuple[str, int], default=None):
+        """The ids of the providers using word ``key[0]`` in field ``key[1]``."""
+        word, field_number = key
+        number = self._numbers[field_number].get(word)
+        if number is None:
+            return default
+        return self._ids[self._starts[number] : self._starts[number + 1]]
+
+    def __contains__(self, key: tuple[str, int]) -> bool:
+        return key[0] in self._numbers[key[1]]
+
+    def __iter__(self):
+        """The (word, field) keys."""
+        for field_number, numbers in enumerate(self._numbers):
+            for word in numbers:
+                yield word, field_number
+
+    def __len__(self) -> int:
+        return len(self._starts) - 1
+
+    def nbytes(self) -> int:
+        entries = sum(80 for numbers in self._numbers for _word in numbers)
+        return entries + self._starts.itemsize * len(self._starts) + 4 * len(self._ids)
 
 
 class NumberWords:

@@ -4,13 +4,15 @@ directory, both find the same providers (the index
 may find more: it also knows sites' cities and countries, and the synonyms of modalities
 stated per service), and the index alone finds prefixes and misspellings."""
 
+import pickle
 import random
+from array import array
 
 import pytest
 
 from providers.directory import index as index_module
 from providers.directory.search import index_match, postgres_match, query_terms
-from providers.directory.wordindex import STOP_WORDS, catalogue_words
+from providers.directory.wordindex import STOP_WORDS, RarePostings, catalogue_words
 
 
 @pytest.fixture
@@ -148,3 +150,24 @@ def test_numbers_are_held_apart_and_found_whole_by_prefix_and_against_postgresql
     assert mine == postgres_match(corpus, value, fuzzy=False).any
     assert not words.numbers.starting("9" * (words.numbers.width + 1))
     assert words.numbers.ids_of("not a number", 0) is None
+
+
+def test_rare_words_postings_answer_as_a_dict_of_id_arrays_would():
+    """Rare words' postings are one array with a span per word and field, not an array
+    and a tuple key each: they must give each key's ids as a dict of arrays did."""
+    rng = random.Random(3)
+    expected = {}
+    rare = RarePostings()
+    for number in range(2_000):
+        key = (f"word{number % 700}", number % 3)
+        if key in expected:
+            continue
+        found = rng.sample(range(1, 10**6), rng.randint(1, 40))
+        expected[key] = array("i", found)
+        rare.add(key[0], key[1], iter(found))
+    assert len(rare) == len(expected) and set(rare) == set(expected)
+    for key, found in expected.items():
+        assert key in rare and rare.get(key) == found
+    for missing in (("word1", 2) if ("word1", 2) not in expected else ("absent", 0), ("nope", 1)):
+        assert missing not in rare and rare.get(missing) is None
+    assert pickle.loads(pickle.dumps(rare)).get(("word0", 0)) == expected[("word0", 0)]
