@@ -189,8 +189,8 @@ class WordIndex:
         numbers = {word for word, _field in members if _is_number(word)} - set(catalogue_words)
         vocabulary = {word for word, _field in members if " " not in word} - numbers
         # Pairs of words ("a b"): which words follow a word, here and in the catalogue.
-        self.followers: dict[str, frozenset[str]] = _followers(
-            word for word, _field in members if " " in word
+        self.followers: dict[str, tuple[str, ...]] = _followers(
+            (word for word, _field in members if " " in word), {word: word for word in vocabulary}
         )
         self.dense: dict[tuple[str, int], int] = {}
         self.sparse = RarePostings()
@@ -276,7 +276,7 @@ class WordIndex:
         if new_pairs:
             followers = dict(self.followers)
             for first, seconds in _followers(new_pairs).items():
-                followers[first] = followers.get(first, frozenset()) | seconds
+                followers[first] = tuple(sorted({*followers.get(first, ()), *seconds}))
             new.followers = followers
         new.changed = self.changed | changed_ids
         if new_words:  # into copies of the few words added before, not of the vocabulary
@@ -415,9 +415,10 @@ class WordIndex:
         seconds = self.expand(second)
         found = [0, 0, 0]
         for word in self.expand(first):
-            for follower in self.followers.get(word, frozenset()) | self.catalogue_followers.get(
-                word, frozenset()
-            ):
+            for follower in {
+                *self.followers.get(word, ()),
+                *self.catalogue_followers.get(word, ()),
+            }:
                 if follower in seconds:
                     for field_number, bits in enumerate(self.postings(index, f"{word} {follower}")):
                         found[field_number] |= bits
@@ -579,13 +580,17 @@ class NumberWords:
         return self.words.nbytes + sum(a.nbytes for a in arrays if a is not None)
 
 
-def _followers(pairs) -> dict[str, frozenset[str]]:
-    """ "a b" pairs as each first word's set of following words."""
+def _followers(pairs, words: dict[str, str] | None = None) -> dict[str, tuple[str, ...]]:
+    """ "a b" pairs as each first word's following words, sorted. A following word is the
+    string ``words`` holds for it when it has one (the vocabulary's own), not a copy made
+    by splitting the pair: as frozensets of copies, the followers held about 11 MB at a
+    million providers, as tuples of shared words about 1."""
+    words = words or {}
     found: dict[str, set[str]] = {}
     for pair in pairs:
         first, second = pair.split(" ")
-        found.setdefault(first, set()).add(second)
-    return {first: frozenset(seconds) for first, seconds in found.items()}
+        found.setdefault(words.get(first, first), set()).add(words.get(second, second))
+    return {first: tuple(sorted(seconds)) for first, seconds in found.items()}
 
 
 def _is_number(word: str) -> bool:

@@ -12,7 +12,7 @@ import pytest
 
 from providers.directory import index as index_module
 from providers.directory.search import index_match, postgres_match, query_terms
-from providers.directory.wordindex import STOP_WORDS, RarePostings, catalogue_words
+from providers.directory.wordindex import STOP_WORDS, RarePostings, _followers, catalogue_words
 
 
 @pytest.fixture
@@ -171,3 +171,18 @@ def test_rare_words_postings_answer_as_a_dict_of_id_arrays_would():
     for missing in (("word1", 2) if ("word1", 2) not in expected else ("absent", 0), ("nope", 1)):
         assert missing not in rare and rare.get(missing) is None
     assert pickle.loads(pickle.dumps(rare)).get(("word0", 0)) == expected[("word0", 0)]
+
+
+def test_following_words_are_the_vocabularys_own_strings(corpus):
+    """Each following word of a pair is held once, as the vocabulary holds it, not as a
+    copy made by splitting the pair."""
+    finish = "".join(["fin", "ish"])  # a string object of its own
+    found = _followers(["fill finish", "fill line", "fill finish", "cold chain"], {finish: finish})
+    assert found == {"fill": ("finish", "line"), "cold": ("chain",)}
+    assert found["fill"][0] is finish
+    words = index_module.get_index().words
+    vocabulary = {word: word for word in words.sorted_words}
+    assert any(word in vocabulary for seconds in words.followers.values() for word in seconds)
+    for seconds in words.followers.values():
+        for word in seconds:
+            assert word not in vocabulary or vocabulary[word] is word
