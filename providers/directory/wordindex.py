@@ -583,8 +583,9 @@ class NumberWords:
 def _followers(pairs, words: dict[str, str] | None = None) -> dict[str, tuple[str, ...]]:
     """ "a b" pairs as each first word's following words, sorted. A following word is the
     string ``words`` holds for it when it has one (the vocabulary's own), not a copy made
-    by splitting the pair: as frozensets of copies, the followers held about 11 MB at a
-    million providers, as tuples of shared words about 1."""
+    by splitting the pair: as frozensets of copies, the followers held about 11.5 MB at a
+    million providers, as tuples of shared words 6.6 MB (numbers are not in the vocabulary
+    and stay copies)."""
     words = words or {}
     found: dict[str, set[str]] = {}
     for pair in pairs:
