@@ -455,7 +455,7 @@ class RarePostings:
     most words found once); here about 80. Written while the index is built, read only
     after (a patch puts the changed providers' words in the overlay instead)."""
 
-    __slots__ = ("_numbers", "_starts", "_ids")
+    __slots__ = ("_ids", "_numbers", "_starts")
 
     def __init__(self):
         self._numbers: tuple[dict[str, int], ...] = tuple({} for _field in FIELDS)
