@@ -47,7 +47,7 @@ from providers.directory import child_build, counting
 from providers.directory.bitsets import bits_from_positions
 from providers.directory.matching import ServiceTable
 from providers.directory.memo import DIRECTORY_ANSWERS, FACET_OPTIONS, OPTION_COUNTS, QUERY_CARDS
-from providers.directory.positions import Positions, fitting, id_array
+from providers.directory.positions import Positions, id_array
 from providers.directory.wordindex import TextRow, WordIndex, catalogue_words
 from providers.evidence import VerificationState
 from providers.models import (
@@ -237,7 +237,7 @@ class DirectoryIndex:
         removed_verified = sorted((self.rank[position] for position in removed), reverse=True)
         inserted = sorted((changes.positions[pk], pk) for pk in rows)
 
-        ids = _edited(fitting(self.ids, rows), removed, inserted)
+        ids = _edited(self.ids, removed, inserted)
         checked_on = _edited(
             self.checked_on,
             removed,
@@ -255,7 +255,7 @@ class DirectoryIndex:
             inserted_verified = [(place, self.ids_by_verified[place]) for place in removed_verified]
             inserted_verified.reverse()  # ascending
         else:
-            by_verified = fitting(self.ids_by_verified, rows)[:]
+            by_verified = self.ids_by_verified[:]
             for position in removed_verified:
                 del by_verified[position]
 

@@ -18,25 +18,20 @@ import numpy as np
 
 ABSENT = -1
 
-# The widest id a 32-bit id array holds. Positions are indexed by id, so an id past this
-# would already need gigabytes here; a directory's ids come from its sequence and are
-# about as many as its providers.
-WIDEST_NARROW_ID = 2**31 - 1
+# The widest provider id the index holds: its lists of ids are 32-bit, and so are the word
+# index's postings. Positions are indexed by id, so a wider one would already need gigabytes
+# here; a directory's ids come from its sequence and are about as many as its providers.
+WIDEST_ID = 2**31 - 1
 
 
 def id_array(ids) -> array:
-    """Provider ids in an array of 4 bytes each, or 8 bytes when one does not fit (the
-    index's lists of ids: half the memory of 64-bit ids, about 7 MB at a million
-    providers)."""
+    """Provider ids in an array of 4 bytes each (the index's lists of ids: half the memory
+    of 64-bit ids, about 7 MB at a million providers)."""
     ids = ids if isinstance(ids, (array, list, tuple)) else list(ids)
-    return array("i" if max(ids, default=0) <= WIDEST_NARROW_ID else "q", ids)
-
-
-def fitting(ids: array, new_ids) -> array:
-    """``ids``, or a 64-bit copy of it when one of ``new_ids`` does not fit its items."""
-    if ids.typecode == "i" and max(new_ids, default=0) > WIDEST_NARROW_ID:
-        return array("q", ids)
-    return ids
+    widest = max(ids, default=0)
+    if widest > WIDEST_ID:
+        raise ValueError(f"Provider id {widest} is past {WIDEST_ID}, the widest the index holds.")
+    return array("i", ids)
 
 
 class Positions:

@@ -271,7 +271,10 @@ def test_a_kept_card_row_holds_each_repeated_site_and_modality_list_once():
     assert all(found is modalities[0] for found in modalities)
     assert row.sites[0] is sites[0][0]  # the provider's own list of sites shares it too
     assert all(service[5] is True for service in row.services)
-    assert not any(type(item) is bool for item in modalities[0])
+    # Equal but not the same: ids and flags, numbers and texts stay apart.
+    ids, flags, texts, again = loading._kept_values([[1, 0], [True, False], ["1", "0"], [1, 0]])
+    assert ids == flags and ids is not flags and again is ids
+    assert [type(item) for item in flags] == [bool, bool] and texts == ("1", "0")
 
 
 def test_kept_markup_is_only_markup_built_safe():

@@ -4,7 +4,7 @@ from array import array
 
 import pytest
 
-from providers.directory.positions import WIDEST_NARROW_ID, Positions, fitting, id_array
+from providers.directory.positions import WIDEST_ID, Positions, id_array
 
 
 def test_positions_answer_as_the_dict_of_an_order_would():
@@ -47,14 +47,9 @@ def test_many_ids_are_placed_at_once_as_one_at_a_time_would_be():
     assert positions.places([]) == []
 
 
-def test_ids_are_held_in_four_bytes_while_they_fit_and_widened_when_one_does_not():
-    narrow = id_array([40, 7, WIDEST_NARROW_ID])
-    assert narrow.typecode == "i" and list(narrow) == [40, 7, WIDEST_NARROW_ID]
-    wide = id_array([40, WIDEST_NARROW_ID + 1])
-    assert wide.typecode == "q" and list(wide) == [40, WIDEST_NARROW_ID + 1]
-    assert id_array([]).typecode == "i"
-    # A patch entering an id that does not fit gets a 64-bit copy; the original is left.
-    assert fitting(narrow, [3, 9]) is narrow
-    widened = fitting(narrow, {WIDEST_NARROW_ID + 5: None})
-    assert widened.typecode == "q" and widened == narrow and narrow.typecode == "i"
-    assert fitting(wide, [1]) is wide
+def test_ids_are_held_in_four_bytes_and_an_id_past_them_is_refused_clearly():
+    narrow = id_array([40, 7, WIDEST_ID])
+    assert narrow.typecode == "i" and list(narrow) == [40, 7, WIDEST_ID]
+    assert id_array([]).typecode == "i" and id_array(iter([3, 1])) == array("i", [3, 1])
+    with pytest.raises(ValueError, match="past 2147483647"):
+        id_array([40, WIDEST_ID + 1])
