@@ -489,8 +489,7 @@ class RarePostings:
         return len(self._starts) - 1
 
     def nbytes(self) -> int:
-        entries = sum(80 for numbers in self._numbers for _word in numbers)
-        return entries + self._starts.itemsize * len(self._starts) + 4 * len(self._ids)
+        return 80 * len(self) + self._starts.itemsize * len(self._starts) + 4 * len(self._ids)
 
 
 class NumberWords:
