@@ -322,6 +322,10 @@ DIRECTORY_BUILD_IN_CHILD = env_bool("DIRECTORY_BUILD_IN_CHILD", default=True)
 DIRECTORY_BUILD_TIMEOUT = env_int("DIRECTORY_BUILD_TIMEOUT_S", 1800)
 # Move each newly installed index out of the cycle collector's way (gc.freeze).
 DIRECTORY_FREEZE_INDEX = env_bool("DIRECTORY_FREEZE_INDEX", default=True)
+# Served with config/gunicorn.py, the master holds the index its workers share: it brings
+# it up to date this often, and starts new workers from it after it was built anew
+# (providers/directory/shared.py).
+DIRECTORY_SHARED_REFRESH = env_int("DIRECTORY_SHARED_REFRESH_S", 5)
 IMPORT_MAX_UPLOAD_BYTES = env_int("IMPORT_MAX_UPLOAD_BYTES", 5 * 1024 * 1024)
 # How much of an import file is read (CSV and XLSX, admin and command line alike; see
 # docs/import-format.md). A row of the format with only its required cells is about 32

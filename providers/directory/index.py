@@ -24,6 +24,7 @@ import ctypes.util
 import datetime
 import gc
 import logging
+import os
 import pickle
 import queue
 import threading
@@ -144,6 +145,9 @@ class DirectoryIndex:
         self.token = token
         self.watermark = Watermark()
         self.built_on = built_on or timezone.localdate()
+        # When a full build made it: a patched copy keeps it (providers.directory.shared
+        # starts new workers from the master's index when this changes).
+        self.built_at = time.time()
         self.catalogue = catalogue
         # Markup that depends on the providers (counts): this index's own, never a copy's.
         self.html_cache: dict = {}
@@ -1360,6 +1364,20 @@ def current_catalogue() -> tuple[str, DirectoryCatalogue]:
     return index.token, index.catalogue
 
 
+def refresh() -> bool:
+    """Bring this process's index up to date now, here (gunicorn's master, which answers
+    no request: providers.directory.shared). True when the installed index was built
+    anew rather than patched, or is this process's first."""
+    old = _cached
+    today = timezone.localdate()
+    if old is not None and old.built_on == today and old.token == current_token():
+        return False
+    new = update_index(old, today)
+    with _lock:
+        _install(new)
+    return old is None or new.built_at != old.built_at
+
+
 def _install(index: DirectoryIndex) -> None:
     """Make ``index`` the process's index. Its token was read in the snapshot it was
     built from, so the TTL starts now. With ``DIRECTORY_FREEZE_INDEX`` the objects alive
@@ -1467,6 +1485,21 @@ _on_rebuild: list = []
 
 def on_rebuild(listener) -> None:
     _on_rebuild.append(listener)
+
+
+def _forked() -> None:
+    """In a process just forked from one that holds an index (gunicorn's workers, forked
+    from a master that built it: providers.directory.shared): no thread came along, so no
+    updater runs and no lock is held, whatever the master's threads were doing; the
+    token is asked at the next request."""
+    global _lock, _building, _updates, _updater, _checked_at
+    _lock = threading.Lock()
+    _building = _updater = None
+    _updates = queue.SimpleQueue()
+    _checked_at = float("-inf")
+
+
+os.register_at_fork(after_in_child=_forked)
 
 
 def reset() -> None:

@@ -16,6 +16,7 @@ the admin and as the reference the word index is tested against
 (``tests/directory/test_word_index.py``).
 """
 
+import os
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -196,6 +197,15 @@ def postgres_match(index: DirectoryIndex, text: str, fuzzy: bool = True) -> Text
 # Emptied whenever the index is rebuilt (its positions change).
 _text_cache: OrderedDict = OrderedDict()
 _text_lock = threading.Lock()
+
+
+def _forked() -> None:
+    """A forked process starts with the lock free (the thread that held it stayed behind)."""
+    global _text_lock
+    _text_lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forked)
 
 
 def _cache_size() -> int:

@@ -83,6 +83,10 @@ def process_environment(database_url: str, workdir: Path, **env: str) -> dict[st
             "ALLOWED_HOSTS": "127.0.0.1",
             "SECURE_SSL_REDIRECT": "true",
             "MEDIA_ROOT": str(workdir / "media"),
+            # The master's index keeper (providers/directory/shared.py) stays idle: each
+            # test's flush is a TRUNCATE, a change of everything, and the full build it
+            # would start could deadlock with the next test's flush. Its own test turns it on.
+            "DIRECTORY_SHARED_REFRESH_S": "3600",
             **env,
         }
     )
@@ -105,8 +109,11 @@ def run_worker(database_url: str, workdir: Path, timeout: float = 120, **env: st
     return output
 
 
-def start_servers(count: int, database_url: str, workdir: Path, **env: str) -> list[AppServer]:
-    """Start ``count`` gunicorn servers (one worker each) and wait until all answer."""
+def start_servers(
+    count: int, database_url: str, workdir: Path, workers: int = 1, **env: str
+) -> list[AppServer]:
+    """Start ``count`` gunicorn servers (``workers`` each), served as production serves
+    (config/gunicorn.py), and wait until all answer."""
     base = process_environment(database_url, workdir, **env)
     gunicorn = str(Path(sys.executable).parent / "gunicorn")
     servers: list[AppServer] = []
@@ -116,7 +123,10 @@ def start_servers(count: int, database_url: str, workdir: Path, **env: str) -> l
         taken.add(port)
         log = workdir / f"server-{port}.log"
         process = subprocess.Popen(
-            [gunicorn, "config.wsgi", "--workers", "1", "--bind", f"127.0.0.1:{port}"],
+            [
+                *(gunicorn, "--config", "config/gunicorn.py", "config.wsgi"),
+                *("--workers", str(workers), "--bind", f"127.0.0.1:{port}"),
+            ],
             cwd=ROOT,
             env=base,
             stdout=log.open("wb"),

@@ -32,22 +32,47 @@ TARGETS = {
 }
 
 
-def workers_resident_mb(server_pid: int) -> float:
-    """The mean resident memory, in MB, of the processes ``server_pid`` started (gunicorn's
-    workers)."""
-    sizes = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
-            if parent != server_pid:
-                continue
-            status = stat.with_name("status").read_text()
-        except (OSError, ValueError, IndexError):
-            continue  # a process that ended meanwhile
-        for line in status.splitlines():
-            if line.startswith("VmRSS:"):
-                sizes.append(int(line.split()[1]) / 1024)
-    return sum(sizes) / len(sizes) if sizes else float("nan")
+def server_memory_mb(server_pid: int) -> dict[str, float]:
+    """The memory, in MB, of gunicorn's master ``server_pid`` and its workers: a worker's
+    resident memory (``rss``, pages it shares with the master counted whole), its
+    proportional share (``pss``: each shared page divided among the processes sharing it)
+    and its own (``uss``: pages no other process holds), the means of the workers; and the
+    whole server's (``total``: the master's and the workers' proportional shares added,
+    what the machine gives the server)."""
+    workers = [
+        stat.parent for stat in Path("/proc").glob("[0-9]*/stat") if _parent(stat) == server_pid
+    ]
+    sizes = [size for folder in workers if (size := _rollup(folder))]
+    master = _rollup(Path(f"/proc/{server_pid}")) or {"pss": float("nan")}
+    if not sizes:
+        return {key: float("nan") for key in ("rss", "pss", "uss", "total")}
+    mean = {key: sum(size[key] for size in sizes) / len(sizes) for key in ("rss", "pss", "uss")}
+    return {**mean, "total": master["pss"] + sum(size["pss"] for size in sizes)}
+
+
+def _parent(stat: Path) -> int | None:
+    try:
+        return int(stat.read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, ValueError, IndexError):
+        return None  # a process that ended meanwhile
+
+
+def _rollup(folder: Path) -> dict[str, float] | None:
+    """A process's resident, proportional and own memory in MB (Linux's smaps_rollup)."""
+    try:
+        text = (folder / "smaps_rollup").read_text()
+    except OSError:
+        return None
+    kb = {}
+    for line in text.splitlines()[1:]:
+        name, _, value = line.partition(":")
+        if value.strip().endswith("kB"):
+            kb[name] = int(value.split()[0])
+    return {
+        "rss": kb.get("Rss", 0) / 1024,
+        "pss": kb.get("Pss", 0) / 1024,
+        "uss": (kb.get("Private_Clean", 0) + kb.get("Private_Dirty", 0)) / 1024,
+    }
 
 
 def free_port() -> int:
@@ -185,6 +210,8 @@ class Command(BaseCommand):
         server = subprocess.Popen(
             [
                 str(gunicorn),
+                "--config",
+                "config/gunicorn.py",  # as production serves (docs/architecture.md, "Running")
                 "config.wsgi",
                 "--workers",
                 str(workers),
@@ -192,7 +219,8 @@ class Command(BaseCommand):
                 f"127.0.0.1:{port}",
                 "--log-level",
                 "warning",
-                # A worker's first index is built in its first request: at a million
+                # The master builds the index before it starts the workers; if that
+                # failed, a worker builds its own in its first request: at a million
                 # providers that takes longer than gunicorn's default 30 s.
                 "--timeout",
                 "900",
@@ -473,7 +501,7 @@ class Command(BaseCommand):
                         )
                     )
                     if text_cache:  # with the answers the mix left kept
-                        profile["worker MB"] = workers_resident_mb(server.pid)
+                        profile["memory"] = server_memory_mb(server.pid)
                 finally:
                     server.send_signal(signal.SIGTERM)
                     server.wait(timeout=30)
@@ -492,17 +520,24 @@ class Command(BaseCommand):
             "child and reading the index back); its memory is the growth of a new process's "
             "resident memory as it gets "
             "the index the way a server process does (built in a child process and read back); "
-            "a worker's is the whole resident memory of a gunicorn worker (Django, "
-            "the index, the answers it keeps) after the facet mix, the mean of the workers.",
+            "a worker's memory is read after the facet mix (Django, the index, the answers it "
+            "keeps; the mean of the workers): resident counts the pages it shares with the "
+            "master whole (the index the master built before forking it, among them), "
+            "proportional divides each shared page among the processes sharing it, own is "
+            "what no other process holds; the server's is the master's and the workers' "
+            "proportional memory added, what the machine gives the whole server.",
             "",
-            "| published providers | index ready s | index resident MB | worker resident MB "
+            "| published providers | index ready s | index resident MB "
+            "| worker resident MB | worker proportional MB | worker own MB | server MB "
             "| facet mix /s | facet mix p95 ms | fresh text /s | fresh text p95 ms |",
-            "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+            "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
         ]
         for profile, (mix, text) in rows:
+            memory = profile["memory"]
             lines.append(
                 f"| {profile['providers']:,} | {profile['build seconds']:.2f} | "
-                f"{profile['resident MB']:.0f} | {profile['worker MB']:.0f} | "
+                f"{profile['resident MB']:.0f} | {memory['rss']:.0f} | {memory['pss']:.0f} | "
+                f"{memory['uss']:.0f} | {memory['total']:.0f} | "
                 f"{mix.rate:.0f} | {mix.percentile(0.95):.1f} | "
                 f"{text.rate:.0f} | {text.percentile(0.95):.1f} |"
             )

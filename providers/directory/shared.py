@@ -1,0 +1,76 @@
+"""One index per machine: gunicorn's master builds the directory index before it starts
+its workers, and they share it.
+
+A worker is a fork of the master (``preload_app``, config/gunicorn.py), so the index the
+master installed is in every worker without a build of its own, in the same pages of
+memory: the system copies a page only when a process writes to it. The index is read, not
+written (a patch makes a new index that shares what it leaves alone), and frozen out of the
+cycle collector's way (``gc.freeze``), so most of it stays one copy for the machine.
+Each worker keeps its index fresh as before (``index.get_index``): a change is patched
+into a worker's copy, which shares the rest with the master's.
+
+A full build in a worker (a catalogue edit, a new day) is the worker's own. So a thread in
+the master keeps its own index current every ``DIRECTORY_SHARED_REFRESH`` seconds, and
+after it was built anew asks gunicorn to start new workers (``SIGHUP``: with
+``preload_app`` that forks them from the master as it is now, and stops the old ones once
+their requests are answered), which share the new index again.
+"""
+
+import logging
+import os
+import signal
+import threading
+import time
+
+from django.conf import settings
+from django.db import close_old_connections, connections
+
+from providers.directory import index
+
+log = logging.getLogger(__name__)
+
+
+def build_before_workers(master_pid: int) -> None:
+    """In gunicorn's master, before it forks its workers: build and install the index.
+    If that fails (the database is not there yet), each worker builds its own on its
+    first request, as without a shared index, and the keeper tries again."""
+    started = time.monotonic()
+    try:
+        built = index.get_index()
+    except Exception:
+        log.exception("No directory index before the workers start; each builds its own.")
+    else:
+        log.info(
+            "Directory index of %d providers built in %.1f s; the workers share it.",
+            built.size,
+            time.monotonic() - started,
+        )
+    finally:
+        # A worker must not inherit this process's connections (one socket, two users).
+        connections.close_all()
+    threading.Thread(
+        target=keep,
+        args=(lambda: os.kill(master_pid, signal.SIGHUP),),
+        daemon=True,
+        name="directory-index-keeper",
+    ).start()
+
+
+def keep(restart_workers, interval: float | None = None, rounds: int | None = None) -> None:
+    """The master's keeper thread: bring the index up to date every ``interval`` seconds
+    and call ``restart_workers`` after it was built anew (``rounds``: stop after that
+    many, for tests)."""
+    interval = settings.DIRECTORY_SHARED_REFRESH if interval is None else interval
+    done = 0
+    while rounds is None or done < rounds:
+        time.sleep(interval)
+        done += 1
+        try:
+            close_old_connections()
+            if index.refresh():
+                log.info("Directory index built anew; starting workers that share it.")
+                restart_workers()
+        except Exception:
+            log.exception("The master's directory index could not be brought up to date.")
+        finally:
+            connections.close_all()

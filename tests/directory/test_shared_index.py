@@ -1,0 +1,110 @@
+"""The index gunicorn's master holds for its workers (providers/directory/shared.py): it is
+brought up to date in the master, workers are started again only after it was built anew,
+and a forked worker starts with no lock held and no updater of the master's."""
+
+import os
+import threading
+import warnings
+
+import pytest
+
+from providers.directory import index as index_module
+from providers.directory import search, shared
+from providers.models import ProviderType
+from tests.factories import make_provider
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.xdist_group("rebuild")]
+
+
+@pytest.fixture(autouse=True)
+def no_index():
+    index_module.reset()
+    yield
+    index_module.reset()
+
+
+def test_refresh_says_whether_the_index_was_built_anew():
+    make_provider("First Co", slug="first-co")
+    assert index_module.refresh()  # the process's first index
+    first = index_module._cached
+    assert first.size == 1
+
+    assert not index_module.refresh()  # nothing changed: the same index, no query beyond the token
+    assert index_module._cached is first
+
+    make_provider("Second Co", slug="second-co")
+    assert not index_module.refresh()  # a provider changed: patched, built_at kept
+    patched = index_module._cached
+    assert patched.size == 2 and patched.built_at == first.built_at
+
+    ProviderType.objects.filter(slug="cro").update(name="Contract research (CRO)")
+    assert index_module.refresh()  # a catalogue change: built anew
+    assert index_module._cached.built_at != first.built_at
+    assert index_module._cached.token == index_module.current_token()
+
+
+def test_the_keeper_starts_new_workers_only_after_a_full_build():
+    make_provider("First Co", slug="first-co")
+    index_module.refresh()
+    restarts = []
+
+    make_provider("Second Co", slug="second-co")
+    shared.keep(lambda: restarts.append("patch"), interval=0, rounds=1)
+    assert restarts == [] and index_module._cached.size == 2
+
+    ProviderType.objects.filter(slug="cro").update(name="Contract research (CRO)")
+    shared.keep(lambda: restarts.append("build"), interval=0, rounds=1)
+    assert restarts == ["build"]
+
+
+def test_a_keeper_round_that_fails_is_logged_and_the_next_one_runs(monkeypatch, caplog):
+    make_provider("First Co", slug="first-co")
+    index_module.refresh()
+    first = index_module._cached
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(index_module, "update_index", broken)
+    make_provider("Second Co", slug="second-co")
+    shared.keep(lambda: None, interval=0, rounds=1)
+    assert "could not be brought up to date" in caplog.text
+    assert index_module._cached is first  # the last index stays
+
+    monkeypatch.undo()
+    shared.keep(lambda: None, interval=0, rounds=1)
+    assert index_module._cached.size == 2
+
+
+def test_a_forked_worker_starts_with_free_locks_and_no_updater():
+    """gunicorn forks a worker whenever the master's keeper thread may hold a lock: the
+    worker must not inherit it held (nothing would ever release it)."""
+    held = threading.Event()
+    release = threading.Event()
+
+    def hold_locks():
+        with index_module._lock, search._text_lock:
+            held.set()
+            release.wait(10)
+
+    holder = threading.Thread(target=hold_locks)
+    holder.start()
+    held.wait(10)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)  # forking a threaded process
+            pid = os.fork()
+        if pid == 0:  # the worker: report by exit status, never return into pytest
+            ok = (
+                index_module._lock.acquire(timeout=1)
+                and search._text_lock.acquire(timeout=1)
+                and index_module._updater is None
+                and index_module._building is None
+                and index_module._checked_at == float("-inf")
+            )
+            os._exit(0 if ok else 1)
+        _, status = os.waitpid(pid, 0)
+    finally:
+        release.set()
+        holder.join(10)
+    assert os.waitstatus_to_exitcode(status) == 0

@@ -1,0 +1,99 @@
+"""Served as production serves (config/gunicorn.py), gunicorn's master builds the
+directory index before it forks its workers, which share it. An edit is patched into each
+worker's copy within a second and starts no worker; once the master's own index was built
+anew (a catalogue change), gunicorn replaces the workers with forks that share it."""
+
+import time
+from pathlib import Path
+
+import pytest
+
+from providers.models import ProviderType
+from tests.factories import ensure_reference_data, make_provider
+from tests.platform.servers import Client, database_url, start_servers
+
+pytestmark = pytest.mark.xdist_group("real-servers")
+
+REFRESH_S = 1  # the master's keeper looks this often
+
+
+@pytest.fixture(scope="module")
+def server(django_db_setup, django_db_blocker, tmp_path_factory):
+    with django_db_blocker.unblock():
+        url = database_url()
+    (started,) = start_servers(
+        1,
+        url,
+        tmp_path_factory.mktemp("shared-index"),
+        workers=2,
+        LOG_LEVEL="INFO",
+        DIRECTORY_SHARED_REFRESH_S=str(REFRESH_S),
+    )
+    yield started
+    started.stop()
+
+
+def worker_pids(server) -> set[int]:
+    """The master's workers (not the child processes its index builds run in)."""
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+            command = stat.with_name("cmdline").read_bytes()
+        except (OSError, ValueError, IndexError):
+            continue
+        if parent == server.process.pid and b"child_build" not in command:
+            found.add(int(stat.parent.name))
+    return found
+
+
+def settled_workers(server, quiet: float = 3 * REFRESH_S, limit: float = 60) -> set[int]:
+    """The two workers, once the same two have served for ``quiet`` seconds."""
+    deadline = time.monotonic() + limit
+    seen, since = worker_pids(server), time.monotonic()
+    while time.monotonic() < deadline:
+        time.sleep(0.2)
+        now = worker_pids(server)
+        if now != seen:
+            seen, since = now, time.monotonic()
+        elif len(now) == 2 and time.monotonic() - since >= quiet:
+            return now
+    raise AssertionError(f"The workers did not settle: {seen}\n{server.output()}")
+
+
+def every_answer_holds(server, path: str, text: str, limit: float) -> None:
+    """Ten answers in a row (both workers, whichever takes each) hold ``text``."""
+    client, in_a_row = Client(), 0
+    deadline = time.monotonic() + limit
+    while in_a_row < 10:
+        assert time.monotonic() < deadline, f"{text!r} not yet in every answer"
+        in_a_row = in_a_row + 1 if text in client.get(server, path).text else 0
+
+
+def test_the_master_builds_the_index_before_it_forks_the_workers(server):
+    log = server.output()
+    assert "the workers share it" in log, log
+    assert log.index("the workers share it") < log.index("Booting worker")
+
+
+def test_an_edit_is_patched_and_a_catalogue_change_starts_workers_sharing_the_new_index(
+    server, transactional_db
+):
+    ensure_reference_data()
+    make_provider("Shared Alpha", slug="shared-alpha", types=("cro",))
+    every_answer_holds(server, "/providers/?q=shared", "Shared Alpha", limit=30)
+    workers = settled_workers(server)
+
+    make_provider("Shared Beta", slug="shared-beta", types=("cdmo",))
+    every_answer_holds(server, "/providers/?q=shared", "Shared Beta", limit=1.0)
+    time.sleep(3 * REFRESH_S)
+    assert worker_pids(server) == workers  # a patch starts no worker
+
+    ProviderType.objects.filter(slug="cro").update(name="Contract research, renamed")
+    deadline = time.monotonic() + 60
+    while worker_pids(server) & workers:
+        assert time.monotonic() < deadline, f"The workers were not replaced:\n{server.output()}"
+        time.sleep(0.2)
+    assert "Directory index built anew; starting workers that share it." in server.output()
+    every_answer_holds(server, "/providers/", "Contract research, renamed", limit=10)
+    every_answer_holds(server, "/providers/?q=shared", "Shared Beta", limit=1.0)
