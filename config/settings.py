@@ -325,7 +325,11 @@ DIRECTORY_FREEZE_INDEX = env_bool("DIRECTORY_FREEZE_INDEX", default=True)
 # Served with config/gunicorn.py, the master holds the index its workers share: it brings
 # it up to date this often, and starts new workers from it after it was built anew
 # (providers/directory/shared.py).
-DIRECTORY_SHARED_REFRESH = env_int("DIRECTORY_SHARED_REFRESH_S", 5)
+DIRECTORY_SHARED_REFRESH = env_int("DIRECTORY_SHARED_REFRESH_S", 1)
+# Its workers leave it the full builds after a catalogue edit or on a new day; one that was
+# not replaced this long after such a change builds its own (a build takes minutes at a
+# million providers).
+DIRECTORY_SHARED_WAIT = env_int("DIRECTORY_SHARED_WAIT_S", 900)
 IMPORT_MAX_UPLOAD_BYTES = env_int("IMPORT_MAX_UPLOAD_BYTES", 5 * 1024 * 1024)
 # How much of an import file is read (CSV and XLSX, admin and command line alike; see
 # docs/import-format.md). A row of the format with only its required cells is about 32

@@ -1079,14 +1079,19 @@ def _index_row(row: tuple) -> tuple:
     return (row[0], row[1].toordinal() if row[1] else None, *row[2:])
 
 
-def update_index(index: DirectoryIndex | None, today: datetime.date | None = None):
+def update_index(
+    index: DirectoryIndex | None, today: datetime.date | None = None, build: bool = True
+):
     """The index for the current data, from ``index`` (None: none yet), in one snapshot:
     the changes the log records since ``index`` was read are patched in when they are few
     and name providers only; otherwise (a catalogue edit, a bulk load, a new day, a log
     that no longer reaches back) the index is built anew (``full_build``, in a snapshot
-    of its own)."""
+    of its own). With ``build`` False, a new day or a catalogue edit answers None instead
+    (every process builds anew for those; a process's first index is always built)."""
     today = today or timezone.localdate()
     if index is None or index.built_on != today:
+        if not build and index is not None:
+            return None
         return full_build(today, first=index is None)
     with _snapshot() as cursor:
         token = _read_token(cursor)
@@ -1113,6 +1118,8 @@ def update_index(index: DirectoryIndex | None, today: datetime.date | None = Non
                 max(watermark.last, index.watermark.last), watermark.pending
             )
             return patched
+    if not build and None in ids:
+        return None
     return full_build(today)  # after this snapshot ends
 
 
@@ -1463,10 +1470,37 @@ def _update_in_background() -> None:
 
 
 def _build_in_background() -> None:
-    index = update_index(_cached)
+    global _checked_at, _left_since
+    index = update_index(_cached, build=not _master_builds())
+    if index is None:  # the master builds it, and replaces this worker with a fork of its own
+        if _left_since is None:
+            _left_since = time.monotonic()
+            log.info("The directory index's full build is left to the master (pid %d).", keeper_pid)
+        _checked_at = time.monotonic()  # asked again after the token's TTL, not at once
+        return
     with _lock:
+        _left_since = None
         if _cached is None or _cached.watermark.last <= index.watermark.last:
             _install(index)
+
+
+# Set by gunicorn's master that keeps the index its workers share (providers.directory.
+# shared) to its own pid, and so known to the workers it forks: a worker leaves the full
+# build after a catalogue edit or on a new day to that master, which makes the same build
+# and starts new workers from it.
+keeper_pid: int | None = None
+# When this worker first left a full build to its master (time.monotonic()), if it waits.
+_left_since: float | None = None
+
+
+def _master_builds() -> bool:
+    """Whether this process leaves full builds to its master: it is a worker of the master
+    that keeps the shared index, and has not waited for it ``DIRECTORY_SHARED_WAIT``
+    (past that, a master that did not replace it is not keeping its index, and the worker
+    builds its own)."""
+    if keeper_pid is None or os.getppid() != keeper_pid:
+        return False
+    return _left_since is None or time.monotonic() - _left_since < settings.DIRECTORY_SHARED_WAIT
 
 
 def _stop_updater() -> None:
@@ -1492,11 +1526,12 @@ def _forked() -> None:
     from a master that built it: providers.directory.shared): no thread came along, so no
     updater runs and no lock is held, whatever the master's threads were doing; the
     token is asked at the next request."""
-    global _lock, _building, _updates, _updater, _checked_at
+    global _lock, _building, _updates, _updater, _checked_at, _left_since
     _lock = threading.Lock()
     _building = _updater = None
     _updates = queue.SimpleQueue()
     _checked_at = float("-inf")
+    _left_since = None
 
 
 os.register_at_fork(after_in_child=_forked)

@@ -9,11 +9,14 @@ cycle collector's way (``gc.freeze``), so most of it stays one copy for the mach
 Each worker keeps its index fresh as before (``index.get_index``): a change is patched
 into a worker's copy, which shares the rest with the master's.
 
-A full build in a worker (a catalogue edit, a new day) is the worker's own. So a thread in
-the master keeps its own index current every ``DIRECTORY_SHARED_REFRESH`` seconds, and
-after it was built anew asks gunicorn to start new workers (``SIGHUP``: with
-``preload_app`` that forks them from the master as it is now, and stops the old ones once
-their requests are answered), which share the new index again.
+A full build would be a worker's own, not shared. So a thread in the master keeps the
+master's index current every ``DIRECTORY_SHARED_REFRESH`` seconds, and after it was built
+anew asks gunicorn to start new workers (``SIGHUP``: with ``preload_app`` that forks them
+from the master as it is now, and stops the old ones once their requests are answered),
+which share the new index again. The workers leave the master the builds that every
+process makes alike (after a catalogue edit, on a new day: ``index.keeper_pid``), answering
+from their last index meanwhile, as they would during a build of their own; one that was not
+replaced within ``DIRECTORY_SHARED_WAIT`` builds its own.
 """
 
 import logging
@@ -48,6 +51,7 @@ def build_before_workers(master_pid: int) -> None:
     finally:
         # A worker must not inherit this process's connections (one socket, two users).
         connections.close_all()
+    index.keeper_pid = master_pid  # its workers leave full builds to it
     threading.Thread(
         target=keep,
         args=(lambda: os.kill(master_pid, signal.SIGHUP),),

@@ -11,13 +11,14 @@ import pytest
 from providers.directory import index as index_module
 from providers.directory import search, shared
 from providers.models import ProviderType
-from tests.factories import make_provider
+from tests.factories import ensure_reference_data, make_provider
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.xdist_group("rebuild")]
 
 
 @pytest.fixture(autouse=True)
 def no_index():
+    ensure_reference_data()  # flushed after each test here
     index_module.reset()
     yield
     index_module.reset()
@@ -37,7 +38,7 @@ def test_refresh_says_whether_the_index_was_built_anew():
     patched = index_module._cached
     assert patched.size == 2 and patched.built_at == first.built_at
 
-    ProviderType.objects.filter(slug="cro").update(name="Contract research (CRO)")
+    assert ProviderType.objects.filter(slug="cro").update(name="Contract research (CRO)")
     assert index_module.refresh()  # a catalogue change: built anew
     assert index_module._cached.built_at != first.built_at
     assert index_module._cached.token == index_module.current_token()
@@ -108,3 +109,51 @@ def test_a_forked_worker_starts_with_free_locks_and_no_updater():
         release.set()
         holder.join(10)
     assert os.waitstatus_to_exitcode(status) == 0
+
+
+def test_a_worker_leaves_a_catalogue_build_to_its_keeping_master_but_patches_itself(
+    settings, monkeypatch, caplog
+):
+    """A worker of the master that keeps the shared index leaves that master the full
+    build a catalogue edit needs (the master makes it and replaces the worker), patches
+    provider edits itself, and builds its own once it waited ``DIRECTORY_SHARED_WAIT``."""
+    make_provider("First Co", slug="first-co")
+    index_module.refresh()
+    first = index_module._cached
+    monkeypatch.setattr(index_module, "keeper_pid", os.getppid())  # this process: its worker
+    settings.DIRECTORY_SHARED_WAIT = 60
+
+    make_provider("Second Co", slug="second-co")
+    index_module._build_in_background()
+    assert index_module._cached.size == 2  # patched here
+
+    def no_build(*args, **kwargs):
+        raise AssertionError("the worker built its own index")
+
+    patched = index_module._cached
+    monkeypatch.setattr(index_module, "full_build", no_build)
+    ProviderType.objects.filter(slug="cro").update(name="Contract research, renamed")
+    with caplog.at_level("INFO", logger="providers.directory.index"):
+        index_module._build_in_background()
+        index_module._build_in_background()
+    assert index_module._cached is patched  # answered from the last index meanwhile
+    assert caplog.text.count("full build is left to the master") == 1
+
+    settings.DIRECTORY_SHARED_WAIT = 0  # the master did not replace it in time
+    monkeypatch.undo()
+    monkeypatch.setattr(index_module, "keeper_pid", os.getppid())
+    index_module._build_in_background()
+    built = index_module._cached
+    assert built.built_at != first.built_at
+    assert "Contract research, renamed" in {kind.name for kind in built.catalogue.types.values()}
+    assert index_module._left_since is None
+
+
+def test_a_process_whose_parent_keeps_no_index_builds_its_own(monkeypatch):
+    make_provider("First Co", slug="first-co")
+    index_module.refresh()
+    first = index_module._cached
+    monkeypatch.setattr(index_module, "keeper_pid", os.getppid() + 1)  # not its parent
+    ProviderType.objects.filter(slug="cro").update(name="Contract research, renamed")
+    index_module._build_in_background()
+    assert index_module._cached.built_at != first.built_at
