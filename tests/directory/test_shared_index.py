@@ -157,3 +157,13 @@ def test_a_process_whose_parent_keeps_no_index_builds_its_own(monkeypatch):
     ProviderType.objects.filter(slug="cro").update(name="Contract research, renamed")
     index_module._build_in_background()
     assert index_module._cached.built_at != first.built_at
+
+
+def test_warming_compiles_the_projects_templates_before_the_fork():
+    from django.template import engines
+
+    loader = engines["django"].engine.template_loaders[0]
+    loader.reset()
+    shared.warm()
+    assert any(key.startswith("directory/directory.html") for key in loader.get_template_cache)
+    assert any(key.startswith("base.html") for key in loader.get_template_cache)
