@@ -8,9 +8,12 @@ read what was just written) use the primary. Management commands, the shell and 
 work have no request, so they use the primary too.
 
 Raw SQL that buyers' pages run picks its connection with ``router.db_for_read`` as well.
+Work done for buyers outside a request (the directory index's updates, in a thread of a
+worker or in gunicorn's master) reads as they do, inside ``buyer_reads()``.
 """
 
 import contextvars
+from contextlib import contextmanager
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
@@ -33,6 +36,18 @@ def is_buyer_read(request) -> bool:
     return request.method in SAFE_METHODS and not request.path_info.startswith(
         reverse("admin:index")
     )
+
+
+@contextmanager
+def buyer_reads():
+    """Reads in this block go where a buyer's read request sends them (the replica, when one
+    is configured): the directory's index is read from the database its token is compared
+    with."""
+    marker = _buyer_read.set(replica_configured())
+    try:
+        yield
+    finally:
+        _buyer_read.reset(marker)
 
 
 class ReplicaReadsMiddleware:

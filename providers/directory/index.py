@@ -42,6 +42,7 @@ from django.db import close_old_connections, connections, transaction
 from django.db.models import Prefetch
 from django.utils import timezone
 
+from config.routing import buyer_reads
 from lifecycle.models import Phase, Stage, Track
 from providers import regions
 from providers.directory import child_build, counting
@@ -1459,7 +1460,8 @@ def _update_in_background() -> None:
                 return
             try:
                 close_old_connections()  # a connection past its age or health is replaced
-                _build_in_background()
+                with buyer_reads():  # the database requests compare its token with
+                    _build_in_background()
             except Exception:
                 log.exception("The directory index could not be updated; buyers see the last.")
                 connections.close_all()
@@ -1500,7 +1502,8 @@ def _master_builds() -> bool:
     builds its own)."""
     if keeper_pid is None or os.getppid() != keeper_pid:
         return False
-    return _left_since is None or time.monotonic() - _left_since < settings.DIRECTORY_SHARED_WAIT
+    waited = 0.0 if _left_since is None else time.monotonic() - _left_since
+    return waited < settings.DIRECTORY_SHARED_WAIT  # 0: never left to the master
 
 
 def _stop_updater() -> None:

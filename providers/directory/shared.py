@@ -32,6 +32,7 @@ from django.template import TemplateSyntaxError
 from django.template.loader import get_template
 from django.urls import reverse
 
+from config.routing import buyer_reads
 from providers.directory import index
 
 log = logging.getLogger(__name__)
@@ -43,7 +44,8 @@ def build_before_workers(master_pid: int) -> None:
     first request, as without a shared index, and the keeper tries again."""
     started = time.monotonic()
     try:
-        built = index.get_index()
+        with buyer_reads():  # from the database the workers' requests read its token
+            built = index.get_index()
     except Exception:
         log.exception("No directory index before the workers start; each builds its own.")
     else:
@@ -90,7 +92,9 @@ def keep(restart_workers, interval: float | None = None, rounds: int | None = No
         done += 1
         try:
             close_old_connections()
-            if index.refresh():
+            with buyer_reads():
+                rebuilt = index.refresh()
+            if rebuilt:
                 log.info("Directory index built anew; starting workers that share it.")
                 restart_workers()
         except Exception:

@@ -1,5 +1,5 @@
 """What the benchmark reports of memory: the index as a server process gets it (in a
-process of its own), and the resident memory of a server's workers."""
+process of its own), and the memory of a server's workers: resident, proportional and own."""
 
 import io
 import json
@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from providers.management.commands.bench import workers_resident_mb
+from providers.management.commands.bench import server_memory_mb
 from tests.factories import make_provider
 
 
@@ -28,26 +28,34 @@ def _children(pid: int) -> list[int]:
     return found
 
 
-def test_the_workers_memory_is_that_of_the_servers_children():
-    # A "server" that starts two children, each holding about 40 MB, and waits.
-    holder = "import time; kept = bytearray(40 * 2**20); time.sleep(30)"
+def test_the_workers_memory_counts_what_they_share_with_the_server_apart():
+    # A "server" holding 40 MB that forks two "workers", each adding 10 MB of its own.
     server = subprocess.Popen(
         [
             sys.executable,
             "-c",
-            "import subprocess, sys, time; "
-            f"children = [subprocess.Popen([sys.executable, '-c', {holder!r}]) for _ in range(2)]; "
-            "time.sleep(30)",
+            "import os, time\n"
+            "shared = bytearray(b'x' * (40 * 2**20))\n"
+            "for _ in range(2):\n"
+            "    if os.fork() == 0:\n"
+            "        own = bytearray(b'y' * (10 * 2**20))\n"
+            "        time.sleep(30)\n"
+            "        os._exit(0)\n"
+            "time.sleep(30)\n",
         ]
     )
     try:
         deadline = time.monotonic() + 20
-        found = workers_resident_mb(server.pid)
-        while not found >= 40 and time.monotonic() < deadline:
+        found = server_memory_mb(server.pid)
+        while not found["uss"] >= 10 and time.monotonic() < deadline:
             time.sleep(0.2)
-            found = workers_resident_mb(server.pid)
-        assert 40 <= found < 200
-        assert workers_resident_mb(2**22 + 7) != workers_resident_mb(2**22 + 7)  # none: NaN
+            found = server_memory_mb(server.pid)
+        assert found["rss"] >= 50  # the shared 40 MB counted whole in each
+        assert 10 <= found["uss"] < 30  # its own 10 MB, not the shared 40
+        assert found["uss"] + 40 / 3 * 0.9 <= found["pss"] < found["rss"]
+        assert found["total"] >= 40 + 2 * 10  # the shared part once, each worker's own
+        none = server_memory_mb(2**22 + 7)
+        assert all(value != value for value in none.values())  # no such server: NaN
     finally:
         for child in _children(server.pid):
             os.kill(child, signal.SIGKILL)

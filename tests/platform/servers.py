@@ -83,10 +83,12 @@ def process_environment(database_url: str, workdir: Path, **env: str) -> dict[st
             "ALLOWED_HOSTS": "127.0.0.1",
             "SECURE_SSL_REDIRECT": "true",
             "MEDIA_ROOT": str(workdir / "media"),
-            # The master's index keeper (providers/directory/shared.py) stays idle: each
-            # test's flush is a TRUNCATE, a change of everything, and the full build it
-            # would start could deadlock with the next test's flush. Its own test turns it on.
+            # The master's index keeper (providers/directory/shared.py) stays idle and the
+            # workers build their own: each test's flush is a TRUNCATE, a change of
+            # everything, and a build the master started on it could deadlock with the next
+            # test's flush. test_shared_index_server.py turns both on.
             "DIRECTORY_SHARED_REFRESH_S": "3600",
+            "DIRECTORY_SHARED_WAIT_S": "0",
             **env,
         }
     )

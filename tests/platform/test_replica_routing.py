@@ -61,6 +61,30 @@ def test_the_marker_ends_with_the_request(monkeypatch):
     assert router.db_for_read(Provider) == "default"
 
 
+@pytest.mark.parametrize("replica", [True, False])
+def test_work_for_buyers_outside_a_request_reads_as_their_requests_do(replica, monkeypatch):
+    monkeypatch.setattr(routing, "replica_configured", lambda: replica)
+    with routing.buyer_reads():
+        assert router.db_for_read(Provider) == ("replica" if replica else "default")
+        assert router.db_for_read(Session) == "default"
+    assert router.db_for_read(Provider) == "default"
+
+
+def test_the_index_updater_thread_reads_as_buyers_requests_do(monkeypatch):
+    """Its token is compared with the one requests read: both from the replica."""
+    from providers.directory import index
+
+    monkeypatch.setattr(routing, "replica_configured", lambda: True)
+    seen = []
+    monkeypatch.setattr(
+        index, "_build_in_background", lambda: seen.append(router.db_for_read(Provider))
+    )
+    update, _started = index._start_background_build()
+    update.join(10)
+    index._stop_updater()
+    assert seen == ["replica"]
+
+
 @pytest.mark.django_db(transaction=True)
 def test_reads_inside_a_transaction_use_the_primary(monkeypatch):
     def view(request):

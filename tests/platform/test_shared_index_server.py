@@ -28,6 +28,7 @@ def server(django_db_setup, django_db_blocker, tmp_path_factory):
         workers=2,
         LOG_LEVEL="INFO",
         DIRECTORY_SHARED_REFRESH_S=str(REFRESH_S),
+        DIRECTORY_SHARED_WAIT_S="900",
     )
     yield started
     started.stop()
