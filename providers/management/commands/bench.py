@@ -617,13 +617,14 @@ class Command(BaseCommand):
             f"- Data: {total:,} providers ({published:,} published), of which "
             f"{options['providers']:,} synthetic from `generate_providers` (seed 1) plus the demo "
             "directory.",
-            f"- Server: gunicorn, {options['workers']} sync workers, on loopback, `DEBUG` off, "
+            f"- Server: gunicorn with `config/gunicorn.py` (the master builds the index its "
+            f"{options['workers']} sync workers share), on loopback, `DEBUG` off, "
             f"PostgreSQL {pg_version}; {os.cpu_count()} CPU cores, shared by the server, the "
             "database and the load driver.",
             f"- Load: {options['connections']} concurrent connections in a closed loop for "
             f"{options['duration']:.0f} s per scenario (a new connection per request, as "
             "gunicorn's sync workers close them), driven by one asyncio process on uvloop, "
-            "after a warm-up that lets each worker build its facet index.",
+            "after a warm-up that lets each worker fill its caches.",
             "- Directory mix: URLs drawn from a seed over "
             f"{len(benchmark.SHAPES)} kinds of query (type, stage, phase, capability, modality, "
             "country, certification, industry, text, coverage range, sorts, deep pages and "
