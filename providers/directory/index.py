@@ -1320,7 +1320,7 @@ def get_index() -> DirectoryIndex:
     index = _cached
     if (
         index is not None
-        and index.built_on == today
+        and (index.built_on == today or _left_since is not None)  # or waits for the master
         and time.monotonic() - _checked_at < settings.DIRECTORY_TOKEN_TTL
     ):
         return index

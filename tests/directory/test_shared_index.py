@@ -2,6 +2,7 @@
 brought up to date in the master, workers are started again only after it was built anew,
 and a forked worker starts with no lock held and no updater of the master's."""
 
+import datetime
 import os
 import threading
 import warnings
@@ -167,3 +168,21 @@ def test_warming_compiles_the_projects_templates_before_the_fork():
     shared.warm()
     assert any(key.startswith("directory/directory.html") for key in loader.get_template_cache)
     assert any(key.startswith("base.html") for key in loader.get_template_cache)
+
+
+def test_a_worker_waiting_for_its_master_on_a_new_day_asks_once_per_token_ttl(
+    settings, monkeypatch, django_assert_num_queries
+):
+    """Past midnight the last index is a day old: while the master builds the new one, a
+    request is answered from it without a query within the token's TTL."""
+    make_provider("First Co", slug="first-co")
+    index_module.refresh()
+    monkeypatch.setattr(index_module, "keeper_pid", os.getppid())
+    settings.DIRECTORY_SHARED_WAIT = 60
+    settings.DIRECTORY_TOKEN_TTL = 60
+    yesterday = index_module._cached
+    yesterday.built_on -= datetime.timedelta(days=1)
+    index_module._build_in_background()  # what a request's update does: left to the master
+    assert index_module._left_since is not None
+    with django_assert_num_queries(0):
+        assert index_module.get_index() is yesterday
