@@ -28,6 +28,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import close_old_connections, connections
+from django.db.backends.postgresql.base import DatabaseWrapper
 from django.template import TemplateSyntaxError
 from django.template.loader import get_template
 from django.urls import reverse
@@ -101,3 +102,21 @@ def keep(restart_workers, interval: float | None = None, rounds: int | None = No
             log.exception("The master's directory index could not be brought up to date.")
         finally:
             connections.close_all()
+
+
+# The connection pools a forked process copied from its parent (``DATABASE_POOL``), kept
+# so that they are never freed here.
+_inherited_pools: list = []
+
+
+def _leave_pools_to_parent() -> None:
+    """In a process just forked (a gunicorn worker): the pools it copied hold its parent's
+    connections, whose sockets the parent goes on using, and no thread of theirs came
+    along. Set them aside unclosed (closing would end the parent's sessions; psycopg never
+    ends, when freeing it, a connection another process opened) so that this process opens
+    pools of its own."""
+    _inherited_pools.extend(DatabaseWrapper._connection_pools.values())
+    DatabaseWrapper._connection_pools.clear()
+
+
+os.register_at_fork(after_in_child=_leave_pools_to_parent)

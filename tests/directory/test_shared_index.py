@@ -186,3 +186,43 @@ def test_a_worker_waiting_for_its_master_on_a_new_day_asks_once_per_token_ttl(
     assert index_module._left_since is not None
     with django_assert_num_queries(0):
         assert index_module.get_index() is yesterday
+
+
+def test_a_forked_worker_opens_its_own_pooled_connections():
+    """With ``DATABASE_POOL`` the pool belongs to the process: a worker forked from the
+    master must open its own connections, not take from the pool it copied the master's
+    (one socket, two users: their queries would mix)."""
+    from django.db import connection
+    from django.db.backends.postgresql.base import DatabaseWrapper
+
+    pooled = {**connection.settings_dict, "CONN_MAX_AGE": 0}
+    pooled["OPTIONS"] = {**pooled["OPTIONS"], "pool": {"min_size": 1, "max_size": 2}}
+
+    def backend_pid() -> int:
+        wrapper = DatabaseWrapper(pooled)  # the pool is kept by alias: "default"
+        try:
+            with wrapper.cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                return cursor.fetchone()[0]
+        finally:
+            wrapper.close()  # back to the pool
+
+    try:
+        masters = backend_pid()
+        read, write = os.pipe()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)  # the pool's threads run
+            pid = os.fork()
+        if pid == 0:  # the worker: report through the pipe, never return into pytest
+            try:
+                os.write(write, str(backend_pid()).encode())
+            finally:
+                os._exit(0)
+        os.close(write)
+        os.waitpid(pid, 0)
+        with os.fdopen(read) as answer:
+            workers = int(answer.read() or 0)
+        assert workers and workers != masters
+        assert backend_pid()  # the master's pool still answers
+    finally:
+        DatabaseWrapper(pooled).close_pool()
