@@ -1087,12 +1087,11 @@ def update_index(
     the changes the log records since ``index`` was read are patched in when they are few
     and name providers only; otherwise (a catalogue edit, a bulk load, a new day, a log
     that no longer reaches back) the index is built anew (``full_build``, in a snapshot
-    of its own). With ``build`` False, a new day or a catalogue edit answers None instead
-    (every process builds anew for those; a process's first index is always built)."""
+    of its own). With ``build`` False (a worker whose master builds: ``_master_builds``)
+    nothing is built but a process's first index: None where a build was due, and on a
+    new day the changes are patched into the day-old index until the master's is there."""
     today = today or timezone.localdate()
-    if index is None or index.built_on != today:
-        if not build and index is not None:
-            return None
+    if index is None or (index.built_on != today and build):
         return full_build(today, first=index is None)
     with _snapshot() as cursor:
         token = _read_token(cursor)
@@ -1119,7 +1118,7 @@ def update_index(
                 max(watermark.last, index.watermark.last), watermark.pending
             )
             return patched
-    if not build and None in ids:
+    if not build:
         return None
     return full_build(today)  # after this snapshot ends
 
@@ -1473,15 +1472,19 @@ def _update_in_background() -> None:
 
 def _build_in_background() -> None:
     global _checked_at, _left_since
-    index = update_index(_cached, build=not _master_builds())
-    if index is None:  # the master builds it, and replaces this worker with a fork of its own
+    today = timezone.localdate()
+    index = update_index(_cached, today, build=not _master_builds())
+    if index is None or index.built_on != today:
+        # The master builds the new index, and replaces this worker with a fork of its own.
         if _left_since is None:
             _left_since = time.monotonic()
             log.info("The directory index's full build is left to the master (pid %d).", keeper_pid)
         _checked_at = time.monotonic()  # asked again after the token's TTL, not at once
-        return
-    with _lock:
+        if index is None:
+            return
+    else:
         _left_since = None
+    with _lock:
         if _cached is None or _cached.watermark.last <= index.watermark.last:
             _install(index)
 
@@ -1542,10 +1545,11 @@ os.register_at_fork(after_in_child=_forked)
 
 def reset() -> None:
     """Forget the cached index and everything derived from it (tests, data reloads)."""
-    global _cached, _checked_at
+    global _cached, _checked_at, _left_since
     _stop_updater()
     with _lock:
         _cached = None
         _checked_at = float("-inf")
+        _left_since = None
         for listener in _on_rebuild:
             listener()

@@ -184,8 +184,53 @@ def test_a_worker_waiting_for_its_master_on_a_new_day_asks_once_per_token_ttl(
     yesterday.built_on -= datetime.timedelta(days=1)
     index_module._build_in_background()  # what a request's update does: left to the master
     assert index_module._left_since is not None
+    waiting = index_module._cached
+    assert waiting.built_on == yesterday.built_on
     with django_assert_num_queries(0):
-        assert index_module.get_index() is yesterday
+        assert index_module.get_index() is waiting
+
+
+def test_a_worker_waiting_for_its_master_on_a_new_day_patches_edits_meanwhile(
+    settings, monkeypatch
+):
+    """The master's build of a new day's index takes minutes at a million providers: a
+    curator's edit meanwhile is patched into the day-old index, not left unseen."""
+    make_provider("First Co", slug="first-co")
+    index_module.refresh()
+    monkeypatch.setattr(index_module, "keeper_pid", os.getppid())
+    monkeypatch.setattr(index_module, "full_build", _no_build)
+    settings.DIRECTORY_SHARED_WAIT = 60
+    yesterday = index_module._cached
+    yesterday.built_on -= datetime.timedelta(days=1)
+
+    make_provider("Second Co", slug="second-co")
+    index_module._build_in_background()
+    patched = index_module._cached
+    assert patched.size == 2 and patched.built_on == yesterday.built_on
+    assert index_module._left_since is not None  # still waiting for the master's build
+
+
+def test_a_worker_leaves_a_bulk_change_to_its_keeping_master(settings, monkeypatch, caplog):
+    """A change of more providers than a patch takes is built anew by the master too: the
+    worker does not build the same index beside it."""
+    make_provider("First Co", slug="first-co")
+    index_module.refresh()
+    first = index_module._cached
+    monkeypatch.setattr(index_module, "keeper_pid", os.getppid())
+    monkeypatch.setattr(index_module, "full_build", _no_build)
+    monkeypatch.setattr(index_module, "PATCH_LIMIT", 1)
+    settings.DIRECTORY_SHARED_WAIT = 60
+
+    make_provider("Second Co", slug="second-co")
+    make_provider("Third Co", slug="third-co")
+    with caplog.at_level("INFO", logger="providers.directory.index"):
+        index_module._build_in_background()
+    assert index_module._cached is first
+    assert "full build is left to the master" in caplog.text
+
+
+def _no_build(*args, **kwargs):
+    raise AssertionError("the worker built its own index")
 
 
 def test_a_forked_worker_opens_its_own_pooled_connections():
