@@ -9,4 +9,4 @@ def when_ready(server):
     """The master listens and has loaded the app; no worker is forked yet."""
     from providers.directory import shared
 
-    shared.build_before_workers(server.pid)
+    shared.build_before_workers(server)

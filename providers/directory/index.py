@@ -45,7 +45,7 @@ from django.utils import timezone
 from config.routing import buyer_reads
 from lifecycle.models import Phase, Stage, Track
 from providers import regions
-from providers.directory import child_build, counting
+from providers.directory import child_build, counting, heartbeat
 from providers.directory.bitsets import bits_from_positions
 from providers.directory.matching import ServiceTable
 from providers.directory.memo import DIRECTORY_ANSWERS, FACET_OPTIONS, OPTION_COUNTS, QUERY_CARDS
@@ -1005,6 +1005,19 @@ def full_build(today: datetime.date, first: bool = False) -> DirectoryIndex:
     last index to answer from, unless the child was killed (its time limit, or the system
     out of memory: the same build here would fare no better). Any other failure is raised,
     and the process keeps its last index."""
+    started = time.monotonic()
+    with heartbeat.full_build():  # the workers wait while their master builds
+        built = _full_build(today, first)
+    log.info(
+        "Directory index of %d providers built in %.1f s (process %d).",
+        built.size,
+        time.monotonic() - started,
+        os.getpid(),
+    )
+    return built
+
+
+def _full_build(today: datetime.date, first: bool) -> DirectoryIndex:
     global _code_changed
     if settings.DIRECTORY_BUILD_IN_CHILD and not _code_changed:
         try:
@@ -1478,7 +1491,10 @@ def _build_in_background() -> None:
         # The master builds the new index, and replaces this worker with a fork of its own.
         if _left_since is None:
             _left_since = time.monotonic()
-            log.info("The directory index's full build is left to the master (pid %d).", keeper_pid)
+            log.info(
+                "The directory index's full build is left to the master (pid %d).",
+                heartbeat.master.pid,
+            )
         _checked_at = time.monotonic()  # asked again after the token's TTL, not at once
         if index is None:
             return
@@ -1489,21 +1505,26 @@ def _build_in_background() -> None:
             _install(index)
 
 
-# Set by gunicorn's master that keeps the index its workers share (providers.directory.
-# shared) to its own pid, and so known to the workers it forks: a worker leaves the full
-# build after a catalogue edit or on a new day to that master, which makes the same build
-# and starts new workers from it.
-keeper_pid: int | None = None
 # When this worker first left a full build to its master (time.monotonic()), if it waits.
 _left_since: float | None = None
 
 
 def _master_builds() -> bool:
     """Whether this process leaves full builds to its master: it is a worker of the master
-    that keeps the shared index, and has not waited for it ``DIRECTORY_SHARED_WAIT``
-    (past that, a master that did not replace it is not keeping its index, and the worker
-    builds its own)."""
-    if keeper_pid is None or os.getppid() != keeper_pid:
+    that keeps the shared index (``heartbeat.master``, set in the master and so in its
+    forks), whose keeper is heard from, and it has not waited for it
+    ``DIRECTORY_SHARED_WAIT`` (past that, a master that did not replace it is not keeping
+    its index). Otherwise the worker builds its own."""
+    master = heartbeat.master
+    if master is None or os.getppid() != master.pid:
+        return False
+    if not master.heard():
+        log.warning(
+            "The master (pid %d) keeping the shared directory index has not been heard from "
+            "in %.0f s: this worker builds its own.",
+            master.pid,
+            master.silence(),
+        )
         return False
     waited = 0.0 if _left_since is None else time.monotonic() - _left_since
     return waited < settings.DIRECTORY_SHARED_WAIT  # 0: never left to the master

@@ -9,16 +9,16 @@ cycle collector's way (``gc.freeze``), so most of it stays one copy for the mach
 Each worker keeps its index fresh as before (``index.get_index``): a change is patched
 into a worker's copy, which shares the rest with the master's.
 
-A full build would be a worker's own, not shared. So a thread in the master keeps the
-master's index current every ``DIRECTORY_SHARED_REFRESH`` seconds, and after it was built
-anew asks gunicorn to start new workers (``SIGHUP``: with ``preload_app`` that forks them
-from the master as it is now, and stops the old ones once their requests are answered),
-which share the new index again. The workers leave the master the builds that every
-process makes alike (after a catalogue edit, on a new day: ``index.keeper_pid``), answering
-from their last index meanwhile, as they would during a build of their own; one that was not
-replaced within ``DIRECTORY_SHARED_WAIT`` builds its own.
+A full build would be a worker's own, not shared. So a thread in the master (the keeper)
+keeps the master's index current every ``DIRECTORY_SHARED_REFRESH`` seconds and, after it
+was built anew, replaces the workers one at a time with forks of the master as it is now,
+which share the new index again. The workers leave the master every full build (a
+catalogue edit, a bulk change, a new day), answering from their last index meanwhile, as
+during a build of their own, for as long as the keeper is heard from (``heartbeat``) and
+at most ``DIRECTORY_SHARED_WAIT``; past that they build their own.
 """
 
+import gc
 import logging
 import os
 import signal
@@ -29,20 +29,25 @@ from pathlib import Path
 from django.conf import settings
 from django.db import close_old_connections, connections
 from django.db.backends.postgresql.base import DatabaseWrapper
-from django.template import TemplateSyntaxError
 from django.template.loader import get_template
 from django.urls import reverse
 
 from config.routing import buyer_reads
-from providers.directory import index
+from providers.directory import heartbeat, index
 
 log = logging.getLogger(__name__)
 
+# The longest pause between the keeper's rounds after failures, in seconds.
+MOST_PAUSE = 60.0
+# How much longer than gunicorn's graceful timeout a worker's replacement is waited for.
+REPLACE_GRACE = 5.0
 
-def build_before_workers(master_pid: int) -> None:
-    """In gunicorn's master, before it forks its workers: build and install the index.
-    If that fails (the database is not there yet), each worker builds its own on its
-    first request, as without a shared index, and the keeper tries again."""
+
+def build_before_workers(server) -> None:
+    """In gunicorn's master (``server``, its arbiter), before it forks its workers: build
+    and install the index. If that fails (the database is not there yet), each worker
+    builds its own on its first request, as without a shared index, and the keeper tries
+    again."""
     started = time.monotonic()
     try:
         with buyer_reads():  # from the database the workers' requests read its token
@@ -56,13 +61,14 @@ def build_before_workers(master_pid: int) -> None:
             time.monotonic() - started,
         )
     finally:
-        # A worker must not inherit this process's connections (one socket, two users).
-        connections.close_all()
+        connections.close_all()  # a worker opens its own (and see _leave_pools_to_parent)
     warm()
-    index.keeper_pid = master_pid  # its workers leave full builds to it
+    if settings.DIRECTORY_FREEZE_INDEX:
+        gc.freeze()  # what warming made too stays out of the collector's way (index._install)
+    heartbeat.master = heartbeat.Heartbeat(server.pid)  # its workers leave full builds to it
     threading.Thread(
         target=keep,
-        args=(lambda: os.kill(master_pid, signal.SIGHUP),),
+        args=(lambda: replace_workers(server),),
         daemon=True,
         name="directory-index-keeper",
     ).start()
@@ -72,36 +78,85 @@ def warm() -> None:
     """Load before the fork what every worker would otherwise load alike on its first
     requests, so that it too is in the master's pages: the URL patterns, and the project's
     templates compiled by the cached loader (about 10 MB less of each worker's own memory
-    at 100,000 providers)."""
+    at 100,000 providers). A template that fails here is logged; the worker that needs it
+    meets the same error in its request."""
     reverse("providers:home")  # reversing a name reads every pattern
     for folder in settings.TEMPLATES[0]["DIRS"]:
         for path in sorted(Path(folder).rglob("*.html")):
             try:
                 get_template(path.relative_to(folder).as_posix())
-            except TemplateSyntaxError:
-                log.exception("Template %s does not compile.", path)
+            except Exception:
+                log.exception("Template %s could not be loaded before the workers start.", path)
 
 
 def keep(restart_workers, interval: float | None = None, rounds: int | None = None) -> None:
-    """The master's keeper thread: bring the index up to date every ``interval`` seconds
-    and call ``restart_workers`` after it was built anew (``rounds``: stop after that
-    many, for tests)."""
+    """The master's keeper thread: bring the index up to date every ``interval`` seconds,
+    note each round that succeeded in the heartbeat, and call ``restart_workers`` after
+    the index was built anew (``rounds``: stop after that many, for tests). After a failed
+    round the pause doubles, up to ``MOST_PAUSE``."""
     interval = settings.DIRECTORY_SHARED_REFRESH if interval is None else interval
-    done = 0
+    done = failures = 0
     while rounds is None or done < rounds:
-        time.sleep(interval)
+        time.sleep(pause(interval, failures))
         done += 1
         try:
-            close_old_connections()
+            close_old_connections()  # kept between rounds, up to CONN_MAX_AGE
             with buyer_reads():
                 rebuilt = index.refresh()
+            if heartbeat.master is not None:
+                heartbeat.master.beat()
             if rebuilt:
-                log.info("Directory index built anew; starting workers that share it.")
+                log.info("Directory index built anew; replacing the workers with forks sharing it.")
                 restart_workers()
         except Exception:
-            log.exception("The master's directory index could not be brought up to date.")
-        finally:
-            connections.close_all()
+            failures += 1
+            log.exception(
+                "The master's directory index could not be brought up to date "
+                "(%d failed rounds in a row; the next in %.0f s).",
+                failures,
+                pause(interval, failures),
+            )
+            connections.close_all()  # a broken connection is not kept
+        else:
+            failures = 0
+
+
+def pause(interval: float, failures: int) -> float:
+    """The keeper's pause before a round: ``interval``, doubled for each failed round
+    before it, at most ``MOST_PAUSE`` (never less than ``interval``)."""
+    return max(interval, min(interval * 2**failures, MOST_PAUSE))
+
+
+def replace_workers(server) -> None:
+    """Replace gunicorn's workers with forks of the master as it is now, one at a time:
+    each is asked to stop once its request is answered (``SIGTERM``), and gunicorn forks
+    another in its place; the next is asked once that one is there. So all but one keep
+    answering, and no more than gunicorn's number of workers hold memory at once. (Not
+    ``SIGHUP``: that also reads the configuration again, and starts the new workers before
+    the old ones stop.)"""
+    for pid in _worker_pids(server):
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except ProcessLookupError:  # it had ended already
+            continue
+        limit = server.cfg.graceful_timeout + REPLACE_GRACE
+        deadline = time.monotonic() + limit
+        while time.monotonic() < deadline:
+            workers = _worker_pids(server)
+            if pid not in workers and len(workers) >= server.num_workers:
+                break
+            time.sleep(0.05)
+        else:
+            log.warning("Worker %d was not replaced within %.0f s; going on.", pid, limit)
+
+
+def _worker_pids(server) -> list[int]:
+    """The arbiter's workers now (its main thread adds and removes them)."""
+    while True:
+        try:
+            return list(server.WORKERS)
+        except RuntimeError:  # changed while read
+            continue
 
 
 # The connection pools a forked process copied from its parent (``DATABASE_POOL``), kept

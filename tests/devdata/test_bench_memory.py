@@ -8,24 +8,12 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 
-from providers.management.commands.bench import server_memory_mb
+from providers.management.commands.bench import server_memory_mb, worker_pids
 from tests.factories import make_provider
-
-
-def _children(pid: int) -> list[int]:
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
-                found.append(int(stat.parent.name))
-        except (OSError, ValueError, IndexError):
-            continue
-    return found
 
 
 def test_the_workers_memory_counts_what_they_share_with_the_server_apart():
@@ -57,7 +45,7 @@ def test_the_workers_memory_counts_what_they_share_with_the_server_apart():
         none = server_memory_mb(2**22 + 7)
         assert all(value != value for value in none.values())  # no such server: NaN
     finally:
-        for child in _children(server.pid):
+        for child in worker_pids(server.pid):
             os.kill(child, signal.SIGKILL)
         server.kill()
         server.wait()

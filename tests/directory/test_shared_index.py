@@ -4,13 +4,16 @@ and a forked worker starts with no lock held and no updater of the master's."""
 
 import datetime
 import os
+import subprocess
 import threading
+import time
+import types
 import warnings
 
 import pytest
 
+from providers.directory import heartbeat, search, shared
 from providers.directory import index as index_module
-from providers.directory import search, shared
 from providers.models import ProviderType
 from tests.factories import ensure_reference_data, make_provider
 
@@ -78,6 +81,33 @@ def test_a_keeper_round_that_fails_is_logged_and_the_next_one_runs(monkeypatch, 
     assert index_module._cached.size == 2
 
 
+def test_the_keeper_is_heard_only_after_rounds_that_succeed(monkeypatch, caplog):
+    make_provider("First Co", slug="first-co")
+    index_module.refresh()
+    master = heartbeat.Heartbeat(os.getpid())
+    monkeypatch.setattr(heartbeat, "master", master)
+    _silent_for(master, 1000)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the database went away")
+
+    with monkeypatch.context() as failing:
+        failing.setattr(index_module, "update_index", broken)
+        make_provider("Second Co", slug="second-co")
+        shared.keep(lambda: None, interval=0, rounds=2)
+    assert not master.heard()
+    assert "(2 failed rounds in a row" in caplog.text
+
+    shared.keep(lambda: None, interval=0, rounds=1)
+    assert master.heard() and master.silence() < 5
+
+
+def test_the_keeper_pauses_longer_after_each_failed_round():
+    assert [shared.pause(1, failures) for failures in range(8)] == [1, 2, 4, 8, 16, 32, 60, 60]
+    assert shared.pause(0, 3) == 0  # tests' keeper: no pause
+    assert shared.pause(90, 2) == 90  # never less than the interval
+
+
 def test_a_forked_worker_starts_with_free_locks_and_no_updater():
     """gunicorn forks a worker whenever the master's keeper thread may hold a lock: the
     worker must not inherit it held (nothing would ever release it)."""
@@ -121,7 +151,7 @@ def test_a_worker_leaves_a_catalogue_build_to_its_keeping_master_but_patches_its
     make_provider("First Co", slug="first-co")
     index_module.refresh()
     first = index_module._cached
-    monkeypatch.setattr(index_module, "keeper_pid", os.getppid())  # this process: its worker
+    _keeping_master(monkeypatch)  # this process: its worker
     settings.DIRECTORY_SHARED_WAIT = 60
 
     make_provider("Second Co", slug="second-co")
@@ -142,7 +172,7 @@ def test_a_worker_leaves_a_catalogue_build_to_its_keeping_master_but_patches_its
 
     settings.DIRECTORY_SHARED_WAIT = 0  # the master did not replace it in time
     monkeypatch.undo()
-    monkeypatch.setattr(index_module, "keeper_pid", os.getppid())
+    _keeping_master(monkeypatch)
     index_module._build_in_background()
     built = index_module._cached
     assert built.built_at != first.built_at
@@ -154,7 +184,9 @@ def test_a_process_whose_parent_keeps_no_index_builds_its_own(monkeypatch):
     make_provider("First Co", slug="first-co")
     index_module.refresh()
     first = index_module._cached
-    monkeypatch.setattr(index_module, "keeper_pid", os.getppid() + 1)  # not its parent
+    monkeypatch.setattr(
+        heartbeat, "master", heartbeat.Heartbeat(os.getppid() + 1)
+    )  # not its parent
     ProviderType.objects.filter(slug="cro").update(name="Contract research, renamed")
     index_module._build_in_background()
     assert index_module._cached.built_at != first.built_at
@@ -177,7 +209,7 @@ def test_a_worker_waiting_for_its_master_on_a_new_day_asks_once_per_token_ttl(
     request is answered from it without a query within the token's TTL."""
     make_provider("First Co", slug="first-co")
     index_module.refresh()
-    monkeypatch.setattr(index_module, "keeper_pid", os.getppid())
+    _keeping_master(monkeypatch)
     settings.DIRECTORY_SHARED_WAIT = 60
     settings.DIRECTORY_TOKEN_TTL = 60
     yesterday = index_module._cached
@@ -197,7 +229,7 @@ def test_a_worker_waiting_for_its_master_on_a_new_day_patches_edits_meanwhile(
     curator's edit meanwhile is patched into the day-old index, not left unseen."""
     make_provider("First Co", slug="first-co")
     index_module.refresh()
-    monkeypatch.setattr(index_module, "keeper_pid", os.getppid())
+    _keeping_master(monkeypatch)
     monkeypatch.setattr(index_module, "full_build", _no_build)
     settings.DIRECTORY_SHARED_WAIT = 60
     yesterday = index_module._cached
@@ -216,7 +248,7 @@ def test_a_worker_leaves_a_bulk_change_to_its_keeping_master(settings, monkeypat
     make_provider("First Co", slug="first-co")
     index_module.refresh()
     first = index_module._cached
-    monkeypatch.setattr(index_module, "keeper_pid", os.getppid())
+    _keeping_master(monkeypatch)
     monkeypatch.setattr(index_module, "full_build", _no_build)
     monkeypatch.setattr(index_module, "PATCH_LIMIT", 1)
     settings.DIRECTORY_SHARED_WAIT = 60
@@ -227,6 +259,14 @@ def test_a_worker_leaves_a_bulk_change_to_its_keeping_master(settings, monkeypat
         index_module._build_in_background()
     assert index_module._cached is first
     assert "full build is left to the master" in caplog.text
+
+
+def _keeping_master(monkeypatch) -> heartbeat.Heartbeat:
+    """Make this process a worker of a master that keeps the shared index (its parent),
+    whose keeper was just heard from."""
+    master = heartbeat.Heartbeat(os.getppid())
+    monkeypatch.setattr(heartbeat, "master", master)
+    return master
 
 
 def _no_build(*args, **kwargs):
@@ -271,3 +311,130 @@ def test_a_forked_worker_opens_its_own_pooled_connections():
         assert backend_pid()  # the master's pool still answers
     finally:
         DatabaseWrapper(pooled).close_pool()
+
+
+def _silent_for(master: heartbeat.Heartbeat, seconds: float, building: float = 0.0) -> None:
+    """Make ``master``'s keeper last heard from ``seconds`` ago (and building since
+    ``building``, a time.monotonic() reading; 0: not building)."""
+    heartbeat._TIMES.pack_into(master._page, 0, time.monotonic() - seconds, building)
+
+
+def test_the_heartbeat_is_read_by_the_processes_forked_after_it():
+    """The page is shared, not copied: a beat after the fork reaches the worker."""
+    master = heartbeat.Heartbeat(os.getpid())
+    _silent_for(master, 1000)
+    read_read, read_write = os.pipe()  # the worker has read the silence
+    beaten_read, beaten_write = os.pipe()  # the master has beaten since
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # forking a threaded process
+        pid = os.fork()
+    if pid == 0:  # the worker: report by exit status, never return into pytest
+        silent_before = not master.heard()
+        os.write(read_write, b"r")
+        os.read(beaten_read, 1)
+        os._exit(0 if silent_before and master.heard() else 1)
+    os.read(read_read, 1)
+    master.beat()
+    os.write(beaten_write, b"x")
+    _, status = os.waitpid(pid, 0)
+    for end in (read_read, read_write, beaten_read, beaten_write):
+        os.close(end)
+    assert os.waitstatus_to_exitcode(status) == 0
+
+
+def test_a_keeper_building_is_heard_until_the_builds_time_limit(settings):
+    settings.DIRECTORY_BUILD_TIMEOUT = 100
+    settings.DIRECTORY_SHARED_REFRESH = 1
+    master = heartbeat.Heartbeat(os.getpid())
+    assert master.heard()
+    _silent_for(master, heartbeat.quiet_limit() + 1)
+    assert not master.heard()
+    _silent_for(master, 1000, building=time.monotonic() - 150)  # within 100 s and the grace
+    assert master.heard() and master.silence() == 0
+    _silent_for(master, 1000, building=time.monotonic() - 100 - heartbeat.BUILD_GRACE - 1)
+    assert not master.heard()
+
+
+def test_a_full_build_in_the_keeping_master_is_noted_while_it_runs(settings, monkeypatch):
+    settings.DIRECTORY_BUILD_IN_CHILD = False
+    master = heartbeat.Heartbeat(os.getpid())
+    monkeypatch.setattr(heartbeat, "master", master)
+    _silent_for(master, 1000)
+    silence_during = []
+    build = index_module.build_index
+
+    def noting(*args, **kwargs):
+        silence_during.append(master.silence())
+        return build(*args, **kwargs)
+
+    monkeypatch.setattr(index_module, "build_index", noting)
+    make_provider("First Co", slug="first-co")
+    index_module.full_build(datetime.date.today())
+    assert silence_during == [0.0]
+    assert master.silence() > 900  # the build is over; the keeper's round beats, not the build
+
+    monkeypatch.setattr(heartbeat, "master", heartbeat.Heartbeat(os.getppid()))  # a worker's
+    _silent_for(heartbeat.master, 1000)
+    index_module.full_build(datetime.date.today())
+    assert silence_during[-1] > 900  # a worker's build says nothing for its master
+
+
+def test_a_worker_builds_its_own_once_its_masters_keeper_is_silent(settings, monkeypatch, caplog):
+    make_provider("First Co", slug="first-co")
+    index_module.refresh()
+    first = index_module._cached
+    master = _keeping_master(monkeypatch)
+    settings.DIRECTORY_SHARED_WAIT = 900
+    _silent_for(master, heartbeat.quiet_limit() + 1)
+    ProviderType.objects.filter(slug="cro").update(name="Contract research, renamed")
+    with caplog.at_level("WARNING", logger="providers.directory.index"):
+        index_module._build_in_background()
+    assert index_module._cached.built_at != first.built_at
+    assert "has not been heard from" in caplog.text
+
+
+class _Arbiter:
+    """As gunicorn's arbiter does it: a worker that ended is replaced by a new one (here a
+    process that sleeps), and the fewest and most workers alive at once are noted."""
+
+    num_workers = 2
+
+    def __init__(self):
+        self.WORKERS = {}
+        self.cfg = types.SimpleNamespace(graceful_timeout=10)
+        self.fewest, self.most, self.running = 2, 2, True
+        for _ in range(self.num_workers):
+            self.spawn()
+
+    def spawn(self):
+        child = subprocess.Popen(["sleep", "60"])
+        self.WORKERS[child.pid] = child
+
+    def loop(self):
+        while self.running:
+            for pid, child in list(self.WORKERS.items()):
+                if child.poll() is not None:
+                    del self.WORKERS[pid]
+            self.fewest = min(self.fewest, len(self.WORKERS))
+            while len(self.WORKERS) < self.num_workers:
+                self.spawn()
+            self.most = max(self.most, len(self.WORKERS))
+            time.sleep(0.01)
+
+
+def test_workers_are_replaced_one_at_a_time():
+    arbiter = _Arbiter()
+    first = set(arbiter.WORKERS)
+    looping = threading.Thread(target=arbiter.loop)
+    looping.start()
+    try:
+        shared.replace_workers(arbiter)
+    finally:
+        arbiter.running = False
+        looping.join(10)
+        for child in arbiter.WORKERS.values():
+            child.kill()
+            child.wait()
+    assert not first & set(arbiter.WORKERS)
+    assert len(arbiter.WORKERS) == 2
+    assert arbiter.fewest == 1 and arbiter.most == 2  # never both gone, never three

@@ -1,13 +1,16 @@
 """Served as production serves (config/gunicorn.py), gunicorn's master builds the
 directory index before it forks its workers, which share it. An edit is patched into each
 worker's copy within a second and starts no worker; once the master's own index was built
-anew (a catalogue change), gunicorn replaces the workers with forks that share it."""
+anew (a catalogue change), the workers are replaced, one at a time, with forks that share
+it, and no worker builds an index of its own."""
 
+import re
+import threading
 import time
-from pathlib import Path
 
 import pytest
 
+from providers.management.commands.bench import worker_pids as bench_worker_pids
 from providers.models import ProviderType
 from tests.factories import ensure_reference_data, make_provider
 from tests.platform.servers import Client, database_url, start_servers
@@ -35,17 +38,7 @@ def server(django_db_setup, django_db_blocker, tmp_path_factory):
 
 
 def worker_pids(server) -> set[int]:
-    """The master's workers (not the child processes its index builds run in)."""
-    found = set()
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
-            command = stat.with_name("cmdline").read_bytes()
-        except (OSError, ValueError, IndexError):
-            continue
-        if parent == server.process.pid and b"child_build" not in command:
-            found.add(int(stat.parent.name))
-    return found
+    return bench_worker_pids(server.process.pid)
 
 
 def settled_workers(server, quiet: float = 3 * REFRESH_S, limit: float = 60) -> set[int]:
@@ -71,10 +64,29 @@ def every_answer_holds(server, path: str, text: str, limit: float) -> None:
         in_a_row = in_a_row + 1 if text in client.get(server, path).text else 0
 
 
+def builders(log: str) -> set[int]:
+    """The processes that logged a full build of the index."""
+    return {int(pid) for pid in re.findall(r"providers built in [0-9.]+ s \(process (\d+)\)", log)}
+
+
+def most_workers(log: str, running: int) -> int:
+    """The most workers at once, from gunicorn's log (``running`` at its start): a worker
+    says it is booting once forked, and that it exits as it ends."""
+    most = running
+    for line in log.splitlines():
+        if "Booting worker with pid" in line:
+            running += 1
+        elif "Worker exiting" in line:
+            running -= 1
+        most = max(most, running)
+    return most
+
+
 def test_the_master_builds_the_index_before_it_forks_the_workers(server):
-    log = server.output()
+    log = server.log.read_text()
     assert "the workers share it" in log, log
     assert log.index("the workers share it") < log.index("Booting worker")
+    assert builders(log) == {server.process.pid}  # no worker built one of its own
 
 
 def test_an_edit_is_patched_and_a_catalogue_change_starts_workers_sharing_the_new_index(
@@ -90,13 +102,32 @@ def test_an_edit_is_patched_and_a_catalogue_change_starts_workers_sharing_the_ne
     time.sleep(3 * REFRESH_S)
     assert worker_pids(server) == workers  # a patch starts no worker
 
-    ProviderType.objects.filter(slug="cro").update(name="Contract research, renamed")
-    deadline = time.monotonic() + 60
-    while worker_pids(server) & workers:
-        assert time.monotonic() < deadline, f"The workers were not replaced:\n{server.output()}"
-        time.sleep(0.2)
-    log = server.output()
-    assert "full build is left to the master" in log  # the old workers did not build it
-    assert "Directory index built anew; starting workers that share it." in log
+    before = len(server.log.read_text())
+    statuses, asking = [], threading.Event()
+
+    def ask():  # buyers keep asking while the workers are replaced
+        client = Client()
+        while not asking.is_set():
+            try:
+                statuses.append(client.get(server, "/providers/?q=shared").status)
+            except OSError as error:  # said below, with the server's log
+                statuses.append(repr(error))
+
+    asker = threading.Thread(target=ask)
+    asker.start()
+    try:
+        ProviderType.objects.filter(slug="cro").update(name="Contract research, renamed")
+        deadline = time.monotonic() + 60
+        while worker_pids(server) & workers or len(worker_pids(server)) < 2:
+            assert time.monotonic() < deadline, f"The workers were not replaced:\n{server.output()}"
+            time.sleep(0.2)
+    finally:
+        asking.set()
+        asker.join(30)
+    log = server.log.read_text()[before:]
+    assert "Directory index built anew; replacing the workers" in log, log
+    assert builders(log) == {server.process.pid}, log  # built by the master alone
+    assert most_workers(log, 2) == 2, log  # one at a time: never a third beside the two
+    assert statuses and set(statuses) == {200}, f"{set(statuses)}\n{log}"
     every_answer_holds(server, "/providers/", "Contract research, renamed", limit=10)
     every_answer_holds(server, "/providers/?q=shared", "Shared Beta", limit=1.0)

@@ -39,9 +39,7 @@ def server_memory_mb(server_pid: int) -> dict[str, float]:
     and its own (``uss``: pages no other process holds), the means of the workers; and the
     whole server's (``total``: the master's and the workers' proportional shares added,
     what the machine gives the server)."""
-    workers = [
-        stat.parent for stat in Path("/proc").glob("[0-9]*/stat") if _parent(stat) == server_pid
-    ]
+    workers = [Path(f"/proc/{pid}") for pid in worker_pids(server_pid)]
     sizes = [size for folder in workers if (size := _rollup(folder))]
     master = _rollup(Path(f"/proc/{server_pid}")) or {"pss": float("nan")}
     if not sizes:
@@ -50,11 +48,27 @@ def server_memory_mb(server_pid: int) -> dict[str, float]:
     return {**mean, "total": master["pss"] + sum(size["pss"] for size in sizes)}
 
 
-def _parent(stat: Path) -> int | None:
+def worker_pids(master_pid: int) -> set[int]:
+    """gunicorn's workers under its master ``master_pid`` (Linux): the children that run
+    what it runs, being forks of it, and have not ended (not a child that builds the
+    index, which runs a command of its own)."""
     try:
-        return int(stat.read_text().rsplit(")", 1)[1].split()[1])
-    except (OSError, ValueError, IndexError):
-        return None  # a process that ended meanwhile
+        command = Path(f"/proc/{master_pid}/cmdline").read_bytes()
+    except OSError:
+        return set()
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            state, parent = stat.read_text().rsplit(")", 1)[1].split()[:2]
+            if (
+                int(parent) == master_pid
+                and state != "Z"  # ended, not yet reaped
+                and stat.with_name("cmdline").read_bytes() == command
+            ):
+                found.add(int(stat.parent.name))
+        except (OSError, ValueError):
+            continue  # a process that ended meanwhile
+    return found
 
 
 def _rollup(folder: Path) -> dict[str, float] | None:
