@@ -42,7 +42,10 @@ from django.db import connections
 # How much of the child's error output an exception carries.
 ERROR_TAIL = 4000
 PR_SET_PDEATHSIG = 1  # prctl: the signal a process gets when its parent ends
-# The child's exit status when its code is not the server's.
+# What a child whose code is not the server's hands back instead of an index, and its exit
+# status. The server reads the answer, not the status: in gunicorn's master the arbiter
+# reaps every child that ends (``waitpid(-1)``), and may read the status first.
+CODE_CHANGED = "code changed"
 CODE_CHANGED_STATUS = 3
 
 
@@ -124,12 +127,14 @@ def build_in_child(today: datetime.date, alias: str):
                 f"be started ({error})."
             ) from error
         with child, _Deadline(timeout, child) as deadline:
-            index = None
+            index = refused = None
             try:
                 with child.stdin:
                     pickle.dump(request, child.stdin, protocol=pickle.HIGHEST_PROTOCOL)
                 index = pickle.load(child.stdout)
                 deadline.met()
+                if index == CODE_CHANGED:
+                    index, refused = None, True
             except Exception:  # the child's exit status and error output say why
                 index = None
             finally:
@@ -143,7 +148,7 @@ def build_in_child(today: datetime.date, alias: str):
             said = errors.read().decode(errors="replace").strip()
             if deadline.expired:
                 said = f"it did not finish within {timeout:g} s and was ended. {said}".strip()
-            failure = CodeChanged if code == CODE_CHANGED_STATUS else ChildBuildFailed
+            failure = CodeChanged if refused or code == CODE_CHANGED_STATUS else ChildBuildFailed
             raise failure(
                 f"The directory index could not be built in a child process "
                 f"(exit status {code}): {said or 'it wrote nothing'}",
@@ -201,6 +206,8 @@ def main() -> None:
             "The code on disk has changed since the server process started: restart it to "
             "build its index in a child process again.\n"
         )
+        with handed_back:
+            pickle.dump(CODE_CHANGED, handed_back, protocol=pickle.HIGHEST_PROTOCOL)
         sys.exit(CODE_CHANGED_STATUS)
 
     django.setup()

@@ -4,6 +4,7 @@ process gives, a failed child says why, and the process keeps answering from its
 index when that happens."""
 
 import shutil
+import subprocess
 import time
 
 import pytest
@@ -181,3 +182,23 @@ def test_a_first_index_whose_child_fails_is_built_here(settings, monkeypatch, ca
     assert index_module.get_index().size == 1
     assert "The first directory index is built in this process instead." in caplog.text
     assert "could not be built in a child process (exit status 1)" in caplog.text
+
+
+def test_a_refusing_child_is_understood_when_its_exit_status_was_read_elsewhere(
+    settings, monkeypatch
+):
+    """In gunicorn's master the arbiter reaps every child that ends, the keeper's build
+    among them: the refusal is read from what the child hands back, not its status."""
+
+    class ReapedElsewhere(subprocess.Popen):
+        def wait(self, timeout=None):
+            super().wait(timeout)
+            self.returncode = 0  # what Popen says when another waitpid took the status
+            return 0
+
+    settings.DIRECTORY_BUILD_IN_CHILD = True
+    monkeypatch.setattr(child_build, "CODE_VERSION", "the code the server started with")
+    monkeypatch.setattr(child_build.subprocess, "Popen", ReapedElsewhere)
+    with pytest.raises(CodeChanged) as refused:
+        build_in_child(timezone.localdate(), "default")
+    assert "restart it" in str(refused.value)
