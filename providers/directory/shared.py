@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 
 from django.conf import settings
-from django.db import close_old_connections, connections
+from django.db import DatabaseError, close_old_connections, connections
 from django.db.backends.postgresql.base import DatabaseWrapper
 from django.template.loader import get_template
 from django.urls import reverse
@@ -48,18 +48,13 @@ def build_before_workers(server) -> None:
     and install the index. If that fails (the database is not there yet), each worker
     builds its own on its first request, as without a shared index, and the keeper tries
     again."""
-    started = time.monotonic()
     try:
         with buyer_reads():  # from the database the workers' requests read its token
-            built = index.get_index()
+            built = index.get_index()  # the build logs its time
     except Exception:
         log.exception("No directory index before the workers start; each builds its own.")
     else:
-        log.info(
-            "Directory index of %d providers built in %.1f s; the workers share it.",
-            built.size,
-            time.monotonic() - started,
-        )
+        log.info("Directory index of %d providers ready; the workers share it.", built.size)
     finally:
         connections.close_all()  # a worker opens its own (and see _leave_pools_to_parent)
     warm()
@@ -108,14 +103,16 @@ def keep(restart_workers, interval: float | None = None, rounds: int | None = No
             if rebuilt:
                 log.info("Directory index built anew; replacing the workers with forks sharing it.")
                 restart_workers()
-        except Exception:
+        except Exception as error:
             failures += 1
-            log.exception(
-                "The master's directory index could not be brought up to date "
-                "(%d failed rounds in a row; the next in %.0f s).",
-                failures,
-                pause(interval, failures),
+            said = (
+                "The master's directory index could not be brought up to date%s "
+                "(%d failed rounds in a row; the next in %.0f s)."
             )
+            if isinstance(error, DatabaseError):  # an outage: said in a line, no traceback
+                log.warning(said, f": {error}".rstrip(), failures, pause(interval, failures))
+            else:
+                log.exception(said, "", failures, pause(interval, failures))
             connections.close_all()  # a broken connection is not kept
         else:
             failures = 0

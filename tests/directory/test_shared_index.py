@@ -11,6 +11,7 @@ import types
 import warnings
 
 import pytest
+from django.db import OperationalError
 
 from providers.directory import heartbeat, search, shared
 from providers.directory import index as index_module
@@ -100,6 +101,24 @@ def test_the_keeper_is_heard_only_after_rounds_that_succeed(monkeypatch, caplog)
 
     shared.keep(lambda: None, interval=0, rounds=1)
     assert master.heard() and master.silence() < 5
+
+
+def test_a_keeper_round_the_database_did_not_answer_is_said_without_a_traceback(
+    monkeypatch, caplog
+):
+    """A database outage is expected in operations (the fault drill): one line a round."""
+    make_provider("First Co", slug="first-co")
+    index_module.refresh()
+
+    def unreachable(*args, **kwargs):
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(index_module, "update_index", unreachable)
+    make_provider("Second Co", slug="second-co")
+    shared.keep(lambda: None, interval=0, rounds=1)
+    (said,) = [record for record in caplog.records if record.name == shared.log.name]
+    assert said.levelname == "WARNING" and said.exc_info is None
+    assert "up to date: connection refused (1 failed rounds in a row" in said.getMessage()
 
 
 def test_the_keeper_pauses_longer_after_each_failed_round():
