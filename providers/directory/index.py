@@ -16,7 +16,8 @@ request), the providers the change log names are patched into a copy of the inde
 The inspection filters ("FDA NAI or VAI within 3 years", "no adverse outcome within 5
 years") depend on the day as well as the data: the index reads the dates of each
 provider's latest acceptable and adverse inspection and decides them against the day it
-is built, and it is rebuilt on the first request of a new day.
+is built, and it is rebuilt on the first request of a new day (by gunicorn's master, for
+workers that share its index: ``providers.directory.shared``).
 """
 
 import ctypes
@@ -1101,8 +1102,11 @@ def update_index(
     and name providers only; otherwise (a catalogue edit, a bulk load, a new day, a log
     that no longer reaches back) the index is built anew (``full_build``, in a snapshot
     of its own). With ``build`` False (a worker whose master builds: ``_master_builds``)
-    nothing is built but a process's first index: None where a build was due, and on a
-    new day the changes are patched into the day-old index until the master's is there."""
+    the builds every process makes alike are left to the master: None after a catalogue
+    edit, and on a new day the changes are patched into the day-old index until the
+    master's is there (None if they cannot be). A bulk change is still built here: the
+    master, which looks every second, may have patched it in smaller parts, and would
+    then replace no worker. ``index`` itself when nothing changed since it was read."""
     today = today or timezone.localdate()
     if index is None or (index.built_on != today and build):
         return full_build(today, first=index is None)
@@ -1121,6 +1125,8 @@ def update_index(
             and len(index.words.changed) + len(ids) <= OVERLAY_LIMIT
         )
         if patchable:
+            if not ids and token == index.token and watermark.pending == index.watermark.pending:
+                return index  # nothing changed (a worker waiting for its master's new day)
             if not ids:  # a change buyers do not see through the index (a new token only)
                 patched = object.__new__(DirectoryIndex)
                 patched.__dict__.update(index.__dict__)
@@ -1131,7 +1137,7 @@ def update_index(
                 max(watermark.last, index.watermark.last), watermark.pending
             )
             return patched
-    if not build:
+    if not build and (None in ids or index.built_on != today):
         return None
     return full_build(today)  # after this snapshot ends
 
@@ -1500,6 +1506,9 @@ def _build_in_background() -> None:
             return
     else:
         _left_since = None
+    if index is _cached:  # nothing changed: the caches derived from it stay
+        _checked_at = time.monotonic()
+        return
     with _lock:
         if _cached is None or _cached.watermark.last <= index.watermark.last:
             _install(index)

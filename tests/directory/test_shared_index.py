@@ -261,23 +261,43 @@ def test_a_worker_waiting_for_its_master_on_a_new_day_patches_edits_meanwhile(
     assert index_module._left_since is not None  # still waiting for the master's build
 
 
-def test_a_worker_leaves_a_bulk_change_to_its_keeping_master(settings, monkeypatch, caplog):
-    """A change of more providers than a patch takes is built anew by the master too: the
-    worker does not build the same index beside it."""
+def test_a_worker_builds_a_bulk_change_itself(settings, monkeypatch):
+    """A change of more providers than a patch takes may reach the master, which looks
+    every second, in smaller parts that it patches: it would then replace no worker, so a
+    worker that sees it whole builds its own rather than wait."""
     make_provider("First Co", slug="first-co")
     index_module.refresh()
     first = index_module._cached
     _keeping_master(monkeypatch)
-    monkeypatch.setattr(index_module, "full_build", _no_build)
     monkeypatch.setattr(index_module, "PATCH_LIMIT", 1)
     settings.DIRECTORY_SHARED_WAIT = 60
 
     make_provider("Second Co", slug="second-co")
     make_provider("Third Co", slug="third-co")
-    with caplog.at_level("INFO", logger="providers.directory.index"):
-        index_module._build_in_background()
-    assert index_module._cached is first
-    assert "full build is left to the master" in caplog.text
+    index_module._build_in_background()
+    assert index_module._cached.size == 3 and index_module._cached.built_at != first.built_at
+    assert index_module._left_since is None
+
+
+def test_a_worker_waiting_on_a_new_day_keeps_its_index_while_nothing_changes(settings, monkeypatch):
+    """Asked every token TTL while the master builds, an unchanged index is not installed
+    again (that would empty the caches derived from it)."""
+    make_provider("First Co", slug="first-co")
+    index_module.refresh()
+    _keeping_master(monkeypatch)
+    settings.DIRECTORY_SHARED_WAIT = 60
+    index_module._cached.built_on -= datetime.timedelta(days=1)
+    index_module._build_in_background()
+    waiting = index_module._cached
+    installs = []
+    monkeypatch.setattr(index_module, "_on_rebuild", [lambda: installs.append(1)])
+    index_module._build_in_background()
+    index_module._build_in_background()
+    assert index_module._cached is waiting and installs == []
+
+    make_provider("Second Co", slug="second-co")
+    index_module._build_in_background()
+    assert index_module._cached.size == 2 and installs == [1]
 
 
 def _keeping_master(monkeypatch) -> heartbeat.Heartbeat:
