@@ -149,10 +149,13 @@ def build_in_child(today: datetime.date, alias: str):
             if deadline.expired:
                 said = f"it did not finish within {timeout:g} s and was ended. {said}".strip()
             failure = CodeChanged if refused or code == CODE_CHANGED_STATUS else ChildBuildFailed
+            # A child ends with 0 only once it handed back an index: read 0 without one,
+            # its status was taken by another waitpid (gunicorn's arbiter), and it is
+            # taken as killed (the out-of-memory killer, say), not to be built here.
             raise failure(
                 f"The directory index could not be built in a child process "
                 f"(exit status {code}): {said or 'it wrote nothing'}",
-                killed=code < 0,
+                killed=code < 0 or deadline.expired or (code == 0 and not refused),
             )
     from providers.directory.index import _release_free_memory
 

@@ -3,9 +3,10 @@ the workers it forks: its pid, and whether its keeper is at work, in a page of m
 master and its workers share.
 
 A worker leaves full builds to that master (``index._master_builds``) only while its keeper
-is heard from: each of the keeper's rounds that succeeds is noted here, and so is a full
-build while it runs (minutes at a million providers, bounded by
-``DIRECTORY_BUILD_TIMEOUT``). A keeper that stopped, hangs, or fails round after round
+is heard from: the keeper notes each of its rounds that succeeds, the end of each full build
+(done or failed) and its waits while workers are replaced, and a full build while it runs
+(minutes at a million providers; heard for ``DIRECTORY_BUILD_TIMEOUT`` and a grace when
+that is set). A keeper that stopped, hangs, or fails round after round for two minutes
 falls silent, and the workers build their own indexes again, as without a shared one.
 """
 
@@ -23,11 +24,14 @@ from django.conf import settings
 _TIMES = struct.Struct("dd")
 # A full build past its time limit is ended; the keeper has this long to note the failure.
 BUILD_GRACE = 60.0
+# The longest pause between the keeper's rounds (after failures, providers.directory.shared).
+LONGEST_PAUSE = 60.0
 
 
 class Heartbeat:
     """The keeper's two times, in a page shared with every process forked after it was
-    made. Each time is one aligned 8-byte write, read whole by the other processes."""
+    made. Both are written together; a reader may see one write's first time beside the
+    last write's second, which changes a freshness check by one round at most."""
 
     def __init__(self, pid: int):
         self.pid = pid
@@ -43,13 +47,13 @@ class Heartbeat:
 
     @contextmanager
     def building(self):
+        """A full build runs; when it ends, done or failed, the keeper was at work."""
         last, _ = self._times()
         _TIMES.pack_into(self._page, 0, last, time.monotonic())
         try:
             yield
         finally:
-            last, _ = self._times()
-            _TIMES.pack_into(self._page, 0, last, 0.0)
+            self.beat()
 
     def silence(self) -> float:
         """Seconds the keeper has gone unheard: 0 while a full build of its runs within
@@ -66,10 +70,10 @@ class Heartbeat:
 
 
 def quiet_limit() -> float:
-    """How long a keeper may go unheard before its workers build their own: ten of its
-    rounds, and at least 30 s (a token query on a busy database, a patch, a few failed
-    rounds in a row)."""
-    return max(30.0, 10 * settings.DIRECTORY_SHARED_REFRESH)
+    """How long a keeper may go unheard before its workers build their own: two of its
+    longest pauses after failed rounds (a database back after a short outage finds the
+    keeper still heard), and at least ten of its rounds."""
+    return max(2 * LONGEST_PAUSE, 10 * settings.DIRECTORY_SHARED_REFRESH)
 
 
 # The master's (set by providers.directory.shared before it forks), and so its workers'.

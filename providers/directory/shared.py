@@ -24,6 +24,7 @@ import os
 import signal
 import threading
 import time
+from contextlib import suppress
 from pathlib import Path
 
 from django.conf import settings
@@ -37,10 +38,11 @@ from providers.directory import heartbeat, index
 
 log = logging.getLogger(__name__)
 
-# The longest pause between the keeper's rounds after failures, in seconds.
-MOST_PAUSE = 60.0
-# How much longer than gunicorn's graceful timeout a worker's replacement is waited for.
+# How much longer than gunicorn's timeouts a worker's replacement is waited for, and how
+# often a worker still listed is asked again to stop (one forked a moment before it was
+# asked may not have set its own signal handlers yet).
 REPLACE_GRACE = 5.0
+ASK_AGAIN_EVERY = 2.0
 
 
 def build_before_workers(server) -> None:
@@ -88,7 +90,7 @@ def keep(restart_workers, interval: float | None = None, rounds: int | None = No
     """The master's keeper thread: bring the index up to date every ``interval`` seconds,
     note each round that succeeded in the heartbeat, and call ``restart_workers`` after
     the index was built anew (``rounds``: stop after that many, for tests). After a failed
-    round the pause doubles, up to ``MOST_PAUSE``."""
+    round the pause doubles, up to ``heartbeat.LONGEST_PAUSE``."""
     interval = settings.DIRECTORY_SHARED_REFRESH if interval is None else interval
     done = failures = 0
     while rounds is None or done < rounds:
@@ -120,28 +122,33 @@ def keep(restart_workers, interval: float | None = None, rounds: int | None = No
 
 def pause(interval: float, failures: int) -> float:
     """The keeper's pause before a round: ``interval``, doubled for each failed round
-    before it, at most ``MOST_PAUSE`` (never less than ``interval``)."""
-    return max(interval, min(interval * 2**failures, MOST_PAUSE))
+    before it, at most ``heartbeat.LONGEST_PAUSE`` (never less than ``interval``)."""
+    return max(interval, min(interval * 2**failures, heartbeat.LONGEST_PAUSE))
 
 
 def replace_workers(server) -> None:
     """Replace gunicorn's workers with forks of the master as it is now, one at a time:
     each is asked to stop once its request is answered (``SIGTERM``), and gunicorn forks
-    another in its place; the next is asked once that one is there. So all but one keep
+    another in its place; the next is asked once that one is there, or once the first
+    has had gunicorn's timeout to end (then gunicorn ends it). So all but one keep
     answering, and no more than gunicorn's number of workers hold memory at once. (Not
     ``SIGHUP``: that also reads the configuration again, and starts the new workers before
-    the old ones stop.)"""
+    the old ones stop.) The keeper is heard meanwhile."""
+    limit = max(server.cfg.graceful_timeout, server.timeout) + REPLACE_GRACE
     for pid in _worker_pids(server):
-        try:
-            os.kill(pid, signal.SIGTERM)
-        except ProcessLookupError:  # it had ended already
-            continue
-        limit = server.cfg.graceful_timeout + REPLACE_GRACE
         deadline = time.monotonic() + limit
+        asked = float("-inf")
         while time.monotonic() < deadline:
             workers = _worker_pids(server)
-            if pid not in workers and len(workers) >= server.num_workers:
-                break
+            if pid not in workers:  # ended (never a pid gunicorn no longer lists: reused)
+                if len(workers) >= server.num_workers:
+                    break
+            elif time.monotonic() - asked >= ASK_AGAIN_EVERY:
+                asked = time.monotonic()
+                with suppress(ProcessLookupError):  # ended; gunicorn has yet to notice
+                    os.kill(pid, signal.SIGTERM)
+            if heartbeat.master is not None:
+                heartbeat.master.beat()
             time.sleep(0.05)
         else:
             log.warning("Worker %d was not replaced within %.0f s; going on.", pid, limit)

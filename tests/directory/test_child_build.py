@@ -184,21 +184,32 @@ def test_a_first_index_whose_child_fails_is_built_here(settings, monkeypatch, ca
     assert "could not be built in a child process (exit status 1)" in caplog.text
 
 
+class ReapedElsewhere(subprocess.Popen):
+    """A child whose exit status another ``waitpid`` took (gunicorn's arbiter reaps every
+    child that ends, the keeper's build among them)."""
+
+    def wait(self, timeout=None):
+        super().wait(timeout)
+        self.returncode = 0  # what Popen says when the status was taken
+        return 0
+
+
 def test_a_refusing_child_is_understood_when_its_exit_status_was_read_elsewhere(
     settings, monkeypatch
 ):
-    """In gunicorn's master the arbiter reaps every child that ends, the keeper's build
-    among them: the refusal is read from what the child hands back, not its status."""
-
-    class ReapedElsewhere(subprocess.Popen):
-        def wait(self, timeout=None):
-            super().wait(timeout)
-            self.returncode = 0  # what Popen says when another waitpid took the status
-            return 0
-
+    """The refusal is read from what the child hands back, not from its status."""
     settings.DIRECTORY_BUILD_IN_CHILD = True
     monkeypatch.setattr(child_build, "CODE_VERSION", "the code the server started with")
     monkeypatch.setattr(child_build.subprocess, "Popen", ReapedElsewhere)
     with pytest.raises(CodeChanged) as refused:
         build_in_child(timezone.localdate(), "default")
     assert "restart it" in str(refused.value)
+
+
+def test_a_failed_child_whose_status_was_read_elsewhere_counts_as_killed(monkeypatch):
+    """Without its status, a child that handed back nothing may have been killed (out of
+    memory): the first index is then not built in the server process instead."""
+    monkeypatch.setattr(child_build.subprocess, "Popen", ReapedElsewhere)
+    with pytest.raises(ChildBuildFailed) as failed:
+        build_in_child(timezone.localdate(), "no-such-connection")
+    assert failed.value.killed

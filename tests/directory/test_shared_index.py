@@ -4,6 +4,7 @@ and a forked worker starts with no lock held and no updater of the master's."""
 
 import datetime
 import os
+import signal
 import subprocess
 import threading
 import time
@@ -154,7 +155,7 @@ def test_a_forked_worker_starts_with_free_locks_and_no_updater():
                 and index_module._checked_at == float("-inf")
             )
             os._exit(0 if ok else 1)
-        _, status = os.waitpid(pid, 0)
+        status = _wait_for_child(pid)
     finally:
         release.set()
         holder.join(10)
@@ -300,6 +301,20 @@ def test_a_worker_waiting_on_a_new_day_keeps_its_index_while_nothing_changes(set
     assert index_module._cached.size == 2 and installs == [1]
 
 
+def _wait_for_child(pid: int, limit: float = 30) -> int:
+    """The exit status of a forked child, which is killed if it has not ended in ``limit``
+    seconds (a child that deadlocked must not hang the test run)."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        ended, status = os.waitpid(pid, os.WNOHANG)
+        if ended:
+            return status
+        time.sleep(0.05)
+    os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+    raise AssertionError(f"The forked child {pid} did not end within {limit:g} s.")
+
+
 def _keeping_master(monkeypatch) -> heartbeat.Heartbeat:
     """Make this process a worker of a master that keeps the shared index (its parent),
     whose keeper was just heard from."""
@@ -343,7 +358,7 @@ def test_a_forked_worker_opens_its_own_pooled_connections():
             finally:
                 os._exit(0)
         os.close(write)
-        os.waitpid(pid, 0)
+        _wait_for_child(pid)
         with os.fdopen(read) as answer:
             workers = int(answer.read() or 0)
         assert workers and workers != masters
@@ -375,7 +390,7 @@ def test_the_heartbeat_is_read_by_the_processes_forked_after_it():
     os.read(read_read, 1)
     master.beat()
     os.write(beaten_write, b"x")
-    _, status = os.waitpid(pid, 0)
+    status = _wait_for_child(pid)
     for end in (read_read, read_write, beaten_read, beaten_write):
         os.close(end)
     assert os.waitstatus_to_exitcode(status) == 0
@@ -410,12 +425,24 @@ def test_a_full_build_in_the_keeping_master_is_noted_while_it_runs(settings, mon
     make_provider("First Co", slug="first-co")
     index_module.full_build(datetime.date.today())
     assert silence_during == [0.0]
-    assert master.silence() > 900  # the build is over; the keeper's round beats, not the build
+    assert master.silence() < 5  # the build's end is heard
 
-    monkeypatch.setattr(heartbeat, "master", heartbeat.Heartbeat(os.getppid()))  # a worker's
-    _silent_for(heartbeat.master, 1000)
+    def failing(*args, **kwargs):
+        silence_during.append(master.silence())
+        raise RuntimeError("out of memory")
+
+    _silent_for(master, 1000)
+    monkeypatch.setattr(index_module, "build_index", failing)
+    with pytest.raises(RuntimeError):
+        index_module.full_build(datetime.date.today())
+    assert silence_during[-1] == 0.0 and master.silence() < 5  # a failed build too
+    monkeypatch.setattr(index_module, "build_index", build)
+
+    workers_view = heartbeat.Heartbeat(os.getppid())  # a worker's: its master is its parent
+    monkeypatch.setattr(heartbeat, "master", workers_view)
+    _silent_for(workers_view, 1000)
     index_module.full_build(datetime.date.today())
-    assert silence_during[-1] > 900  # a worker's build says nothing for its master
+    assert workers_view.silence() > 900  # a worker's build says nothing for its master
 
 
 def test_a_worker_builds_its_own_once_its_masters_keeper_is_silent(settings, monkeypatch, caplog):
@@ -441,6 +468,7 @@ class _Arbiter:
     def __init__(self):
         self.WORKERS = {}
         self.cfg = types.SimpleNamespace(graceful_timeout=10)
+        self.timeout = 10
         self.fewest, self.most, self.running = 2, 2, True
         for _ in range(self.num_workers):
             self.spawn()

@@ -69,17 +69,17 @@ def builders(log: str) -> set[int]:
     return {int(pid) for pid in re.findall(r"providers built in [0-9.]+ s \(process (\d+)\)", log)}
 
 
-def most_workers(log: str, running: int) -> int:
-    """The most workers at once, from gunicorn's log (``running`` at its start): a worker
-    says it is booting once forked, and that it exits as it ends."""
-    most = running
+def workers_at_once(log: str, running: int) -> tuple[int, int]:
+    """The fewest and the most workers at once, from gunicorn's log (``running`` at its
+    start): a worker says that it exits as it ends, and that it boots once forked."""
+    fewest = most = running
     for line in log.splitlines():
         if "Booting worker with pid" in line:
             running += 1
         elif "Worker exiting" in line:
             running -= 1
-        most = max(most, running)
-    return most
+        fewest, most = min(fewest, running), max(most, running)
+    return fewest, most
 
 
 def test_the_master_builds_the_index_before_it_forks_the_workers(server):
@@ -127,7 +127,7 @@ def test_an_edit_is_patched_and_a_catalogue_change_starts_workers_sharing_the_ne
     log = server.log.read_text()[before:]
     assert "Directory index built anew; replacing the workers" in log, log
     assert builders(log) == {server.process.pid}, log  # built by the master alone
-    assert most_workers(log, 2) == 2, log  # one at a time: never a third beside the two
+    assert workers_at_once(log, 2) == (1, 2), log  # one at a time: never none, never three
     assert statuses and set(statuses) == {200}, f"{set(statuses)}\n{log}"
     every_answer_holds(server, "/providers/", "Contract research, renamed", limit=10)
     every_answer_holds(server, "/providers/?q=shared", "Shared Beta", limit=1.0)

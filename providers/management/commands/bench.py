@@ -49,13 +49,8 @@ def server_memory_mb(server_pid: int) -> dict[str, float]:
 
 
 def worker_pids(master_pid: int) -> set[int]:
-    """gunicorn's workers under its master ``master_pid`` (Linux): the children that run
-    what it runs, being forks of it, and have not ended (not a child that builds the
-    index, which runs a command of its own)."""
-    try:
-        command = Path(f"/proc/{master_pid}/cmdline").read_bytes()
-    except OSError:
-        return set()
+    """gunicorn's workers under its master ``master_pid`` (Linux): its children that have
+    not ended, but for a child building the index (``child_build``)."""
     found = set()
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
@@ -63,7 +58,7 @@ def worker_pids(master_pid: int) -> set[int]:
             if (
                 int(parent) == master_pid
                 and state != "Z"  # ended, not yet reaped
-                and stat.with_name("cmdline").read_bytes() == command
+                and b"child_build" not in stat.with_name("cmdline").read_bytes()
             ):
                 found.add(int(stat.parent.name))
         except (OSError, ValueError):
