@@ -379,8 +379,11 @@ CARD_HEAD = '<li class="result"><div class="result-head"><h3><a href="{}{}/">{}<
 CARD_BODY = '</div><p class="meta">{} <span>HQ: {}</span> {} {}</p>'
 
 # Parts of cards kept per index (``DirectoryIndex.provider_cache``) at most: about
-# 1.7 KB each beside the strips they share, so under 20 MB per worker.
+# 0.8 KB each beside the strips they share (8 MB per worker at a million providers).
 CARD_CACHE_SIZE = 10_000
+# Card rows kept per index (``DirectoryIndex.row_cache``) at most: about 2.4 KB each with
+# their services (12 MB per worker; 10,000 held 24 MB at a million providers).
+ROW_CACHE_SIZE = 5_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -635,7 +638,7 @@ def _plain_cards(index, ids, directory_url, today) -> list[tuple]:
 
 def full_rows(index, ids: list[int], places: bool) -> dict[int, CardRow]:
     """Card rows of ``ids`` with their services, and with their sites when ``places``,
-    kept per index (``DirectoryIndex.row_cache``, at most ``CARD_CACHE_SIZE``): a page of
+    kept per index (``DirectoryIndex.row_cache``, at most ``ROW_CACHE_SIZE``): a page of
     providers seen before costs no query, and only the others are loaded. Buyers' queries
     keep coming back to the same providers (the first pages of popular answers), so most
     pages need few rows or none. A row kept without sites is loaded again, with them, when
@@ -651,7 +654,7 @@ def full_rows(index, ids: list[int], places: bool) -> dict[int, CardRow]:
     if missing:
         for row in card_rows(missing, services=True, places=places):
             cache.pop(row.id, None)
-            if len(cache) >= CARD_CACHE_SIZE:
+            if len(cache) >= ROW_CACHE_SIZE:
                 cache.pop(next(iter(cache), None), None)  # the oldest entry
             cache[row.id] = (row, places)
             found[row.id] = row

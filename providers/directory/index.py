@@ -1390,6 +1390,11 @@ def current_catalogue() -> tuple[str, DirectoryCatalogue]:
     return index.token, index.catalogue
 
 
+def installed() -> DirectoryIndex | None:
+    """The index this process holds now, as it is (no query)."""
+    return _cached
+
+
 def refresh() -> bool:
     """Bring this process's index up to date now, here (gunicorn's master, which answers
     no request: providers.directory.shared). True when the installed index was built

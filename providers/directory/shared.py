@@ -34,7 +34,7 @@ from django.template.loader import get_template
 from django.urls import reverse
 
 from config.routing import buyer_reads
-from providers.directory import heartbeat, index
+from providers.directory import counting, heartbeat, index
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +56,7 @@ def build_before_workers(server) -> None:
     except Exception:
         log.exception("No directory index before the workers start; each builds its own.")
     else:
+        warm_index(built)
         log.info("Directory index of %d providers ready; the workers share it.", built.size)
     finally:
         connections.close_all()  # a worker opens its own (and see _leave_pools_to_parent)
@@ -86,6 +87,19 @@ def warm() -> None:
                 log.exception("Template %s could not be loaded before the workers start.", path)
 
 
+def warm_index(built) -> None:
+    """Make before the fork what every worker would otherwise make alike from the index in
+    its first requests, so that it is shared too: the counting matrix of each facet with
+    many options (``counting.matrix``: about 20 MB at a million providers), and the
+    vocabulary's long words that typo tolerance compares. Frozen with the rest."""
+    for facet, options in built.options.items():
+        if len(options) > counting.FEW_OPTIONS:
+            counting.matrix(built, facet)
+    built.words.long_words()
+    if settings.DIRECTORY_FREEZE_INDEX:
+        gc.freeze()
+
+
 def keep(restart_workers, interval: float | None = None, rounds: int | None = None) -> None:
     """The master's keeper thread: bring the index up to date every ``interval`` seconds,
     note each round that succeeded in the heartbeat, and call ``restart_workers`` after
@@ -103,6 +117,7 @@ def keep(restart_workers, interval: float | None = None, rounds: int | None = No
             if heartbeat.master is not None:
                 heartbeat.master.beat()
             if rebuilt:
+                warm_index(index.installed())
                 log.info("Directory index built anew; replacing the workers with forks sharing it.")
                 restart_workers()
         except Exception as error:

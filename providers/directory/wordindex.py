@@ -366,7 +366,7 @@ class WordIndex:
             # letters (an edit spoils at most three), then their true distance.
             needed = len(_pairs(term)) - 6
             mask = self._pair_mask(term, grow=False)  # a pair no word has counts for none
-            by_length = self._long_words()
+            by_length = self.long_words()
             for length in range(len(term) - 2, len(term) + 3):
                 for word, word_mask in by_length.get(length, ()):
                     if (mask & word_mask).bit_count() >= needed and _distance(term, word, 2) <= 2:
@@ -389,7 +389,7 @@ class WordIndex:
             mask |= 1 << bit
         return mask
 
-    def _long_words(self) -> dict[int, list[tuple[str, int]]]:
+    def long_words(self) -> dict[int, list[tuple[str, int]]]:
         """Long vocabulary words by length, with their pairs of letters as masks (built
         when first needed; a patch extends it)."""
         if self._by_length is None:

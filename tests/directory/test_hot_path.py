@@ -148,6 +148,7 @@ def test_a_card_shown_before_an_edit_shows_the_edit_on_the_next_request(client, 
 
 def test_the_card_cache_is_bounded(client, directory, monkeypatch, settings):
     monkeypatch.setattr(cards, "CARD_CACHE_SIZE", 2)
+    monkeypatch.setattr(cards, "ROW_CACHE_SIZE", 2)
     settings.DIRECTORY_ANSWER_MEMO_SIZE = 0  # every request builds its cards
     html = client.get("/providers/").content.decode()
     shown = html.count('class="result"')

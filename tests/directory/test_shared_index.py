@@ -212,6 +212,32 @@ def test_a_process_whose_parent_keeps_no_index_builds_its_own(monkeypatch):
     assert index_module._cached.built_at != first.built_at
 
 
+def test_the_master_makes_what_every_worker_makes_from_the_index_before_the_fork(monkeypatch):
+    """The counting matrices and the vocabulary's long words are made once, in the master,
+    and so shared: a worker's first counts find them."""
+    from providers.directory import counting
+
+    make_provider("First Co", slug="first-co", types=("cro",))
+    make_provider("Second Co", slug="second-co", types=("cdmo",))
+    index_module.refresh()
+    built = index_module.installed()
+    monkeypatch.setattr(counting, "FEW_OPTIONS", 1)  # a facet with two options counts as many
+    assert counting._matrices.get(built) is None and built.words._by_length is None
+
+    shared.warm_index(built)
+    made = counting._matrices[built]
+    assert "type" in made and built.words._by_length is not None
+
+    def not_again(*args, **kwargs):
+        raise AssertionError("a matrix was made again")
+
+    monkeypatch.setattr(counting, "_matrix", not_again)
+    assert counting.option_counts(built, "type", built.all) == [
+        (built.all & built.bits["type"].get(option.key, 0)).bit_count()
+        for option in built.options["type"]
+    ]
+
+
 def test_warming_compiles_the_projects_templates_before_the_fork():
     from django.template import engines
 
