@@ -1125,9 +1125,10 @@ def update_index(
             and len(index.words.changed) + len(ids) <= OVERLAY_LIMIT
         )
         if patchable:
-            if not ids and token == index.token and watermark.pending == index.watermark.pending:
-                return index  # nothing changed (a worker waiting for its master's new day)
-            if not ids:  # a change buyers do not see through the index (a new token only)
+            if not ids:
+                if token == index.token and watermark.pending == index.watermark.pending:
+                    return index  # nothing changed (a worker waiting for its master's new day)
+                # A change buyers do not see through the index: a new token only.
                 patched = object.__new__(DirectoryIndex)
                 patched.__dict__.update(index.__dict__)
                 patched.token = token

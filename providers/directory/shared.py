@@ -12,10 +12,11 @@ into a worker's copy, which shares the rest with the master's.
 A full build would be a worker's own, not shared. So a thread in the master (the keeper)
 keeps the master's index current every ``DIRECTORY_SHARED_REFRESH`` seconds and, after it
 was built anew, replaces the workers one at a time with forks of the master as it is now,
-which share the new index again. The workers leave the master every full build (a
-catalogue edit, a bulk change, a new day), answering from their last index meanwhile, as
-during a build of their own, for as long as the keeper is heard from (``heartbeat``) and
-at most ``DIRECTORY_SHARED_WAIT``; past that they build their own.
+which share the new index again. The workers leave the master the full builds every
+process makes alike (a catalogue edit, a new day), answering from their last index
+meanwhile, as during a build of their own, for as long as the keeper is heard from
+(``heartbeat``) and at most ``DIRECTORY_SHARED_WAIT``; past that they build their own. A
+bulk change is built by each process that sees it whole.
 """
 
 import gc
@@ -61,8 +62,7 @@ def build_before_workers(server) -> None:
     finally:
         connections.close_all()  # a worker opens its own (and see _leave_pools_to_parent)
     warm()
-    if settings.DIRECTORY_FREEZE_INDEX:
-        gc.freeze()  # what warming made too stays out of the collector's way (index._install)
+    _freeze()
     heartbeat.master = heartbeat.Heartbeat(server.pid)  # its workers leave full builds to it
     threading.Thread(
         target=keep,
@@ -91,11 +91,16 @@ def warm_index(built) -> None:
     """Make before the fork what every worker would otherwise make alike from the index in
     its first requests, so that it is shared too: the counting matrix of each facet with
     many options (``counting.matrix``: about 20 MB at a million providers), and the
-    vocabulary's long words that typo tolerance compares. Frozen with the rest."""
+    vocabulary's long words that typo tolerance compares."""
     for facet, options in built.options.items():
         if len(options) > counting.FEW_OPTIONS:
             counting.matrix(built, facet)
     built.words.long_words()
+
+
+def _freeze() -> None:
+    """Keep what was made for the workers out of the collector's way, as the index is
+    (``index._install``)."""
     if settings.DIRECTORY_FREEZE_INDEX:
         gc.freeze()
 
@@ -118,18 +123,18 @@ def keep(restart_workers, interval: float | None = None, rounds: int | None = No
                 heartbeat.master.beat()
             if rebuilt:
                 warm_index(index.installed())
+                _freeze()
                 log.info("Directory index built anew; replacing the workers with forks sharing it.")
                 restart_workers()
         except Exception as error:
             failures += 1
-            said = (
-                "The master's directory index could not be brought up to date%s "
-                "(%d failed rounds in a row; the next in %.0f s)."
-            )
+            said = "The master's directory index could not be brought up to date"
+            then = "(%d failed rounds in a row; the next in %.0f s)."
+            next_in = pause(interval, failures)
             if isinstance(error, DatabaseError):  # an outage: said in a line, no traceback
-                log.warning(said, f": {error}".rstrip(), failures, pause(interval, failures))
+                log.warning(f"{said}: %s {then}", error, failures, next_in)
             else:
-                log.exception(said, "", failures, pause(interval, failures))
+                log.exception(f"{said} {then}", failures, next_in)
             connections.close_all()  # a broken connection is not kept
         else:
             failures = 0
